@@ -1,0 +1,49 @@
+using Npgsql;
+using Orleans.Configuration;
+
+namespace OneThing.Api.Hosting;
+
+public static partial class OrleansClientSetup
+{
+    /// <summary>
+    /// Adds the Orleans client (gateways from the PostgreSQL membership table) and the Npgsql data source for
+    /// read models and readiness. The client keeps retrying until a silo answers, so the API can start first.
+    /// </summary>
+    public static WebApplicationBuilder AddOneThingCluster(this WebApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.GetConnectionString("OneThing");
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException(
+                "ConnectionStrings:OneThing is not set (e.g. ConnectionStrings__OneThing=\"Host=127.0.0.1;Port=5432;Username=postgres;Database=onething;Maximum Pool Size=20\").");
+        }
+
+        var settings = builder.Configuration.GetSection(ClusterSettings.SectionName).Get<ClusterSettings>() ?? new ClusterSettings();
+        builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+
+        // Start Kestrel while the client is still looking for a silo: /health/live answers at once and
+        // /health/ready says 503 until the cluster is reachable.
+        builder.Services.Configure<HostOptions>(options => options.ServicesStartConcurrently = true);
+
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(options =>
+            {
+                options.ClusterId = settings.ClusterId;
+                options.ServiceId = settings.ServiceId;
+            });
+            client.UseAdoNetClustering(options =>
+            {
+                options.Invariant = "Npgsql";
+                options.ConnectionString = connectionString;
+            });
+            client.UseConnectionRetryFilter(async (error, cancellationToken) =>
+            {
+                Console.Error.WriteLine($"onething-api: no silo of cluster '{settings.ClusterId}' answers yet ({error.GetType().Name}); retrying in {settings.ConnectRetryDelay.TotalSeconds:0.#} s.");
+                await Task.Delay(settings.ConnectRetryDelay, cancellationToken);
+                return !cancellationToken.IsCancellationRequested;
+            });
+        });
+        return builder;
+    }
+}

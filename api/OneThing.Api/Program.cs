@@ -1,0 +1,41 @@
+using System.Text.Json.Serialization;
+using OneThing.Api.Auth;
+using OneThing.Api.Health;
+using OneThing.Api.Hosting;
+using OneThing.Api.Ops;
+using OneThing.Api.Problems;
+using Scalar.AspNetCore;
+
+var builder = WebApplication.CreateBuilder(args);
+
+// Bodies over 1 MiB are refused before they are read; materials travel as URIs, not as content.
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
+
+builder.AddOneThingCluster();
+builder.Services.AddOneThingAuth();
+builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<UnavailableExceptionHandler>();
+builder.Services.ConfigureHttpJsonOptions(json =>
+    json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+builder.Services.AddOpenApi();
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapOpenApi();
+if (app.Environment.IsDevelopment())
+{
+    app.MapScalarApiReference();
+}
+
+app.MapHealth();
+app.MapOps();
+
+app.Run();
+
+/// <summary>Entry point; public so that tests can host the API with WebApplicationFactory.</summary>
+public partial class Program;

@@ -1,0 +1,61 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Orleans.TestingHost;
+
+namespace OneThing.Tests.Fixtures;
+
+/// <summary>
+/// The real API host (routes, auth, problem+json) as an Orleans client of a test cluster, configured through the
+/// same keys ops use: <c>ConnectionStrings:OneThing</c>, <c>OneThing:Cluster:*</c>, <c>OneThing:Auth:Keys:N:*</c>.
+/// </summary>
+public sealed class OneThingApiFactory(TestCluster cluster, string connectionString) : WebApplicationFactory<Program>
+{
+    public static readonly IReadOnlyList<(string Key, string Role, string? Department)> Keys =
+    [
+        ("test-portal", "portal", null),
+        ("test-ops", "ops", null),
+        ("test-health", "department", "health"),
+        ("test-police", "department", "police"),
+        ("test-medical-insurance", "department", "medical-insurance"),
+        ("test-hrss", "department", "hrss"),
+        ("test-market-regulation", "department", "market-regulation"),
+        ("test-tax", "department", "tax"),
+        ("test-housing-fund", "department", "housing-fund"),
+        ("test-housing-construction", "department", "housing-construction"),
+        ("test-fire", "department", "fire"),
+        ("test-bank", "department", "bank"),
+        ("test-customs", "department", "customs"),
+        ("test-seal", "department", "seal"),
+        ("test-disease-control", "department", "disease-control"),
+    ];
+
+    public HttpClient CreateClient(string? apiKey)
+    {
+        var client = CreateClient();
+        if (apiKey is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        }
+        return client;
+    }
+
+    public static string KeyOf(string department) => Keys.Single(k => k.Department == department).Key;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("ConnectionStrings:OneThing", connectionString);
+        builder.UseSetting("OneThing:Cluster:ClusterId", cluster.Options.ClusterId);
+        builder.UseSetting("OneThing:Cluster:ServiceId", cluster.Options.ServiceId);
+        for (var i = 0; i < Keys.Count; i++)
+        {
+            builder.UseSetting($"OneThing:Auth:Keys:{i}:Key", Keys[i].Key);
+            builder.UseSetting($"OneThing:Auth:Keys:{i}:Role", Keys[i].Role);
+            if (Keys[i].Department is { } department)
+            {
+                builder.UseSetting($"OneThing:Auth:Keys:{i}:Department", department);
+            }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using OneThing.Silo.Database;
+using OneThing.Tests.Fixtures;
+
+namespace OneThing.Tests.Foundation;
+
+public sealed class SchemaMigrationTests
+{
+    [Fact]
+    public async Task SchemaAppliesOnceAndApplyingAgainChangesNothing()
+    {
+        var connectionString = await TestDatabase.CreateEmptyAsync("migrate_twice");
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        var migrator = new SchemaMigrator(dataSource, NullLogger<SchemaMigrator>.Instance);
+
+        var first = await migrator.MigrateAsync();
+        var tablesAfterFirst = await CountTablesAsync(connectionString);
+        var second = await migrator.MigrateAsync();
+
+        Assert.Equal(SchemaMigrator.EmbeddedMigrations.Select(m => m.Version), first);
+        Assert.Empty(second);
+        Assert.Equal(tablesAfterFirst, await CountTablesAsync(connectionString));
+        Assert.Equal((long)SchemaMigrator.EmbeddedMigrations.Count,
+            await TestDatabase.ScalarAsync(connectionString, "SELECT count(*) FROM onething_schema_version"));
+    }
+
+    [Fact]
+    public async Task TwoSiloProcessesMigratingAtOnceApplyEachMigrationOnce()
+    {
+        var connectionString = await TestDatabase.CreateEmptyAsync("migrate_race");
+
+        var exits = await Task.WhenAll(RunSiloMigrateAsync(connectionString), RunSiloMigrateAsync(connectionString));
+
+        Assert.All(exits, exit => Assert.True(exit.Code == 0, $"`OneThing.Silo migrate` exited {exit.Code}: {exit.Output}"));
+        Assert.Equal((long)SchemaMigrator.EmbeddedMigrations.Count,
+            await TestDatabase.ScalarAsync(connectionString, "SELECT count(*) FROM onething_schema_version"));
+    }
+
+    [Fact]
+    public async Task MigrationEditedAfterItWasAppliedIsRefused()
+    {
+        var connectionString = await TestDatabase.CreateMigratedAsync("migrate_edited");
+        await TestDatabase.ScalarAsync(connectionString, "UPDATE onething_schema_version SET checksum = 'edited' WHERE version = 1");
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => new SchemaMigrator(dataSource, NullLogger<SchemaMigrator>.Instance).MigrateAsync());
+
+        Assert.Contains("changed after it was applied", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SiloWithUnreachableDatabaseExitsWithOneClearLine()
+    {
+        var unreachable = new NpgsqlConnectionStringBuilder(TestDatabase.ServerConnectionString) { Port = 1, Timeout = 2 }.ConnectionString;
+
+        var exit = await RunSiloMigrateAsync(unreachable);
+
+        Assert.Equal(3, exit.Code);
+        var line = Assert.Single(exit.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.StartsWith("onething-silo: cannot prepare the database schema", line, StringComparison.Ordinal);
+    }
+
+    private static async Task<long> CountTablesAsync(string connectionString) =>
+        (long)(await TestDatabase.ScalarAsync(connectionString,
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"))!;
+
+    /// <summary>The silo as its own build produced it (with its deps.json), next to the tests' configuration.</summary>
+    private static string SiloExecutable()
+    {
+        var testOutput = new DirectoryInfo(AppContext.BaseDirectory);
+        var configuration = testOutput.Parent!.Name; // bin/<Configuration>/net10.0/
+        var root = testOutput;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "OneThing.Orleans.sln")))
+        {
+            root = root.Parent;
+        }
+        var silo = Path.Combine(root?.FullName ?? throw new InvalidOperationException("Repository root not found above " + testOutput),
+            "silo", "OneThing.Silo", "bin", configuration, testOutput.Name, "OneThing.Silo.dll");
+        return File.Exists(silo) ? silo : throw new FileNotFoundException("Build the solution first; the silo executable is missing.", silo);
+    }
+
+    private static async Task<(int Code, string Output)> RunSiloMigrateAsync(string connectionString)
+    {
+        var siloAssembly = SiloExecutable();
+        var start = new ProcessStartInfo("dotnet", [siloAssembly, "migrate"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(siloAssembly),
+        };
+        start.Environment["ConnectionStrings__OneThing"] = connectionString;
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, (await output + await error).Trim());
+    }
+}
