@@ -1,0 +1,95 @@
+namespace OneThing.Grains.Cases;
+
+public enum CaseStatus
+{
+    InProgress = 0,
+    AwaitingSupplement = 1,
+    Completed = 2,
+    Rejected = 3,
+    Withdrawn = 4,
+}
+
+[GenerateSerializer, Immutable, Alias("onething.Applicant")]
+public sealed record Applicant(
+    [property: Id(0)] string Kind,
+    [property: Id(1)] string Name,
+    [property: Id(2)] string? IdNumber,
+    [property: Id(3)] string? CreditCode,
+    [property: Id(4)] string? Phone)
+{
+    /// <summary>The identifier "cases of this applicant" is looked up by.</summary>
+    public string Key => (Kind == "enterprise" ? CreditCode : IdNumber) ?? "";
+}
+
+[GenerateSerializer, Immutable, Alias("onething.MaterialRef")]
+public sealed record MaterialRef(
+    [property: Id(0)] string Code,
+    [property: Id(1)] string Uri,
+    [property: Id(2)] string? Sha256);
+
+[GenerateSerializer, Immutable, Alias("onething.Delivery")]
+public sealed record Delivery(
+    [property: Id(0)] string Method,
+    [property: Id(1)] string? Address);
+
+/// <summary>
+/// A validated application. Form values arrive as text (numbers and booleans in their JSON spelling), so that
+/// the data handed from department to department has one shape.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("onething.SubmitCase")]
+public sealed record SubmitCase(
+    [property: Id(0)] string ItemCode,
+    [property: Id(1)] string Channel,
+    [property: Id(2)] string? Region,
+    [property: Id(3)] Applicant Applicant,
+    [property: Id(4)] IReadOnlyDictionary<string, string> Form,
+    [property: Id(5)] IReadOnlyList<MaterialRef> Materials,
+    [property: Id(6)] IReadOnlyList<string> OptionalMatters,
+    [property: Id(7)] Delivery? Delivery,
+    [property: Id(8)] string Fingerprint,
+    [property: Id(9)] int? ItemVersion = null);
+
+[GenerateSerializer, Immutable, Alias("onething.TimelineEntry")]
+public sealed record TimelineEntry(
+    [property: Id(0)] DateTimeOffset At,
+    [property: Id(1)] string Type,
+    [property: Id(2)] string Actor,
+    [property: Id(3)] string? Detail);
+
+[GenerateSerializer, Immutable, Alias("onething.Evaluation")]
+public sealed record Evaluation(
+    [property: Id(0)] int Rating,
+    [property: Id(1)] string? Comment,
+    [property: Id(2)] DateTimeOffset At);
+
+[GenerateSerializer, Immutable, Alias("onething.CaseView")]
+public sealed record CaseView(
+    [property: Id(0)] string CaseId,
+    [property: Id(1)] string ItemCode,
+    [property: Id(2)] int ItemVersion,
+    [property: Id(3)] string? Region,
+    [property: Id(4)] string Channel,
+    [property: Id(5)] CaseStatus Status,
+    [property: Id(6)] DateTimeOffset SubmittedAt,
+    [property: Id(7)] DateTimeOffset? DueAt,
+    [property: Id(8)] DateTimeOffset? CompletedAt,
+    [property: Id(9)] bool Warning,
+    [property: Id(10)] bool Overdue,
+    [property: Id(11)] Applicant Applicant,
+    [property: Id(12)] IReadOnlyList<Tasks.TaskView> Tasks,
+    [property: Id(13)] IReadOnlyList<TimelineEntry> Timeline,
+    [property: Id(14)] IReadOnlyDictionary<string, string> Outputs,
+    [property: Id(15)] IReadOnlyDictionary<string, string> Form,
+    [property: Id(16)] IReadOnlyList<MaterialRef> Materials,
+    [property: Id(17)] IReadOnlyList<string> OptionalMatters,
+    [property: Id(18)] Delivery? Delivery,
+    [property: Id(19)] string? StatusReason,
+    [property: Id(20)] Evaluation? Evaluation)
+{
+    public bool HasTaskFor(string department) => Tasks.Any(t => t.Department == department);
+}
+
+[GenerateSerializer, Immutable, Alias("onething.SupplyMaterials")]
+public sealed record SupplyMaterials(
+    [property: Id(0)] IReadOnlyList<MaterialRef> Materials,
+    [property: Id(1)] IReadOnlyDictionary<string, string> Form);

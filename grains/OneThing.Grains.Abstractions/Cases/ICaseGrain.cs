@@ -1,0 +1,33 @@
+using OneThing.Grains.Common;
+using OneThing.Grains.Tasks;
+
+namespace OneThing.Grains.Cases;
+
+/// <summary>
+/// One application (key: case id). It owns the position of every matter in the item's dependency graph, decides
+/// what becomes Ready, hands data from earlier matters to later ones and keeps the timeline.
+/// </summary>
+[Alias("onething.ICaseGrain")]
+public interface ICaseGrain : IGrainWithStringKey
+{
+    /// <summary>Creates the case; the same fingerprint again returns it unchanged, another fingerprint is a conflict.</summary>
+    [Alias("Submit")]
+    Task<Outcome<CaseView>> SubmitAsync(SubmitCase command);
+
+    /// <summary>The case, or null when no case has this id.</summary>
+    [Alias("Get")]
+    Task<CaseView?> GetAsync();
+
+    [Alias("Supply")]
+    Task<Outcome<CaseView>> SupplyAsync(SupplyMaterials supply);
+
+    [Alias("Withdraw")]
+    Task<Outcome<CaseView>> WithdrawAsync(string? reason);
+
+    [Alias("Evaluate")]
+    Task<Outcome<CaseView>> EvaluateAsync(int rating, string? comment);
+
+    /// <summary>A department task reports a transition (completed, rejected, asked for materials). Idempotent.</summary>
+    [Alias("OnTaskChanged")]
+    Task OnTaskChangedAsync(TaskView task);
+}

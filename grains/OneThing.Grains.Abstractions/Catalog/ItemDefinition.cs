@@ -1,0 +1,74 @@
+namespace OneThing.Grains.Catalog;
+
+/// <summary>
+/// One "one thing" (一件事) as versioned data: what the applicant files and which departments' matters (子事项)
+/// it splits into. The same shape is served by <c>GET /api/items/{code}</c> and read from <c>catalog/items/*.json</c>.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("onething.ItemDefinition")]
+public sealed record ItemDefinition(
+    [property: Id(0)] string Code,
+    [property: Id(1)] string Name,
+    [property: Id(2)] int Version,
+    [property: Id(3)] string Audience,
+    [property: Id(4)] string LeadDepartment,
+    [property: Id(5)] TimeLimit TimeLimit,
+    [property: Id(6)] IReadOnlyList<FormField> Form,
+    [property: Id(7)] IReadOnlyList<MaterialDefinition> Materials,
+    [property: Id(8)] IReadOnlyList<MatterDefinition> Matters,
+    [property: Id(9)] string? Description = null,
+    [property: Id(10)] string? Region = null)
+{
+    public MatterDefinition? FindMatter(string code) => Matters.FirstOrDefault(m => m.Code == code);
+}
+
+/// <summary>Either statutory working days (holidays excluded) or an ISO 8601 calendar duration such as PT4H.</summary>
+[GenerateSerializer, Immutable, Alias("onething.TimeLimit")]
+public sealed record TimeLimit(
+    [property: Id(0)] int? WorkingDays = null,
+    [property: Id(1)] string? Duration = null);
+
+[GenerateSerializer, Immutable, Alias("onething.FormField")]
+public sealed record FormField(
+    [property: Id(0)] string Name,
+    [property: Id(1)] string Label,
+    [property: Id(2)] string Type,
+    [property: Id(3)] bool Required,
+    [property: Id(4)] IReadOnlyList<string>? Options = null);
+
+[GenerateSerializer, Immutable, Alias("onething.MaterialDefinition")]
+public sealed record MaterialDefinition(
+    [property: Id(0)] string Code,
+    [property: Id(1)] string Name,
+    [property: Id(2)] bool Required,
+    [property: Id(3)] bool Deferrable = false);
+
+/// <summary>
+/// A sub-matter owned by one department. It becomes Ready when every matter in <see cref="DependsOn"/> is complete,
+/// and is handed the <see cref="Inputs"/> it names from the application and from earlier matters' outputs.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("onething.MatterDefinition")]
+public sealed record MatterDefinition(
+    [property: Id(0)] string Code,
+    [property: Id(1)] string Name,
+    [property: Id(2)] string Department,
+    [property: Id(3)] IReadOnlyList<string> DependsOn,
+    [property: Id(4)] bool Optional,
+    [property: Id(5)] TimeLimit TimeLimit,
+    [property: Id(6)] IReadOnlyList<string> Inputs,
+    [property: Id(7)] IReadOnlyList<string> Outputs);
+
+/// <summary>Form field types the contract knows.</summary>
+public static class FormFieldTypes
+{
+    public const string String = "string";
+    public const string Date = "date";
+    public const string Integer = "integer";
+    public const string Boolean = "boolean";
+    public const string IdNumber = "idNumber";
+    public const string CreditCode = "creditCode";
+    public const string Phone = "phone";
+    public const string Enum = "enum";
+
+    public static readonly IReadOnlySet<string> All =
+        new HashSet<string>(StringComparer.Ordinal) { String, Date, Integer, Boolean, IdNumber, CreditCode, Phone, Enum };
+}

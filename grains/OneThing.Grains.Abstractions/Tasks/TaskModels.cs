@@ -1,0 +1,68 @@
+namespace OneThing.Grains.Tasks;
+
+public enum DepartmentTaskStatus
+{
+    Waiting = 0,
+    Ready = 1,
+    Accepted = 2,
+    AwaitingSupplement = 3,
+    Completed = 4,
+    Rejected = 5,
+    Cancelled = 6,
+}
+
+[GenerateSerializer, Immutable, Alias("onething.SupplementRequest")]
+public sealed record SupplementRequest(
+    [property: Id(0)] IReadOnlyList<string> Materials,
+    [property: Id(1)] string? Note,
+    [property: Id(2)] DateTimeOffset RequestedAt,
+    [property: Id(3)] DateTimeOffset? SuppliedAt = null);
+
+[GenerateSerializer, Immutable, Alias("onething.TaskView")]
+public sealed record TaskView(
+    [property: Id(0)] string TaskId,
+    [property: Id(1)] string CaseId,
+    [property: Id(2)] string MatterCode,
+    [property: Id(3)] string MatterName,
+    [property: Id(4)] string Department,
+    [property: Id(5)] DepartmentTaskStatus Status,
+    [property: Id(6)] DateTimeOffset? ReadyAt,
+    [property: Id(7)] DateTimeOffset? DueAt,
+    [property: Id(8)] DateTimeOffset? CompletedAt,
+    [property: Id(9)] IReadOnlyDictionary<string, string> Outputs,
+    [property: Id(10)] IReadOnlyDictionary<string, string> Inputs,
+    [property: Id(11)] SupplementRequest? Supplement,
+    [property: Id(12)] string? Reason,
+    [property: Id(13)] string ItemCode,
+    [property: Id(14)] bool Optional)
+{
+    public bool IsEnded => Status is DepartmentTaskStatus.Completed or DepartmentTaskStatus.Rejected or DepartmentTaskStatus.Cancelled;
+}
+
+/// <summary>What the case hands a matter when it becomes Ready.</summary>
+[GenerateSerializer, Immutable, Alias("onething.TaskAssignment")]
+public sealed record TaskAssignment(
+    [property: Id(0)] string CaseId,
+    [property: Id(1)] string ItemCode,
+    [property: Id(2)] string MatterCode,
+    [property: Id(3)] string MatterName,
+    [property: Id(4)] string Department,
+    [property: Id(5)] IReadOnlyList<string> DeclaredOutputs,
+    [property: Id(6)] IReadOnlyDictionary<string, string> Inputs,
+    [property: Id(7)] DateTimeOffset ReadyAt,
+    [property: Id(8)] DateTimeOffset? DueAt,
+    [property: Id(9)] bool Optional);
+
+/// <summary>Task ids are "{caseId}.{matterCode}": URL-safe, and a task grain knows its case without a lookup.</summary>
+public static class TaskIds
+{
+    public static string For(string caseId, string matterCode) => $"{caseId}.{matterCode}";
+
+    public static bool TryParse(string taskId, out string caseId, out string matterCode)
+    {
+        var dot = taskId.LastIndexOf('.');
+        caseId = dot > 0 ? taskId[..dot] : "";
+        matterCode = dot > 0 ? taskId[(dot + 1)..] : "";
+        return dot > 0 && dot < taskId.Length - 1;
+    }
+}
