@@ -1,5 +1,8 @@
 using System.Text.Json.Serialization;
 using OneThing.Api.Auth;
+using OneThing.Api.Cases;
+using OneThing.Api.Catalog;
+using OneThing.Api.Departments;
 using OneThing.Api.Health;
 using OneThing.Api.Hosting;
 using OneThing.Api.Ops;
@@ -34,6 +37,9 @@ if (app.Environment.IsDevelopment())
 
 app.MapHealth();
 app.MapOps();
+app.MapCatalog();
+app.MapCases();
+app.MapDepartmentWork();
 
 app.Run();
 

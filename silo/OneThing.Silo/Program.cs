@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using OneThing.Grains.Catalog;
 using OneThing.Silo.Database;
 using OneThing.Silo.Hosting;
 using Orleans.Configuration;
@@ -32,30 +33,26 @@ builder.Services.AddOptions<OneThingClusterOptions>()
 builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = clusterSettings.ShutdownTimeout);
 builder.Services.TryAddSingleton(TimeProvider.System);
 
-if (migrateOnly)
+IHost host;
+try
 {
-    builder.Services.AddOneThingDatabase(connectionString);
-}
-else
-{
-    builder.UseOrleans(silo =>
+    if (migrateOnly)
     {
-        silo.Configure<ClusterOptions>(options =>
-        {
-            options.ClusterId = clusterSettings.ClusterId;
-            options.ServiceId = clusterSettings.ServiceId;
-        });
-        silo.ConfigureEndpoints(
-            ResolveAdvertisedAddress(clusterSettings.AdvertisedAddress),
-            clusterSettings.SiloPort,
-            clusterSettings.GatewayPort,
-            listenOnAnyHostAddress: !IPAddress.IsLoopback(ResolveAdvertisedAddress(clusterSettings.AdvertisedAddress)));
-        silo.UseOneThingClustering(connectionString);
-        silo.AddOneThingStorage(connectionString);
-    });
+        builder.Services.AddOneThingDatabase(connectionString);
+    }
+    else
+    {
+        ConfigureSilo(builder, connectionString, clusterSettings);
+    }
+    host = builder.Build();
 }
-
-using var host = builder.Build();
+catch (CatalogException error)
+{
+    // The catalog is validated while the silo is configured: an invalid item stops start-up with its file and reason.
+    await Console.Error.WriteLineAsync($"onething-silo: invalid catalog: {error.Message}");
+    return 4;
+}
+using var _ = host;
 
 // The schema must be current before any provider touches it; a database that cannot be reached is one clear line.
 try
@@ -75,6 +72,21 @@ if (migrateOnly)
 
 await host.RunAsync();
 return 0;
+
+static void ConfigureSilo(HostApplicationBuilder builder, string connectionString, OneThingClusterOptions clusterSettings) =>
+    builder.UseOrleans(silo =>
+    {
+        var advertised = ResolveAdvertisedAddress(clusterSettings.AdvertisedAddress);
+        silo.Configure<ClusterOptions>(options =>
+        {
+            options.ClusterId = clusterSettings.ClusterId;
+            options.ServiceId = clusterSettings.ServiceId;
+        });
+        silo.ConfigureEndpoints(advertised, clusterSettings.SiloPort, clusterSettings.GatewayPort,
+            listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
+        silo.UseOneThingClustering(connectionString);
+        silo.AddOneThingStorage(connectionString, builder.Configuration["OneThing:Catalog:Directory"]);
+    });
 
 static IPAddress ResolveAdvertisedAddress(string address) =>
     IPAddress.TryParse(address, out var ip)

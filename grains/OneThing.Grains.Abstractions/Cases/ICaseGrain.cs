@@ -1,5 +1,6 @@
 using OneThing.Grains.Common;
 using OneThing.Grains.Tasks;
+using Orleans.Concurrency;
 
 namespace OneThing.Grains.Cases;
 
@@ -15,7 +16,7 @@ public interface ICaseGrain : IGrainWithStringKey
     Task<Outcome<CaseView>> SubmitAsync(SubmitCase command);
 
     /// <summary>The case, or null when no case has this id.</summary>
-    [Alias("Get")]
+    [Alias("Get"), ReadOnly]
     Task<CaseView?> GetAsync();
 
     [Alias("Supply")]

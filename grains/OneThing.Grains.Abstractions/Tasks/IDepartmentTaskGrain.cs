@@ -1,4 +1,5 @@
 using OneThing.Grains.Common;
+using Orleans.Concurrency;
 
 namespace OneThing.Grains.Tasks;
 
@@ -6,11 +7,16 @@ namespace OneThing.Grains.Tasks;
 /// One department's part of a case (key: task id). Department calls land here; every transition is written, put in
 /// the department's inbox (read model) and reported to the case before the call returns.
 /// </summary>
+/// <remarks>
+/// The case calls its tasks and tasks report to their case, so the case's calls interleave: a withdrawal that
+/// cancels a task must not wait for that task's own report to the (busy) case. The grain serialises its state
+/// changes itself, and only reports to the case outside that section.
+/// </remarks>
 [Alias("onething.IDepartmentTaskGrain")]
 public interface IDepartmentTaskGrain : IGrainWithStringKey
 {
     /// <summary>The task, or null when the case has no such task yet.</summary>
-    [Alias("Get")]
+    [Alias("Get"), ReadOnly]
     Task<TaskView?> GetAsync();
 
     [Alias("Accept")]
@@ -26,14 +32,17 @@ public interface IDepartmentTaskGrain : IGrainWithStringKey
     Task<Outcome<TaskView>> RequestSupplementAsync(string department, IReadOnlyList<string> materials, string? note);
 
     /// <summary>From the case: the matter's dependencies are complete. Idempotent.</summary>
-    [Alias("MakeReady")]
+    [Alias("MakeReady"), AlwaysInterleave]
     Task<TaskView> MakeReadyAsync(TaskAssignment assignment);
 
-    /// <summary>From the case: the applicant supplied what was asked; the task returns to its department.</summary>
-    [Alias("Resume")]
-    Task<TaskView> ResumeAsync(DateTimeOffset suppliedAt);
+    /// <summary>
+    /// From the case: the applicant supplied what was asked; the task returns to its department's Ready inbox with
+    /// its inputs refreshed from the supplemented application.
+    /// </summary>
+    [Alias("Resume"), AlwaysInterleave]
+    Task<TaskView> ResumeAsync(IReadOnlyDictionary<string, string> inputs, DateTimeOffset suppliedAt);
 
     /// <summary>From the case: the case ended otherwise (withdrawn, rejected). An ended task stays as it is.</summary>
-    [Alias("Cancel")]
+    [Alias("Cancel"), AlwaysInterleave]
     Task<TaskView> CancelAsync(string reason);
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using OneThing.Grains.Catalog;
 using OneThing.Grains.Hosting;
 using OneThing.Silo.Database;
 
@@ -36,8 +37,11 @@ public static class OneThingSiloBuilderExtensions
         return builder.ConnectionString;
     }
 
-    /// <summary>Grain state, reminders and the data source for the project's own tables, all in PostgreSQL.</summary>
-    public static ISiloBuilder AddOneThingStorage(this ISiloBuilder silo, string connectionString)
+    /// <summary>
+    /// Grain state, reminders and the data source for the project's own tables, all in PostgreSQL, and the services
+    /// grains use (catalog and calendar from <paramref name="catalogDirectory"/>, the build's <c>catalog/</c> by default).
+    /// </summary>
+    public static ISiloBuilder AddOneThingStorage(this ISiloBuilder silo, string connectionString, string? catalogDirectory = null)
     {
         connectionString = WithPreparedStatements(connectionString);
         // State is stored as UTF-8 JSON so ops can read it with convert_from(payloadbinary, 'UTF8')::jsonb.
@@ -54,6 +58,7 @@ public static class OneThingSiloBuilderExtensions
             options.ConnectionString = connectionString;
         });
         silo.Services.AddOneThingDatabase(connectionString);
+        silo.Services.AddOneThingGrains(catalogDirectory ?? CatalogServiceCollectionExtensions.DefaultDirectory);
         return silo;
     }
 

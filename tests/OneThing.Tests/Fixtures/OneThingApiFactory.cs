@@ -28,6 +28,7 @@ public sealed class OneThingApiFactory(TestCluster cluster, string connectionStr
         ("test-customs", "department", "customs"),
         ("test-seal", "department", "seal"),
         ("test-disease-control", "department", "disease-control"),
+        ("test-tobacco", "department", "tobacco"),
     ];
 
     public HttpClient CreateClient(string? apiKey)

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using OneThing.Grains.ReadModels;
 using OneThing.Silo.Hosting;
 using Orleans.Configuration;
 using Orleans.Hosting;
@@ -19,6 +20,7 @@ public sealed class PostgresSiloConfigurator : ISiloConfigurator
     public void Configure(ISiloBuilder siloBuilder)
     {
         var connectionString = siloBuilder.Configuration.GetConnectionString("OneThing")!;
+        siloBuilder.Services.AddSingleton<IReadModelFaults, InjectedReadModelFaults>();
         siloBuilder.UseOneThingClustering(connectionString);
         siloBuilder.AddOneThingStorage(connectionString);
         siloBuilder.Services.AddSingleton(TimeProvider.System);

@@ -1,0 +1,256 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using OneThing.Api.Common;
+using OneThing.Api.Validation;
+using OneThing.Grains.Cases;
+using OneThing.Grains.Catalog;
+using OneThing.Grains.Common;
+
+namespace OneThing.Api.Cases;
+
+/// <summary>
+/// Turns a submitted application (JSON) into a <see cref="SubmitCase"/> after checking it against its item: every
+/// failure is reported under its field's path, and nothing reaches a grain until all of it is valid.
+/// </summary>
+public static class ApplicationReader
+{
+    public static readonly IReadOnlySet<string> Channels = new HashSet<string>(StringComparer.Ordinal) { "online", "hall", "hotline", "mobile" };
+    private static readonly IReadOnlySet<string> DeliveryMethods = new HashSet<string>(StringComparer.Ordinal) { "mail", "pickup" };
+
+    public static SubmitCase? Read(JsonElement body, ItemDefinition item, FieldErrors errors)
+    {
+        var channel = JsonBody.OptionalString(body, "channel");
+        if (channel is null || !Channels.Contains(channel))
+        {
+            errors.Add("channel", $"Required, one of: {string.Join(", ", Channels)}.");
+        }
+        var region = JsonBody.OptionalString(body, "region");
+        var applicant = ReadApplicant(body, item, errors);
+        var form = ReadForm(body, item, errors, requireAll: true);
+        var materials = ReadMaterials(body, item, errors, requireAll: true);
+        var optionalMatters = ReadOptionalMatters(body, item, errors);
+        var delivery = ReadDelivery(body, errors);
+
+        return errors.Any
+            ? null
+            : new SubmitCase(item.Code, channel!, region, applicant!, form, materials, optionalMatters, delivery, "", item.Version);
+    }
+
+    /// <summary>A stable hash of the validated application, so a repeated Idempotency-Key can be told apart from a new body.</summary>
+    public static string Fingerprint(SubmitCase application) =>
+        Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(application with { Fingerprint = "" }, ViewJson.Options)));
+
+    /// <summary>
+    /// Case ids are URL-safe. With an Idempotency-Key the id is derived from it, so the same key always lands on the
+    /// same case grain, whose stored state remembers the key durably (and across restarts) without any extra table.
+    /// </summary>
+    public static string NewCaseId(string? idempotencyKey)
+    {
+        var bytes = idempotencyKey is null
+            ? RandomNumberGenerator.GetBytes(15)
+            : SHA256.HashData(Encoding.UTF8.GetBytes("onething-case:" + idempotencyKey))[..15];
+        return "c" + Base32(bytes);
+    }
+
+    public static Applicant? ReadApplicant(JsonElement body, ItemDefinition item, FieldErrors errors)
+    {
+        if (!body.TryGetProperty("applicant", out var applicant) || applicant.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("applicant", "Required: { kind, name, idNumber | creditCode, phone }.");
+            return null;
+        }
+        var kind = JsonBody.OptionalString(applicant, "kind");
+        var expectedKind = item.Audience == "enterprise" ? "enterprise" : "person";
+        if (kind is not ("person" or "enterprise"))
+        {
+            errors.Add("applicant.kind", "Required, one of: person, enterprise.");
+        }
+        else if (kind != expectedKind)
+        {
+            errors.Add("applicant.kind", $"{item.Name} is for applicants of kind '{expectedKind}'.");
+        }
+        var name = JsonBody.OptionalString(applicant, "name")?.Trim();
+        if (string.IsNullOrEmpty(name) || name.Length > 200)
+        {
+            errors.Add("applicant.name", "Required, at most 200 characters.");
+        }
+        var idNumber = JsonBody.OptionalString(applicant, "idNumber")?.Trim().ToUpperInvariant();
+        var creditCode = JsonBody.OptionalString(applicant, "creditCode")?.Trim().ToUpperInvariant();
+        if (kind == "person" && ResidentIdNumber.Explain(idNumber) is { } idProblem)
+        {
+            errors.Add("applicant.idNumber", idProblem);
+        }
+        if (kind == "enterprise" && UnifiedSocialCreditCode.Explain(creditCode) is { } codeProblem)
+        {
+            errors.Add("applicant.creditCode", codeProblem);
+        }
+        var phone = JsonBody.OptionalString(applicant, "phone")?.Trim();
+        if (phone is not null && PhoneNumber.Explain(phone) is { } phoneProblem)
+        {
+            errors.Add("applicant.phone", phoneProblem);
+        }
+        return new Applicant(kind ?? "", name ?? "", kind == "person" ? idNumber : null, kind == "enterprise" ? creditCode : null, phone);
+    }
+
+    /// <summary>Form values normalised to text; unknown fields are refused so a typo is not silently dropped.</summary>
+    public static Dictionary<string, string> ReadForm(JsonElement body, ItemDefinition item, FieldErrors errors, bool requireAll)
+    {
+        var form = new Dictionary<string, string>(StringComparer.Ordinal);
+        var present = body.TryGetProperty("form", out var values) && values.ValueKind != JsonValueKind.Null;
+        if (present && values.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("form", "Must be an object of field name → value.");
+            return form;
+        }
+        if (present)
+        {
+            foreach (var property in values.EnumerateObject())
+            {
+                var field = item.Form.FirstOrDefault(f => f.Name == property.Name);
+                if (field is null)
+                {
+                    errors.Add($"form.{property.Name}", $"Not a field of {item.Code}.");
+                }
+                else if (FormValues.TryNormalize(field.Type, field.Options, property.Value, out var normalized, out var error))
+                {
+                    form[field.Name] = normalized;
+                }
+                else
+                {
+                    errors.Add($"form.{field.Name}", error ?? "Invalid value.");
+                }
+            }
+        }
+        if (requireAll)
+        {
+            foreach (var field in item.Form.Where(f => f.Required && !form.ContainsKey(f.Name)))
+            {
+                if (!errors.ToDictionary().ContainsKey($"form.{field.Name}"))
+                {
+                    errors.Add($"form.{field.Name}", $"Required ({field.Label}).");
+                }
+            }
+        }
+        return form;
+    }
+
+    public static List<MaterialRef> ReadMaterials(JsonElement body, ItemDefinition item, FieldErrors errors, bool requireAll)
+    {
+        var materials = new List<MaterialRef>();
+        var present = body.TryGetProperty("materials", out var array) && array.ValueKind != JsonValueKind.Null;
+        if (present && array.ValueKind != JsonValueKind.Array)
+        {
+            errors.Add("materials", "Must be an array of { code, uri, sha256 }.");
+            return materials;
+        }
+        if (present)
+        {
+            var index = 0;
+            foreach (var element in array.EnumerateArray())
+            {
+                var path = $"materials[{index++}]";
+                if (element.ValueKind != JsonValueKind.Object)
+                {
+                    errors.Add(path, "Must be an object { code, uri, sha256 }.");
+                    continue;
+                }
+                var code = JsonBody.OptionalString(element, "code");
+                var uri = JsonBody.OptionalString(element, "uri");
+                var sha256 = JsonBody.OptionalString(element, "sha256");
+                if (code is null || item.Materials.All(m => m.Code != code))
+                {
+                    errors.Add($"{path}.code", $"Not a material of {item.Code}.");
+                }
+                else if (materials.Any(m => m.Code == code))
+                {
+                    errors.Add($"{path}.code", "Listed twice.");
+                }
+                if (uri is null || !Uri.TryCreate(uri, UriKind.Absolute, out _))
+                {
+                    errors.Add($"{path}.uri", "Required, an absolute URI where the department can fetch the file.");
+                }
+                if (sha256 is not null && (sha256.Length != 64 || !sha256.All(Uri.IsHexDigit)))
+                {
+                    errors.Add($"{path}.sha256", "Must be 64 hexadecimal characters.");
+                }
+                if (code is not null && uri is not null)
+                {
+                    materials.Add(new MaterialRef(code, uri, sha256?.ToLowerInvariant()));
+                }
+            }
+        }
+        if (requireAll)
+        {
+            // 容缺受理: a deferrable material may follow later; every other required one must be here now.
+            foreach (var material in item.Materials.Where(m => m.Required && !m.Deferrable && materials.All(r => r.Code != m.Code)))
+            {
+                errors.Add("materials", $"Missing required material {material.Code} ({material.Name}).");
+            }
+        }
+        return materials;
+    }
+
+    private static List<string> ReadOptionalMatters(JsonElement body, ItemDefinition item, FieldErrors errors)
+    {
+        var codes = new List<string>();
+        if (!body.TryGetProperty("optionalMatters", out var array) || array.ValueKind == JsonValueKind.Null)
+        {
+            return codes;
+        }
+        if (array.ValueKind != JsonValueKind.Array)
+        {
+            errors.Add("optionalMatters", "Must be an array of matter codes.");
+            return codes;
+        }
+        foreach (var element in array.EnumerateArray())
+        {
+            var code = element.ValueKind == JsonValueKind.String ? element.GetString() : null;
+            if (code is null || item.FindMatter(code) is not { Optional: true })
+            {
+                errors.Add("optionalMatters", $"'{element}' is not an optional matter of {item.Code}.");
+            }
+            else if (!codes.Contains(code))
+            {
+                codes.Add(code);
+            }
+        }
+        return codes;
+    }
+
+    private static Delivery? ReadDelivery(JsonElement body, FieldErrors errors)
+    {
+        if (!body.TryGetProperty("delivery", out var delivery) || delivery.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+        var method = delivery.ValueKind == JsonValueKind.Object ? JsonBody.OptionalString(delivery, "method") : null;
+        var address = delivery.ValueKind == JsonValueKind.Object ? JsonBody.OptionalString(delivery, "address")?.Trim() : null;
+        if (method is null || !DeliveryMethods.Contains(method))
+        {
+            errors.Add("delivery.method", "Required, one of: mail, pickup.");
+        }
+        if (method == "mail" && string.IsNullOrEmpty(address))
+        {
+            errors.Add("delivery.address", "Required when results are mailed.");
+        }
+        return new Delivery(method ?? "", address);
+    }
+
+    private static string Base32(byte[] bytes)
+    {
+        const string alphabet = "abcdefghijklmnopqrstuvwxyz234567";
+        var text = new StringBuilder(bytes.Length * 8 / 5);
+        for (var bit = 0; bit + 5 <= bytes.Length * 8; bit += 5)
+        {
+            var value = 0;
+            for (var i = 0; i < 5; i++)
+            {
+                var b = bit + i;
+                value = (value << 1) | ((bytes[b / 8] >> (7 - (b % 8))) & 1);
+            }
+            text.Append(alphabet[value]);
+        }
+        return text.ToString();
+    }
+}

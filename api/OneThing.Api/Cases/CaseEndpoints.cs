@@ -1,0 +1,197 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+using OneThing.Api.Auth;
+using OneThing.Api.Common;
+using OneThing.Api.Validation;
+using OneThing.Grains.Cases;
+using OneThing.Grains.Catalog;
+using OneThing.Grains.Common;
+
+namespace OneThing.Api.Cases;
+
+public static class CaseEndpoints
+{
+    public static RouteGroupBuilder MapCases(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/cases").WithTags("Cases");
+        group.MapPost("", SubmitAsync).RequireAuthorization(Roles.Portal);
+        group.MapGet("", ListByApplicantAsync).RequireAuthorization(Roles.Portal);
+        group.MapGet("/{caseId}", GetAsync).RequireAuthorization(policy => policy.RequireRole(Roles.Portal, Roles.Department, Roles.Ops));
+        group.MapPost("/{caseId}/supplements", SupplyAsync).RequireAuthorization(Roles.Portal);
+        group.MapPost("/{caseId}/withdraw", WithdrawAsync).RequireAuthorization(Roles.Portal);
+        group.MapPost("/{caseId}/evaluation", EvaluateAsync).RequireAuthorization(Roles.Portal);
+        return group;
+    }
+
+    /// <summary>Submits an application once; with <c>Idempotency-Key</c> a retry returns the same case.</summary>
+    public static async Task<Results<Ok<CaseView>, Created<CaseView>, ValidationProblem, ProblemHttpResult>> SubmitAsync(
+        HttpRequest request, IClusterClient cluster, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        if (idempotencyKey is { Length: 0 or > 200 })
+        {
+            return JsonBody.Problem("Idempotency-Key", "When present, 1 to 200 characters.");
+        }
+        var itemCode = JsonBody.OptionalString(body, "itemCode");
+        var item = itemCode is null ? null : await cluster.GetGrain<ICatalogGrain>(0).GetItemAsync(itemCode);
+        if (item is null)
+        {
+            return JsonBody.Problem("itemCode", itemCode is null ? "Required." : $"No item '{itemCode}' in the catalog (GET /api/items lists them).");
+        }
+
+        var errors = new FieldErrors();
+        var application = ApplicationReader.Read(body, item, errors);
+        if (application is null)
+        {
+            return errors.ToProblem();
+        }
+        application = application with { Fingerprint = ApplicationReader.Fingerprint(application) };
+
+        var caseId = ApplicationReader.NewCaseId(idempotencyKey);
+        var outcome = await cluster.GetGrain<ICaseGrain>(caseId).SubmitAsync(application);
+        return OutcomeResults.ToHttp(outcome, view => $"/api/cases/{view.CaseId}");
+    }
+
+    public static async Task<Results<Ok<CaseView>, ProblemHttpResult>> GetAsync(string caseId, ClaimsPrincipal user, IClusterClient cluster)
+    {
+        var view = await cluster.GetGrain<ICaseGrain>(caseId).GetAsync();
+        // A department sees only the cases it has a task in; to others the case does not exist.
+        if (view is null || (user.IsInRole(Roles.Department) && !view.HasTaskFor(user.DepartmentCode()!)))
+        {
+            return OutcomeResults.NotFound("No such case.");
+        }
+        return TypedResults.Ok(view);
+    }
+
+    /// <summary>Cases of one applicant, newest first, from the read model.</summary>
+    public static async Task<Results<Ok<PageOf<CaseSummary>>, ValidationProblem>> ListByApplicantAsync(
+        string? applicant, int? page, int? pageSize, NpgsqlDataSource database, CancellationToken cancellationToken)
+    {
+        var errors = new FieldErrors();
+        var key = applicant?.Trim().ToUpperInvariant();
+        if (key is null || (!ResidentIdNumber.IsValid(key) && !UnifiedSocialCreditCode.IsValid(key)))
+        {
+            errors.Add("applicant", "Required: a resident identity number or a unified social credit code with a valid check character.");
+        }
+        var paging = Paging.Read(page, pageSize, errors);
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+
+        await using var command = database.CreateCommand("""
+            SELECT case_id, item_code, status, submitted_at, due_at, count(*) OVER () AS total
+            FROM onething_applicant_cases
+            WHERE applicant_hash = $1
+            ORDER BY submitted_at DESC, case_id
+            LIMIT $2 OFFSET $3
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ApplicantKeys.Hash(key!) });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = paging.Size });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = paging.Offset });
+        var items = new List<CaseSummary>();
+        long total = 0;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                items.Add(new CaseSummary(reader.GetString(0), reader.GetString(1), Enum.Parse<CaseStatus>(reader.GetString(2)),
+                    reader.GetFieldValue<DateTimeOffset>(3), reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4)));
+                total = reader.GetInt64(5);
+            }
+        }
+        if (items.Count == 0 && paging.Offset > 0)
+        {
+            total = await CountAsync(database, key!, cancellationToken);
+        }
+        return TypedResults.Ok(new PageOf<CaseSummary>(items, paging.Page, paging.Size, total));
+    }
+
+    public static async Task<Results<Ok<CaseView>, Created<CaseView>, ValidationProblem, ProblemHttpResult>> SupplyAsync(
+        string caseId, HttpRequest request, IClusterClient cluster, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var grain = cluster.GetGrain<ICaseGrain>(caseId);
+        var view = await grain.GetAsync();
+        if (view is null)
+        {
+            return OutcomeResults.NotFound("No such case.");
+        }
+        var item = await cluster.GetGrain<ICatalogGrain>(0).GetItemAsync(view.ItemCode, view.ItemVersion);
+        var errors = new FieldErrors();
+        var materials = ApplicationReader.ReadMaterials(body, item!, errors, requireAll: false);
+        var form = ApplicationReader.ReadForm(body, item!, errors, requireAll: false);
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+        return OutcomeResults.ToHttp(await grain.SupplyAsync(new SupplyMaterials(materials, form)));
+    }
+
+    public static async Task<Results<Ok<CaseView>, Created<CaseView>, ValidationProblem, ProblemHttpResult>> WithdrawAsync(
+        string caseId, HttpRequest request, IClusterClient cluster, CancellationToken cancellationToken)
+    {
+        string? reason = null;
+        if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
+        {
+            var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
+            if (problem is not null)
+            {
+                return problem;
+            }
+            reason = JsonBody.OptionalString(body, "reason");
+            if (reason is { Length: > 1000 })
+            {
+                return JsonBody.Problem("reason", "At most 1000 characters.");
+            }
+        }
+        return OutcomeResults.ToHttp(await cluster.GetGrain<ICaseGrain>(caseId).WithdrawAsync(reason));
+    }
+
+    /// <summary>好差评: 5 = 非常满意 … 1 = 非常不满意; once, after the case has ended.</summary>
+    public static async Task<Results<Ok<CaseView>, Created<CaseView>, ValidationProblem, ProblemHttpResult>> EvaluateAsync(
+        string caseId, HttpRequest request, IClusterClient cluster, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var errors = new FieldErrors();
+        var rating = body.TryGetProperty("rating", out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var r) ? r : 0;
+        if (rating is < 1 or > 5)
+        {
+            errors.Add("rating", "Required, an integer from 1 (非常不满意) to 5 (非常满意).");
+        }
+        var comment = JsonBody.OptionalString(body, "comment");
+        if (comment is { Length: > 2000 })
+        {
+            errors.Add("comment", "At most 2000 characters.");
+        }
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+        return OutcomeResults.ToHttp(await cluster.GetGrain<ICaseGrain>(caseId).EvaluateAsync(rating, comment));
+    }
+
+    private static async Task<long> CountAsync(NpgsqlDataSource database, string key, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand("SELECT count(*) FROM onething_applicant_cases WHERE applicant_hash = $1");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ApplicantKeys.Hash(key) });
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    public sealed record CaseSummary(string CaseId, string ItemCode, CaseStatus Status, DateTimeOffset SubmittedAt, DateTimeOffset? DueAt);
+}

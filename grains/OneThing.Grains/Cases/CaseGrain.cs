@@ -1,0 +1,369 @@
+using Microsoft.Extensions.Logging;
+using OneThing.Grains.Calendar;
+using OneThing.Grains.Catalog;
+using OneThing.Grains.Common;
+using OneThing.Grains.Hosting;
+using OneThing.Grains.ReadModels;
+using OneThing.Grains.Tasks;
+
+namespace OneThing.Grains.Cases;
+
+/// <summary>
+/// Coordinates one application. Order of writes, chosen so that a crash at any point converges on retry: a matter's
+/// task (and its inbox row) is written before the case records the matter as Ready, and the case's read-model row
+/// before the case's own state. A failed write drops the activation so memory never runs ahead of storage.
+/// </summary>
+public sealed partial class CaseGrain(
+    [PersistentState("case", GrainStorage.Main)] IPersistentState<CaseState> state,
+    ItemCatalog catalog,
+    WorkingCalendar calendar,
+    ReadModelWriter readModels,
+    TimeProvider clock,
+    ILogger<CaseGrain> logger) : Grain, ICaseGrain
+{
+    public const string PortalActor = "portal";
+    public const string SystemActor = "system";
+
+    private ItemDefinition? _item;
+
+    private CaseState S => state.State;
+
+    private string CaseId => this.GetPrimaryKeyString();
+
+    private bool Exists => S.ItemCode is not null;
+
+    private bool IsEnded => S.Status is CaseStatus.Completed or CaseStatus.Rejected or CaseStatus.Withdrawn;
+
+    private ItemDefinition Item => _item ??= catalog.Find(S.ItemCode!, S.ItemVersion)
+        ?? throw new InvalidOperationException($"Case {CaseId} runs item {S.ItemCode} v{S.ItemVersion}, which the catalog no longer has.");
+
+    public async Task<Outcome<CaseView>> SubmitAsync(SubmitCase command)
+    {
+        if (Exists)
+        {
+            return S.Fingerprint == command.Fingerprint
+                ? Outcome<CaseView>.Ok(View())
+                : Outcome<CaseView>.Conflict("This Idempotency-Key was already used for a different application.");
+        }
+
+        var item = catalog.Find(command.ItemCode, command.ItemVersion);
+        if (item is null)
+        {
+            return Outcome<CaseView>.Invalid("itemCode", $"No item '{command.ItemCode}' in the catalog.");
+        }
+        var unknownOptional = command.OptionalMatters.Where(code => item.FindMatter(code) is not { Optional: true }).ToList();
+        if (unknownOptional.Count > 0)
+        {
+            return Outcome<CaseView>.Invalid("optionalMatters", $"Not optional matters of {item.Code}: {string.Join(", ", unknownOptional)}.");
+        }
+
+        var now = clock.GetUtcNow();
+        _item = item;
+        S.ItemCode = item.Code;
+        S.ItemVersion = item.Version;
+        S.Region = command.Region ?? item.Region;
+        S.Channel = command.Channel;
+        S.Applicant = command.Applicant;
+        S.Form = new Dictionary<string, string>(command.Form);
+        S.Materials = [.. command.Materials];
+        S.OptionalMatters = [.. command.OptionalMatters.Distinct()];
+        S.Delivery = command.Delivery;
+        S.Fingerprint = command.Fingerprint;
+        S.Status = CaseStatus.InProgress;
+        S.SubmittedAt = now;
+        S.DueAt = calendar.DueAt(now, item.TimeLimit);
+        S.Matters = item.Matters
+            .Where(m => !m.Optional || S.OptionalMatters.Contains(m.Code))
+            .Select(m => new MatterState { Code = m.Code, Status = DepartmentTaskStatus.Waiting })
+            .ToList();
+        Record(now, "Submitted", PortalActor, $"{item.Name} v{item.Version} via {command.Channel}");
+
+        return await CommitAsync(async () =>
+        {
+            await DispatchReadyMattersAsync(now);
+            return Outcome<CaseView>.Created(View());
+        });
+    }
+
+    public Task<CaseView?> GetAsync() => Task.FromResult(Exists ? View() : null);
+
+    public async Task OnTaskChangedAsync(TaskView task)
+    {
+        var matter = Exists ? S.Matters.Find(m => m.Code == task.MatterCode) : null;
+        if (matter is null || matter.Status == task.Status)
+        {
+            return; // unknown, or a repeat of a report already recorded
+        }
+        if (IsEnded)
+        {
+            // The case ended while the department acted (a withdrawal racing a completion): note it, change nothing else.
+            if (task.IsEnded && matter.Status != task.Status)
+            {
+                await CommitAsync(() =>
+                {
+                    Copy(task, matter);
+                    Record(clock.GetUtcNow(), $"Task{task.Status}", task.Department, $"{task.MatterName} after the case ended");
+                    return Task.FromResult(true);
+                });
+            }
+            return;
+        }
+
+        var now = clock.GetUtcNow();
+        await CommitAsync(async () =>
+        {
+            Copy(task, matter);
+            switch (task.Status)
+            {
+                case DepartmentTaskStatus.Accepted:
+                    Record(now, "TaskAccepted", task.Department, task.MatterName);
+                    break;
+                case DepartmentTaskStatus.Completed:
+                    foreach (var (name, value) in task.Outputs)
+                    {
+                        S.Outputs[name] = value;
+                    }
+                    Record(now, "TaskCompleted", task.Department, task.MatterName);
+                    await DispatchReadyMattersAsync(now);
+                    if (S.Matters.All(m => m.Status == DepartmentTaskStatus.Completed))
+                    {
+                        S.Status = CaseStatus.Completed;
+                        S.CompletedAt = now;
+                        Record(now, "CaseCompleted", SystemActor, "Every matter is complete.");
+                    }
+                    break;
+                case DepartmentTaskStatus.Rejected:
+                    Record(now, "TaskRejected", task.Department, $"{task.MatterName}: {task.Reason}");
+                    S.Status = CaseStatus.Rejected;
+                    S.StatusReason = $"{task.MatterName} was rejected: {task.Reason}";
+                    S.CompletedAt = now;
+                    await CancelOpenTasksAsync(now, $"Case rejected: {task.MatterName} was rejected.");
+                    Record(now, "CaseRejected", task.Department, S.StatusReason);
+                    break;
+                case DepartmentTaskStatus.AwaitingSupplement:
+                    S.Status = CaseStatus.AwaitingSupplement;
+                    Record(now, "SupplementRequested", task.Department,
+                        $"{task.MatterName} needs: {string.Join(", ", task.Supplement?.Materials ?? [])}{(task.Supplement?.Note is { } note ? $" ({note})" : "")}");
+                    break;
+                default:
+                    break;
+            }
+            return true;
+        });
+    }
+
+    public async Task<Outcome<CaseView>> SupplyAsync(SupplyMaterials supply)
+    {
+        if (!Exists)
+        {
+            return Outcome<CaseView>.NotFound("No such case.");
+        }
+        if (S.Status != CaseStatus.AwaitingSupplement)
+        {
+            return Outcome<CaseView>.Conflict($"The case is {S.Status}; no materials were requested.");
+        }
+        var waiting = S.Matters.Where(m => m.Status == DepartmentTaskStatus.AwaitingSupplement).ToList();
+        var requested = waiting.SelectMany(m => m.Supplement?.Materials ?? []).Distinct().ToList();
+        var missing = requested.Where(code => !supply.Materials.Any(m => m.Code == code)).ToList();
+        if (missing.Count > 0)
+        {
+            return Outcome<CaseView>.Invalid("materials", $"Still missing: {string.Join(", ", missing)}.");
+        }
+
+        var now = clock.GetUtcNow();
+        return await CommitAsync(async () =>
+        {
+            foreach (var material in supply.Materials)
+            {
+                S.Materials.RemoveAll(m => m.Code == material.Code);
+                S.Materials.Add(material);
+            }
+            foreach (var (name, value) in supply.Form)
+            {
+                S.Form[name] = value;
+            }
+            Record(now, "SupplementProvided", PortalActor, string.Join(", ", supply.Materials.Select(m => m.Code)));
+            var resumed = await Task.WhenAll(waiting.Select(matter =>
+                TaskOf(matter.Code).ResumeAsync(InputsFor(Item.FindMatter(matter.Code)!), now)));
+            foreach (var view in resumed)
+            {
+                Copy(view, S.Matters.Find(m => m.Code == view.MatterCode)!);
+                Record(now, "TaskReady", SystemActor, $"{view.MatterName} returned to {view.Department}");
+            }
+            S.Status = CaseStatus.InProgress;
+            return Outcome<CaseView>.Ok(View());
+        });
+    }
+
+    public async Task<Outcome<CaseView>> WithdrawAsync(string? reason)
+    {
+        if (!Exists)
+        {
+            return Outcome<CaseView>.NotFound("No such case.");
+        }
+        if (S.Status == CaseStatus.Withdrawn)
+        {
+            return Outcome<CaseView>.Ok(View());
+        }
+        if (IsEnded)
+        {
+            return Outcome<CaseView>.Conflict($"The case is already {S.Status}.");
+        }
+
+        var now = clock.GetUtcNow();
+        return await CommitAsync(async () =>
+        {
+            S.Status = CaseStatus.Withdrawn;
+            S.StatusReason = string.IsNullOrWhiteSpace(reason) ? "Withdrawn by the applicant." : reason;
+            S.CompletedAt = now;
+            await CancelOpenTasksAsync(now, "The applicant withdrew the case.");
+            Record(now, "Withdrawn", PortalActor, S.StatusReason);
+            return Outcome<CaseView>.Ok(View());
+        });
+    }
+
+    public async Task<Outcome<CaseView>> EvaluateAsync(int rating, string? comment)
+    {
+        if (!Exists)
+        {
+            return Outcome<CaseView>.NotFound("No such case.");
+        }
+        if (!IsEnded)
+        {
+            return Outcome<CaseView>.Conflict("A case can be evaluated only after it has ended.");
+        }
+        if (S.Evaluation is { } earlier)
+        {
+            return earlier.Rating == rating && earlier.Comment == comment
+                ? Outcome<CaseView>.Ok(View())
+                : Outcome<CaseView>.Conflict("This case was already evaluated.");
+        }
+
+        var now = clock.GetUtcNow();
+        return await CommitAsync(() =>
+        {
+            S.Evaluation = new Evaluation(rating, comment, now);
+            Record(now, "Evaluated", PortalActor, $"{rating}/5");
+            return Task.FromResult(Outcome<CaseView>.Ok(View()));
+        });
+    }
+
+    /// <summary>
+    /// Makes Ready every Waiting matter whose dependencies are complete, handing it the data it declares. Each task
+    /// (and its inbox row) is written before the case records it as Ready.
+    /// </summary>
+    private async Task DispatchReadyMattersAsync(DateTimeOffset now)
+    {
+        var included = S.Matters.Select(m => m.Code).ToHashSet();
+        var ready = S.Matters
+            .Where(m => m.Status == DepartmentTaskStatus.Waiting)
+            .Select(m => Item.FindMatter(m.Code)!)
+            .Where(definition => definition.DependsOn
+                .Where(included.Contains)
+                .All(code => S.Matters.Find(m => m.Code == code)!.Status == DepartmentTaskStatus.Completed))
+            .ToList();
+
+        var views = await Task.WhenAll(ready.Select(definition => TaskOf(definition.Code).MakeReadyAsync(new TaskAssignment(
+            CaseId, Item.Code, definition.Code, definition.Name, definition.Department, definition.Outputs,
+            InputsFor(definition), now, calendar.DueAt(now, definition.TimeLimit), definition.Optional))));
+
+        foreach (var view in views)
+        {
+            Copy(view, S.Matters.Find(m => m.Code == view.MatterCode)!);
+            Record(now, "TaskReady", SystemActor, $"{view.MatterName} → {view.Department}");
+        }
+    }
+
+    private async Task CancelOpenTasksAsync(DateTimeOffset now, string reason)
+    {
+        var open = S.Matters.Where(m => m.Status is not (DepartmentTaskStatus.Completed or DepartmentTaskStatus.Rejected or DepartmentTaskStatus.Cancelled)).ToList();
+        var views = await Task.WhenAll(open
+            .Where(m => m.Status != DepartmentTaskStatus.Waiting)
+            .Select(m => TaskOf(m.Code).CancelAsync(reason)));
+        foreach (var view in views)
+        {
+            Copy(view, S.Matters.Find(m => m.Code == view.MatterCode)!);
+        }
+        foreach (var matter in open.Where(m => m.Status == DepartmentTaskStatus.Waiting))
+        {
+            matter.Status = DepartmentTaskStatus.Cancelled; // never dispatched: no task grain to tell
+            matter.Reason = reason;
+        }
+        Record(now, "TasksCancelled", SystemActor, $"{open.Count} open task(s) cancelled.");
+    }
+
+    /// <summary>The data a matter declares as inputs, from the application and from what earlier matters produced.</summary>
+    private Dictionary<string, string> InputsFor(MatterDefinition matter)
+    {
+        var inputs = new Dictionary<string, string>();
+        foreach (var name in matter.Inputs)
+        {
+            var value = name switch
+            {
+                "applicant.name" => S.Applicant!.Name,
+                "applicant.idNumber" => S.Applicant!.IdNumber,
+                "applicant.creditCode" => S.Applicant!.CreditCode,
+                "applicant.phone" => S.Applicant!.Phone,
+                _ => S.Outputs.TryGetValue(name, out var produced) ? produced : S.Form.GetValueOrDefault(name),
+            };
+            if (value is not null)
+            {
+                inputs[name] = value;
+            }
+        }
+        return inputs;
+    }
+
+    /// <summary>Runs a change, writes the applicant's read-model row and then the case; on failure drops the activation.</summary>
+    private async Task<T> CommitAsync<T>(Func<Task<T>> change)
+    {
+        try
+        {
+            var result = await change();
+            S.Revision++;
+            await readModels.UpsertApplicantCaseAsync(View(), S.Revision);
+            await state.WriteStateAsync();
+            return result;
+        }
+        catch (Exception error)
+        {
+            LogCommitFailed(error, CaseId);
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    private void Record(DateTimeOffset at, string type, string actor, string? detail) =>
+        S.Timeline.Add(new TimelineEntry(at, type, actor, detail));
+
+    private static void Copy(TaskView task, MatterState matter)
+    {
+        matter.Status = task.Status;
+        matter.ReadyAt = task.ReadyAt;
+        matter.DueAt = task.DueAt;
+        matter.CompletedAt = task.CompletedAt;
+        matter.Inputs = new Dictionary<string, string>(task.Inputs);
+        matter.Outputs = new Dictionary<string, string>(task.Outputs);
+        matter.Supplement = task.Supplement;
+        matter.Reason = task.Reason;
+    }
+
+    private IDepartmentTaskGrain TaskOf(string matterCode) =>
+        GrainFactory.GetGrain<IDepartmentTaskGrain>(TaskIds.For(CaseId, matterCode));
+
+    private CaseView View()
+    {
+        var tasks = S.Matters.Select(m =>
+        {
+            var definition = Item.FindMatter(m.Code)!;
+            return new TaskView(TaskIds.For(CaseId, m.Code), CaseId, m.Code, definition.Name, definition.Department, m.Status,
+                m.ReadyAt, m.DueAt, m.CompletedAt, m.Outputs, m.Inputs, m.Supplement, m.Reason, S.ItemCode!, definition.Optional);
+        }).ToList();
+        return new CaseView(CaseId, S.ItemCode!, S.ItemVersion, S.Region, S.Channel, S.Status, S.SubmittedAt, S.DueAt,
+            S.CompletedAt, S.Warning, S.Overdue, S.Applicant!, tasks, S.Timeline, S.Outputs, S.Form, S.Materials,
+            S.OptionalMatters, S.Delivery, S.StatusReason, S.Evaluation);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Case {CaseId}: a change could not be stored; the activation is dropped and the caller may retry")]
+    private partial void LogCommitFailed(Exception error, string caseId);
+}

@@ -1,0 +1,77 @@
+using OneThing.Grains.Tasks;
+
+namespace OneThing.Grains.Cases;
+
+/// <summary>Persisted state of a case (state name <c>case</c>). Ops can read it as JSON in PostgreSQL.</summary>
+[GenerateSerializer, Alias("onething.CaseState")]
+public sealed class CaseState
+{
+    [Id(0)] public string? ItemCode { get; set; }
+
+    [Id(1)] public int ItemVersion { get; set; }
+
+    [Id(2)] public string? Region { get; set; }
+
+    [Id(3)] public string Channel { get; set; } = "";
+
+    [Id(4)] public Applicant? Applicant { get; set; }
+
+    [Id(5)] public Dictionary<string, string> Form { get; set; } = [];
+
+    [Id(6)] public List<MaterialRef> Materials { get; set; } = [];
+
+    [Id(7)] public List<string> OptionalMatters { get; set; } = [];
+
+    [Id(8)] public Delivery? Delivery { get; set; }
+
+    /// <summary>Hash of the submitted request: the same Idempotency-Key with another body is refused.</summary>
+    [Id(9)] public string Fingerprint { get; set; } = "";
+
+    [Id(10)] public CaseStatus Status { get; set; }
+
+    [Id(11)] public DateTimeOffset SubmittedAt { get; set; }
+
+    [Id(12)] public DateTimeOffset? DueAt { get; set; }
+
+    [Id(13)] public DateTimeOffset? CompletedAt { get; set; }
+
+    [Id(14)] public string? StatusReason { get; set; }
+
+    [Id(15)] public Evaluation? Evaluation { get; set; }
+
+    [Id(16)] public List<TimelineEntry> Timeline { get; set; } = [];
+
+    /// <summary>The matters this case runs (required ones plus the optional ones the applicant opted into), in item order.</summary>
+    [Id(17)] public List<MatterState> Matters { get; set; } = [];
+
+    /// <summary>Everything the departments produced so far: what later matters are handed.</summary>
+    [Id(18)] public Dictionary<string, string> Outputs { get; set; } = [];
+
+    [Id(19)] public int Revision { get; set; }
+
+    [Id(20)] public bool Warning { get; set; }
+
+    [Id(21)] public bool Overdue { get; set; }
+}
+
+[GenerateSerializer, Alias("onething.MatterState")]
+public sealed class MatterState
+{
+    [Id(0)] public string Code { get; set; } = "";
+
+    [Id(1)] public DepartmentTaskStatus Status { get; set; }
+
+    [Id(2)] public DateTimeOffset? ReadyAt { get; set; }
+
+    [Id(3)] public DateTimeOffset? DueAt { get; set; }
+
+    [Id(4)] public DateTimeOffset? CompletedAt { get; set; }
+
+    [Id(5)] public Dictionary<string, string> Inputs { get; set; } = [];
+
+    [Id(6)] public Dictionary<string, string> Outputs { get; set; } = [];
+
+    [Id(7)] public SupplementRequest? Supplement { get; set; }
+
+    [Id(8)] public string? Reason { get; set; }
+}
