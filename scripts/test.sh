@@ -87,9 +87,17 @@ export ConnectionStrings__OneThing="Host=127.0.0.1;Port=$pg_port;Username=postgr
 
 cd "$repo_root"
 # In the background so that a SIGTERM to this script is handled at once, not after dotnet ends.
-setsid dotnet test OneThing.Orleans.sln "$@" &
+setsid dotnet test OneThing.Orleans.sln --logger "trx;LogFileName=onething.trx" --results-directory "$tmp_root/results" "$@" &
 dotnet_pid=$!
 rc=0
 wait "$dotnet_pid" || rc=$?
 dotnet_pid=""
+
+# One plain closing line that any reader of the log (or CI) can count on: "N passed, N failed".
+summary=$(grep -ho '<Counters [^>]*>' "$tmp_root"/results/*.trx 2>/dev/null | head -n 1 || true)
+if [[ -n $summary ]]; then
+  passed=$(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$summary")
+  failed=$(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$summary")
+  printf '%s passed, %s failed\n' "$passed" "$failed"
+fi
 exit "$rc"
