@@ -37,6 +37,7 @@ if (app.Environment.IsDevelopment())
 
 app.MapHealth();
 app.MapOps();
+app.MapFallbackDesk();
 app.MapCatalog();
 app.MapCases();
 app.MapDepartmentWork();

@@ -40,7 +40,7 @@ public sealed class ApiKeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
         }
 
-        List<Claim> claims = [new(ClaimTypes.Role, entry.Role), new(ClaimTypes.Name, entry.Department ?? entry.Role)];
+        List<Claim> claims = [new(ClaimTypes.Role, entry.Role), new(ClaimTypes.Name, entry.Name ?? entry.Department ?? entry.Role)];
         if (entry.Department is { Length: > 0 } department)
         {
             claims.Add(new Claim(Roles.DepartmentClaim, department));

@@ -45,4 +45,7 @@ public sealed class ApiKeyEntry
 
     /// <summary>Department code, for role <c>department</c> only.</summary>
     public string? Department { get; set; }
+
+    /// <summary>Who holds the key (e.g. "12345 hotline", "ops: Wang Li"); recorded where the API notes an actor.</summary>
+    public string? Name { get; set; }
 }

@@ -31,10 +31,11 @@ public static class ApplicationReader
         var materials = ReadMaterials(body, item, errors, requireAll: true);
         var optionalMatters = ReadOptionalMatters(body, item, errors);
         var delivery = ReadDelivery(body, errors);
+        var deferred = ReadDeferredMaterials(body, item, materials, errors);
 
         return errors.Any
             ? null
-            : new SubmitCase(item.Code, channel!, region, applicant!, form, materials, optionalMatters, delivery, "", item.Version);
+            : new SubmitCase(item.Code, channel!, region, applicant!, form, materials, optionalMatters, delivery, "", item.Version, deferred);
     }
 
     /// <summary>A stable hash of the validated application, so a repeated Idempotency-Key can be told apart from a new body.</summary>
@@ -189,6 +190,62 @@ public static class ApplicationReader
             }
         }
         return materials;
+    }
+
+    /// <summary>
+    /// 容缺受理: a required material the item marks deferrable may be missing. It is then promised by the date in
+    /// <c>deferredMaterials[].promisedBy</c> (a date means the end of that day, Beijing time), or within the default
+    /// number of working days the case grain applies when no date is given.
+    /// </summary>
+    private static List<DeferredMaterial> ReadDeferredMaterials(JsonElement body, ItemDefinition item, List<MaterialRef> materials, FieldErrors errors)
+    {
+        var promises = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        if (body.TryGetProperty("deferredMaterials", out var array) && array.ValueKind != JsonValueKind.Null)
+        {
+            if (array.ValueKind != JsonValueKind.Array)
+            {
+                errors.Add("deferredMaterials", "Must be an array of { code, promisedBy }.");
+                return [];
+            }
+            var index = 0;
+            foreach (var element in array.EnumerateArray())
+            {
+                var path = $"deferredMaterials[{index++}]";
+                var code = element.ValueKind == JsonValueKind.Object ? JsonBody.OptionalString(element, "code") : null;
+                var material = item.Materials.FirstOrDefault(m => m.Code == code);
+                if (material is not { Deferrable: true })
+                {
+                    errors.Add($"{path}.code", $"Not a deferrable material of {item.Code}.");
+                    continue;
+                }
+                if (materials.Any(m => m.Code == code))
+                {
+                    errors.Add($"{path}.code", "Attached already; nothing to defer.");
+                    continue;
+                }
+                var text = JsonBody.OptionalString(element, "promisedBy");
+                if (text is null)
+                {
+                    continue;
+                }
+                if (DateOnly.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var day))
+                {
+                    promises[code!] = new DateTimeOffset(day.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(8));
+                }
+                else if (DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var at))
+                {
+                    promises[code!] = at;
+                }
+                else
+                {
+                    errors.Add($"{path}.promisedBy", "A date (yyyy-MM-dd, meaning the end of that day in Beijing) or a date-time with offset.");
+                }
+            }
+        }
+        return item.Materials
+            .Where(m => m.Required && m.Deferrable && materials.All(r => r.Code != m.Code))
+            .Select(m => new DeferredMaterial(m.Code, promises.GetValueOrDefault(m.Code)))
+            .ToList();
     }
 
     private static List<string> ReadOptionalMatters(JsonElement body, ItemDefinition item, FieldErrors errors)

@@ -47,7 +47,8 @@ public sealed record SubmitCase(
     [property: Id(6)] IReadOnlyList<string> OptionalMatters,
     [property: Id(7)] Delivery? Delivery,
     [property: Id(8)] string Fingerprint,
-    [property: Id(9)] int? ItemVersion = null);
+    [property: Id(9)] int? ItemVersion = null,
+    [property: Id(10)] IReadOnlyList<DeferredMaterial>? DeferredMaterials = null);
 
 [GenerateSerializer, Immutable, Alias("onething.TimelineEntry")]
 public sealed record TimelineEntry(
@@ -84,7 +85,9 @@ public sealed record CaseView(
     [property: Id(17)] IReadOnlyList<string> OptionalMatters,
     [property: Id(18)] Delivery? Delivery,
     [property: Id(19)] string? StatusReason,
-    [property: Id(20)] Evaluation? Evaluation)
+    [property: Id(20)] Evaluation? Evaluation,
+    [property: Id(21)] Escalation? Escalation = null,
+    [property: Id(22)] IReadOnlyList<DeferredMaterial>? DeferredMaterials = null)
 {
     public bool HasTaskFor(string department) => Tasks.Any(t => t.Department == department);
 }
@@ -93,3 +96,22 @@ public sealed record CaseView(
 public sealed record SupplyMaterials(
     [property: Id(0)] IReadOnlyList<MaterialRef> Materials,
     [property: Id(1)] IReadOnlyDictionary<string, string> Form);
+
+/// <summary>
+/// 容缺受理: a required but deferrable material the case was accepted without, against the applicant's promise to
+/// supply it by <see cref="PromisedBy"/>. If it has not arrived by then, the case ends Rejected.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("onething.DeferredMaterial")]
+public sealed record DeferredMaterial(
+    [property: Id(0)] string Code,
+    [property: Id(1)] DateTimeOffset PromisedBy,
+    [property: Id(2)] DateTimeOffset? SuppliedAt = null);
+
+/// <summary>A case handed to the fallback desk (办不成事反映窗口) because a deadline passed.</summary>
+[GenerateSerializer, Immutable, Alias("onething.Escalation")]
+public sealed record Escalation(
+    [property: Id(0)] DateTimeOffset At,
+    [property: Id(1)] string Reason,
+    [property: Id(2)] DateTimeOffset? ResolvedAt = null,
+    [property: Id(3)] string? ResolvedBy = null,
+    [property: Id(4)] string? Resolution = null);

@@ -28,6 +28,18 @@ public interface ICaseGrain : IGrainWithStringKey
     [Alias("Evaluate")]
     Task<Outcome<CaseView>> EvaluateAsync(int rating, string? comment);
 
+    /// <summary>
+    /// Re-evaluates every deadline of the case against the clock: flags warnings and overdue matters once, ends a
+    /// case whose 容缺 promise lapsed, and re-arms the case's reminder for its next deadline event. Idempotent; the
+    /// reminder and every activation call it.
+    /// </summary>
+    [Alias("CheckDeadlines")]
+    Task<CaseView?> CheckDeadlinesAsync();
+
+    /// <summary>The fallback desk records who resolved an escalated case and how.</summary>
+    [Alias("ResolveEscalation")]
+    Task<Outcome<CaseView>> ResolveEscalationAsync(string resolvedBy, string resolution);
+
     /// <summary>A department task reports a transition (completed, rejected, asked for materials). Idempotent.</summary>
     [Alias("OnTaskChanged")]
     Task OnTaskChangedAsync(TaskView task);

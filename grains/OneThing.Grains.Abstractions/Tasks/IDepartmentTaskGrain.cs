@@ -40,7 +40,11 @@ public interface IDepartmentTaskGrain : IGrainWithStringKey
     /// its inputs refreshed from the supplemented application.
     /// </summary>
     [Alias("Resume"), AlwaysInterleave]
-    Task<TaskView> ResumeAsync(IReadOnlyDictionary<string, string> inputs, DateTimeOffset suppliedAt);
+    Task<TaskView> ResumeAsync(IReadOnlyDictionary<string, string> inputs, DateTimeOffset suppliedAt, DateTimeOffset? dueAt);
+
+    /// <summary>From the case: the matter's deadline warning (预警) or overdue (超期) flag, shown in the inbox.</summary>
+    [Alias("FlagDeadline"), AlwaysInterleave]
+    Task<TaskView> FlagDeadlineAsync(bool warning, bool overdue);
 
     /// <summary>From the case: the case ended otherwise (withdrawn, rejected). An ended task stays as it is.</summary>
     [Alias("Cancel"), AlwaysInterleave]

@@ -34,7 +34,9 @@ public sealed record TaskView(
     [property: Id(11)] SupplementRequest? Supplement,
     [property: Id(12)] string? Reason,
     [property: Id(13)] string ItemCode,
-    [property: Id(14)] bool Optional)
+    [property: Id(14)] bool Optional,
+    [property: Id(15)] bool Warning = false,
+    [property: Id(16)] bool Overdue = false)
 {
     public bool IsEnded => Status is DepartmentTaskStatus.Completed or DepartmentTaskStatus.Rejected or DepartmentTaskStatus.Cancelled;
 }

@@ -19,10 +19,14 @@ public sealed partial class CaseGrain(
     WorkingCalendar calendar,
     ReadModelWriter readModels,
     TimeProvider clock,
+    Microsoft.Extensions.Options.IOptions<Orleans.Hosting.ReminderOptions> reminderOptions,
     ILogger<CaseGrain> logger) : Grain, ICaseGrain
 {
     public const string PortalActor = "portal";
     public const string SystemActor = "system";
+
+    /// <summary>容缺受理 without a date from the applicant: the promise runs for 5 working days (cf. 行政许可法 Art 32).</summary>
+    private static readonly TimeLimit DefaultPromise = new(WorkingDays: 5);
 
     private ItemDefinition? _item;
 
@@ -72,11 +76,19 @@ public sealed partial class CaseGrain(
         S.Status = CaseStatus.InProgress;
         S.SubmittedAt = now;
         S.DueAt = calendar.DueAt(now, item.TimeLimit);
+        S.WarningAt = calendar.WarningAt(now, S.DueAt.Value, item.TimeLimit);
+        S.DeferredMaterials = (command.DeferredMaterials ?? [])
+            .Select(d => d.PromisedBy == default ? d with { PromisedBy = calendar.DueAt(now, DefaultPromise) } : d)
+            .ToList();
         S.Matters = item.Matters
             .Where(m => !m.Optional || S.OptionalMatters.Contains(m.Code))
             .Select(m => new MatterState { Code = m.Code, Status = DepartmentTaskStatus.Waiting })
             .ToList();
         Record(now, "Submitted", PortalActor, $"{item.Name} v{item.Version} via {command.Channel}");
+        foreach (var deferred in S.DeferredMaterials)
+        {
+            Record(now, "MaterialDeferred", PortalActor, $"{deferred.Code} promised by {deferred.PromisedBy:yyyy-MM-dd HH:mm zzz} (容缺受理)");
+        }
 
         return await CommitAsync(async () =>
         {
@@ -142,6 +154,7 @@ public sealed partial class CaseGrain(
                     break;
                 case DepartmentTaskStatus.AwaitingSupplement:
                     S.Status = CaseStatus.AwaitingSupplement;
+                    S.PausedSince ??= task.Supplement?.RequestedAt ?? now; // 补正: the clock stops until the applicant supplies
                     Record(now, "SupplementRequested", task.Department,
                         $"{task.MatterName} needs: {string.Join(", ", task.Supplement?.Materials ?? [])}{(task.Supplement?.Note is { } note ? $" ({note})" : "")}");
                     break;
@@ -158,14 +171,17 @@ public sealed partial class CaseGrain(
         {
             return Outcome<CaseView>.NotFound("No such case.");
         }
-        if (S.Status != CaseStatus.AwaitingSupplement)
-        {
-            return Outcome<CaseView>.Conflict($"The case is {S.Status}; no materials were requested.");
-        }
+        var supplied = supply.Materials.Select(m => m.Code).ToHashSet();
         var waiting = S.Matters.Where(m => m.Status == DepartmentTaskStatus.AwaitingSupplement).ToList();
         var requested = waiting.SelectMany(m => m.Supplement?.Materials ?? []).Distinct().ToList();
-        var missing = requested.Where(code => !supply.Materials.Any(m => m.Code == code)).ToList();
-        if (missing.Count > 0)
+        var deferred = S.DeferredMaterials.Where(d => d.SuppliedAt is null && supplied.Contains(d.Code)).ToList();
+        if (IsEnded || (S.Status != CaseStatus.AwaitingSupplement && deferred.Count == 0))
+        {
+            return Outcome<CaseView>.Conflict($"The case is {S.Status}; no materials were requested or deferred.");
+        }
+        var missing = requested.Where(code => !supplied.Contains(code)).ToList();
+        var answersRequest = S.Status == CaseStatus.AwaitingSupplement && missing.Count == 0;
+        if (S.Status == CaseStatus.AwaitingSupplement && missing.Count > 0 && (deferred.Count == 0 || missing.Count < requested.Count))
         {
             return Outcome<CaseView>.Invalid("materials", $"Still missing: {string.Join(", ", missing)}.");
         }
@@ -182,18 +198,55 @@ public sealed partial class CaseGrain(
             {
                 S.Form[name] = value;
             }
-            Record(now, "SupplementProvided", PortalActor, string.Join(", ", supply.Materials.Select(m => m.Code)));
-            var resumed = await Task.WhenAll(waiting.Select(matter =>
-                TaskOf(matter.Code).ResumeAsync(InputsFor(Item.FindMatter(matter.Code)!), now)));
-            foreach (var view in resumed)
+            foreach (var promise in deferred)
             {
-                Copy(view, S.Matters.Find(m => m.Code == view.MatterCode)!);
-                Record(now, "TaskReady", SystemActor, $"{view.MatterName} returned to {view.Department}");
+                S.DeferredMaterials[S.DeferredMaterials.IndexOf(promise)] = promise with { SuppliedAt = now };
+                Record(now, "DeferredMaterialSupplied", PortalActor, promise.Code);
             }
-            S.Status = CaseStatus.InProgress;
+            if (answersRequest)
+            {
+                await ResumeAfterSupplementAsync(waiting, now);
+            }
             return Outcome<CaseView>.Ok(View());
         });
     }
+
+    /// <summary>
+    /// The applicant supplied what was asked: the stopped clocks start again, each deadline moved later by the
+    /// time it was stopped (working time for working-day limits), and the tasks return to their departments.
+    /// </summary>
+    private async Task ResumeAfterSupplementAsync(List<MatterState> waiting, DateTimeOffset now)
+    {
+        Record(now, "SupplementProvided", PortalActor, string.Join(", ", waiting.SelectMany(m => m.Supplement?.Materials ?? []).Distinct()));
+        if (S.PausedSince is { } since && S.DueAt is { } due)
+        {
+            S.DueAt = MoveByPause(due, since, now, Item.TimeLimit);
+            S.WarningAt = calendar.WarningAt(S.SubmittedAt, S.DueAt.Value, Item.TimeLimit);
+            Record(now, "DeadlineMoved", SystemActor, $"Case due {S.DueAt:yyyy-MM-dd HH:mm zzz} after the 补正 pause");
+        }
+        S.PausedSince = null;
+
+        var resumed = await Task.WhenAll(waiting.Select(matter =>
+        {
+            var definition = Item.FindMatter(matter.Code)!;
+            var dueAt = matter.DueAt is { } matterDue && matter.Supplement is { } request
+                ? MoveByPause(matterDue, request.RequestedAt, now, definition.TimeLimit)
+                : matter.DueAt;
+            matter.WarningAt = dueAt is { } d && matter.ReadyAt is { } ready ? calendar.WarningAt(ready, d, definition.TimeLimit) : null;
+            return TaskOf(matter.Code).ResumeAsync(InputsFor(definition), now, dueAt);
+        }));
+        foreach (var view in resumed)
+        {
+            Copy(view, S.Matters.Find(m => m.Code == view.MatterCode)!);
+            Record(now, "TaskReady", SystemActor, $"{view.MatterName} returned to {view.Department}");
+        }
+        S.Status = CaseStatus.InProgress;
+    }
+
+    private DateTimeOffset MoveByPause(DateTimeOffset due, DateTimeOffset pausedSince, DateTimeOffset resumedAt, TimeLimit limit) =>
+        limit.WorkingDays is not null
+            ? calendar.AddWorkingTime(due, calendar.WorkingTimeBetween(pausedSince, resumedAt))
+            : due + (resumedAt - pausedSince);
 
     public async Task<Outcome<CaseView>> WithdrawAsync(string? reason)
     {
@@ -269,7 +322,9 @@ public sealed partial class CaseGrain(
 
         foreach (var view in views)
         {
-            Copy(view, S.Matters.Find(m => m.Code == view.MatterCode)!);
+            var matter = S.Matters.Find(m => m.Code == view.MatterCode)!;
+            Copy(view, matter);
+            matter.WarningAt = view.DueAt is { } due ? calendar.WarningAt(now, due, Item.FindMatter(matter.Code)!.TimeLimit) : null;
             Record(now, "TaskReady", SystemActor, $"{view.MatterName} → {view.Department}");
         }
     }
@@ -321,7 +376,14 @@ public sealed partial class CaseGrain(
         {
             var result = await change();
             S.Revision++;
-            await readModels.UpsertApplicantCaseAsync(View(), S.Revision);
+            var view = View();
+            await readModels.UpsertApplicantCaseAsync(view, S.Revision);
+            if (S.Escalation is not null)
+            {
+                await readModels.UpsertEscalationAsync(view, S.Revision);
+            }
+            // Armed before the state is written: a deadline the stored case holds always has a reminder behind it.
+            await ArmReminderAsync(clock.GetUtcNow());
             await state.WriteStateAsync();
             return result;
         }
@@ -346,6 +408,8 @@ public sealed partial class CaseGrain(
         matter.Outputs = new Dictionary<string, string>(task.Outputs);
         matter.Supplement = task.Supplement;
         matter.Reason = task.Reason;
+        matter.Warning |= task.Warning;
+        matter.Overdue |= task.Overdue;
     }
 
     private IDepartmentTaskGrain TaskOf(string matterCode) =>
@@ -357,11 +421,12 @@ public sealed partial class CaseGrain(
         {
             var definition = Item.FindMatter(m.Code)!;
             return new TaskView(TaskIds.For(CaseId, m.Code), CaseId, m.Code, definition.Name, definition.Department, m.Status,
-                m.ReadyAt, m.DueAt, m.CompletedAt, m.Outputs, m.Inputs, m.Supplement, m.Reason, S.ItemCode!, definition.Optional);
+                m.ReadyAt, m.DueAt, m.CompletedAt, m.Outputs, m.Inputs, m.Supplement, m.Reason, S.ItemCode!, definition.Optional,
+                m.Warning, m.Overdue);
         }).ToList();
         return new CaseView(CaseId, S.ItemCode!, S.ItemVersion, S.Region, S.Channel, S.Status, S.SubmittedAt, S.DueAt,
             S.CompletedAt, S.Warning, S.Overdue, S.Applicant!, tasks, S.Timeline, S.Outputs, S.Form, S.Materials,
-            S.OptionalMatters, S.Delivery, S.StatusReason, S.Evaluation);
+            S.OptionalMatters, S.Delivery, S.StatusReason, S.Evaluation, S.Escalation, S.DeferredMaterials);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Case {CaseId}: a change could not be stored; the activation is dropped and the caller may retry")]

@@ -52,6 +52,16 @@ public sealed class CaseState
     [Id(20)] public bool Warning { get; set; }
 
     [Id(21)] public bool Overdue { get; set; }
+
+    /// <summary>When the case's deadline warning (预警) is due; moves with the deadline after a 补正 pause.</summary>
+    [Id(22)] public DateTimeOffset? WarningAt { get; set; }
+
+    /// <summary>Set while a supplement request is open: the case's clock is stopped since then.</summary>
+    [Id(23)] public DateTimeOffset? PausedSince { get; set; }
+
+    [Id(24)] public Escalation? Escalation { get; set; }
+
+    [Id(25)] public List<DeferredMaterial> DeferredMaterials { get; set; } = [];
 }
 
 [GenerateSerializer, Alias("onething.MatterState")]
@@ -74,4 +84,10 @@ public sealed class MatterState
     [Id(7)] public SupplementRequest? Supplement { get; set; }
 
     [Id(8)] public string? Reason { get; set; }
+
+    [Id(9)] public DateTimeOffset? WarningAt { get; set; }
+
+    [Id(10)] public bool Warning { get; set; }
+
+    [Id(11)] public bool Overdue { get; set; }
 }

@@ -59,6 +59,34 @@ public sealed class ReadModelWriter(NpgsqlDataSource dataSource, IReadModelFault
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>The fallback desk's row for an escalated case (办不成事反映窗口).</summary>
+    public async Task UpsertEscalationAsync(CaseView view, int revision)
+    {
+        faults.BeforeWrite("escalation", view.CaseId);
+        var escalation = view.Escalation!;
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO onething_fallback_desk
+                (case_id, item_code, status, reason, escalated_at, due_at, resolved_at, resolved_by, resolution, revision, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
+            ON CONFLICT (case_id) DO UPDATE SET
+                status = excluded.status, due_at = excluded.due_at, resolved_at = excluded.resolved_at,
+                resolved_by = excluded.resolved_by, resolution = excluded.resolution,
+                revision = excluded.revision, updated_at = excluded.updated_at
+            WHERE onething_fallback_desk.revision <= excluded.revision
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = view.CaseId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = view.ItemCode });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = escalation.ResolvedAt is null ? "open" : "resolved" });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = escalation.Reason });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = escalation.At.UtcDateTime });
+        command.Parameters.Add(Timestamp(view.DueAt));
+        command.Parameters.Add(Timestamp(escalation.ResolvedAt));
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)escalation.ResolvedBy ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)escalation.Resolution ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = revision });
+        await command.ExecuteNonQueryAsync();
+    }
+
     private static NpgsqlParameter Timestamp(DateTimeOffset? value) =>
         new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = value is { } v ? v.UtcDateTime : DBNull.Value };
 }

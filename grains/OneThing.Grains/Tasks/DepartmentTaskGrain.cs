@@ -42,6 +42,7 @@ public sealed partial class DepartmentTaskGrain(
                 {
                     S.Assignment = assignment;
                     S.Inputs = new Dictionary<string, string>(assignment.Inputs);
+                    S.DueAt = assignment.DueAt;
                     S.Status = DepartmentTaskStatus.Ready;
                     await PersistAsync();
                 }
@@ -144,7 +145,7 @@ public sealed partial class DepartmentTaskGrain(
         return await ReportAsync(outcome);
     }
 
-    public async Task<TaskView> ResumeAsync(IReadOnlyDictionary<string, string> inputs, DateTimeOffset suppliedAt)
+    public async Task<TaskView> ResumeAsync(IReadOnlyDictionary<string, string> inputs, DateTimeOffset suppliedAt, DateTimeOffset? dueAt)
     {
         await _transition.WaitAsync();
         try
@@ -154,6 +155,26 @@ public sealed partial class DepartmentTaskGrain(
                 S.Status = DepartmentTaskStatus.Ready;
                 S.Supplement = S.Supplement! with { SuppliedAt = suppliedAt };
                 S.Inputs = new Dictionary<string, string>(inputs);
+                S.DueAt = dueAt;
+                await PersistAsync();
+            }
+            return View();
+        }
+        finally
+        {
+            _transition.Release();
+        }
+    }
+
+    public async Task<TaskView> FlagDeadlineAsync(bool warning, bool overdue)
+    {
+        await _transition.WaitAsync();
+        try
+        {
+            if (S.Assignment is not null && (S.Warning != warning || S.Overdue != overdue))
+            {
+                S.Warning = warning;
+                S.Overdue = overdue;
                 await PersistAsync();
             }
             return View();
@@ -270,8 +291,9 @@ public sealed partial class DepartmentTaskGrain(
     {
         var a = S.Assignment!;
         return new TaskView(
-            TaskId, a.CaseId, a.MatterCode, a.MatterName, a.Department, S.Status, a.ReadyAt, a.DueAt, S.CompletedAt,
-            S.Outputs, S.Inputs, S.Status == DepartmentTaskStatus.AwaitingSupplement ? S.Supplement : null, S.Reason, a.ItemCode, a.Optional);
+            TaskId, a.CaseId, a.MatterCode, a.MatterName, a.Department, S.Status, a.ReadyAt, S.DueAt ?? a.DueAt, S.CompletedAt,
+            S.Outputs, S.Inputs, S.Status == DepartmentTaskStatus.AwaitingSupplement ? S.Supplement : null, S.Reason, a.ItemCode, a.Optional,
+            S.Warning, S.Overdue);
     }
 
     private static Dictionary<string, string[]> OutputErrors(IReadOnlyList<string> declared, IReadOnlyDictionary<string, string> outputs)

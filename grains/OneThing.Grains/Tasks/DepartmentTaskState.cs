@@ -26,4 +26,11 @@ public sealed class DepartmentTaskState
 
     /// <summary>Inputs as last handed over (refreshed when the applicant supplements).</summary>
     [Id(8)] public Dictionary<string, string> Inputs { get; set; } = [];
+
+    /// <summary>The deadline as the case last set it: the assignment's, moved later by any 补正 pause.</summary>
+    [Id(9)] public DateTimeOffset? DueAt { get; set; }
+
+    [Id(10)] public bool Warning { get; set; }
+
+    [Id(11)] public bool Overdue { get; set; }
 }

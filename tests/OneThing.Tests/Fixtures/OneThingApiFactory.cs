@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
 using Orleans.TestingHost;
 
 namespace OneThing.Tests.Fixtures;
@@ -46,6 +47,7 @@ public sealed class OneThingApiFactory(TestCluster cluster, string connectionStr
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+        builder.ConfigureLogging(logging => logging.AddProvider(new CapturedLogs()).SetMinimumLevel(LogLevel.Debug));
         builder.UseSetting("ConnectionStrings:OneThing", connectionString);
         builder.UseSetting("OneThing:Cluster:ClusterId", cluster.Options.ClusterId);
         builder.UseSetting("OneThing:Cluster:ServiceId", cluster.Options.ServiceId);

@@ -4,6 +4,7 @@ using OneThing.Grains.ReadModels;
 using OneThing.Silo.Hosting;
 using Orleans.Configuration;
 using Orleans.Hosting;
+using Microsoft.Extensions.Time.Testing;
 using Orleans.TestingHost;
 
 namespace OneThing.Tests.Fixtures;
@@ -21,9 +22,15 @@ public sealed class PostgresSiloConfigurator : ISiloConfigurator
     {
         var connectionString = siloBuilder.Configuration.GetConnectionString("OneThing")!;
         siloBuilder.Services.AddSingleton<IReadModelFaults, InjectedReadModelFaults>();
+        siloBuilder.Services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider, CapturedLogs>();
+        if (FakeClocks.Find(siloBuilder.Configuration["Orleans:ClusterId"]) is { } fakeTime)
+        {
+            // Grains see the test's clock; Orleans' own background work (membership, reminders) stays on real time.
+            siloBuilder.Services.AddSingleton<TimeProvider>(fakeTime);
+            siloBuilder.Services.UseTimeProviderForBackgroundAreas(TimeProvider.System);
+        }
         siloBuilder.UseOneThingClustering(connectionString);
-        siloBuilder.AddOneThingStorage(connectionString);
-        siloBuilder.Services.AddSingleton(TimeProvider.System);
+        siloBuilder.AddOneThingStorage(connectionString, siloBuilder.Configuration["OneThing:Catalog:Directory"]);
         if (siloBuilder.Configuration[MinimumReminderPeriodKey] is { Length: > 0 } period)
         {
             siloBuilder.Configure<ReminderOptions>(options =>
@@ -53,19 +60,34 @@ public sealed class PostgresClientConfigurator : IClientBuilderConfigurator
         });
 }
 
-/// <summary>Builds in-process test clusters on a fresh migrated database.</summary>
+/// <summary>Builds in-process test clusters on a fresh migrated database, or on an existing one.</summary>
 public static class PostgresTestCluster
 {
     public static async Task<(TestCluster Cluster, string ConnectionString)> StartAsync(
-        short silos, string purpose, IDictionary<string, string?>? settings = null)
+        short silos, string purpose, IDictionary<string, string?>? settings = null, FakeTimeProvider? fakeTime = null)
     {
         var connectionString = await TestDatabase.CreateMigratedAsync(purpose);
+        return (await StartAsync(connectionString, silos, purpose, settings, fakeTime), connectionString);
+    }
+
+    /// <summary>
+    /// A cluster on an existing, migrated database: a second cluster over the data the first one left behind, with
+    /// the first one's <paramref name="serviceId"/> (grain state is keyed by it), is what a restart of every silo looks like.
+    /// </summary>
+    public static async Task<TestCluster> StartAsync(
+        string connectionString, short silos, string purpose, IDictionary<string, string?>? settings = null, FakeTimeProvider? fakeTime = null,
+        string? serviceId = null)
+    {
         var builder = new TestClusterBuilder(silos);
         builder.Options.UseTestClusterMembership = false;
         // Real sockets, so that clients outside the test cluster (the API host) reach the gateways too.
         builder.Options.ConnectionTransport = ConnectionTransportType.TcpSocket;
         builder.Options.ClusterId = $"test-{purpose}-{Guid.NewGuid():N}"[..32];
-        builder.Options.ServiceId = builder.Options.ClusterId;
+        builder.Options.ServiceId = serviceId ?? builder.Options.ClusterId;
+        if (fakeTime is not null)
+        {
+            FakeClocks.Register(builder.Options.ClusterId, fakeTime);
+        }
         builder.ConfigureHostConfiguration(configuration =>
         {
             configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:OneThing"] = connectionString });
@@ -78,6 +100,16 @@ public static class PostgresTestCluster
         builder.AddClientBuilderConfigurator<PostgresClientConfigurator>();
         var cluster = builder.Build();
         await cluster.DeployAsync();
-        return (cluster, connectionString);
+        return cluster;
     }
+}
+
+/// <summary>Fake clocks of the test clusters that drive time themselves, by cluster id (silos run in this process).</summary>
+public static class FakeClocks
+{
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, FakeTimeProvider> Clocks = new();
+
+    public static void Register(string clusterId, FakeTimeProvider clock) => Clocks[clusterId] = clock;
+
+    public static FakeTimeProvider? Find(string? clusterId) => clusterId is not null && Clocks.TryGetValue(clusterId, out var clock) ? clock : null;
 }

@@ -1,0 +1,212 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
+using OneThing.Grains.Calendar;
+using OneThing.Grains.Cases;
+using OneThing.Grains.Catalog;
+using OneThing.Tests.Fixtures;
+using Orleans.Runtime;
+using Orleans.TestingHost;
+
+namespace OneThing.Tests.Deadlines;
+
+/// <summary>One silo whose grains run on a fake clock the tests move; Orleans' own timers stay on real time.</summary>
+public sealed class FakeTimeClusterFixture : IAsyncLifetime
+{
+    /// <summary>Friday before the 2026 Spring Festival, 10:00 in Beijing.</summary>
+    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 2, 13, 10, 0, 0, TimeSpan.FromHours(8)));
+
+    public TestCluster Cluster { get; private set; } = null!;
+
+    public string ConnectionString { get; private set; } = "";
+
+    public OneThingApiFactory Api { get; private set; } = null!;
+
+    public WorkingCalendar Calendar { get; } = WorkingCalendar.LoadFromDirectory(WorkingCalendar.DefaultDirectory);
+
+    public async Task InitializeAsync()
+    {
+        (Cluster, ConnectionString) = await PostgresTestCluster.StartAsync(1, "deadlines", fakeTime: Clock);
+        Api = new OneThingApiFactory(Cluster, ConnectionString);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Api.DisposeAsync();
+        await Cluster.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class FakeTimeClusterCollection : ICollectionFixture<FakeTimeClusterFixture>
+{
+    public const string Name = "fake-time cluster";
+}
+
+[Collection(FakeTimeClusterCollection.Name)]
+public sealed class DeadlineTests(FakeTimeClusterFixture fixture)
+{
+    private static int _seed = 700_000;
+    private readonly CaseDriver _driver = new(fixture.Api);
+
+    [Fact]
+    public async Task CaseAndTasksAreDueByTheWorkingDayCalendar()
+    {
+        var view = await _driver.SubmitNewAsync("newborn", Interlocked.Increment(ref _seed));
+
+        var submitted = view.GetProperty("submittedAt").GetDateTimeOffset();
+        Assert.Equal(fixture.Calendar.DueAt(submitted, new TimeLimit(WorkingDays: 5)), view.GetProperty("dueAt").GetDateTimeOffset());
+        var birth = CaseDriver.TaskOf(view, "birth-certificate");
+        var limit = (await _driver.ItemAsync("newborn")).GetProperty("matters")[0].GetProperty("timeLimit");
+        Assert.Equal(fixture.Calendar.DueAt(submitted, new TimeLimit(WorkingDays: limit.GetProperty("workingDays").GetInt32())),
+            birth.GetProperty("dueAt").GetDateTimeOffset());
+        Assert.False(view.GetProperty("warning").GetBoolean());
+        Assert.False(view.GetProperty("overdue").GetBoolean());
+    }
+
+    [Fact]
+    public async Task WarningAndOverdueFireExactlyOnceAndEscalateToTheFallbackDesk()
+    {
+        var caseId = (await _driver.SubmitNewAsync("retirement", Interlocked.Increment(ref _seed))).GetProperty("caseId").GetString()!;
+        var grain = fixture.Cluster.Client.GetGrain<ICaseGrain>(caseId);
+        var due = (await grain.GetAsync())!.DueAt!.Value;
+
+        fixture.Clock.SetUtcNow(due - TimeSpan.FromHours(12));
+        await grain.CheckDeadlinesAsync();
+        await grain.CheckDeadlinesAsync();
+        var warned = await _driver.CaseAsync(caseId);
+        Assert.True(warned.GetProperty("warning").GetBoolean());
+        Assert.False(warned.GetProperty("overdue").GetBoolean());
+        Assert.Equal(1, Count(warned, "DeadlineWarning", "Case due"));
+
+        fixture.Clock.SetUtcNow(due + TimeSpan.FromMinutes(1));
+        await grain.CheckDeadlinesAsync();
+        await grain.CheckDeadlinesAsync();
+        var overdue = await _driver.CaseAsync(caseId);
+
+        Assert.True(overdue.GetProperty("overdue").GetBoolean());
+        Assert.Equal(1, Count(overdue, "Overdue", "Case was due"));
+        Assert.Equal(1, Count(overdue, "DeadlineWarning", "Case due"));
+        Assert.Equal(1, Count(overdue, "Escalated", ""));
+        Assert.True(CaseDriver.TaskOf(overdue, "pension-application").GetProperty("overdue").GetBoolean());
+        var inbox = await _driver.Department("hrss").GetFromJsonAsync<JsonElement>(new Uri("/api/departments/hrss/tasks?pageSize=200", UriKind.Relative));
+        Assert.Contains(inbox.GetProperty("items").EnumerateArray(), t => t.GetProperty("caseId").GetString() == caseId && t.GetProperty("overdue").GetBoolean());
+
+        using var ops = fixture.Api.CreateClient("test-ops");
+        var desk = await ops.GetFromJsonAsync<JsonElement>(new Uri("/api/fallback-desk/cases?pageSize=200", UriKind.Relative));
+        var escalated = Assert.Single(desk.GetProperty("items").EnumerateArray(), c => c.GetProperty("caseId").GetString() == caseId);
+        Assert.False(string.IsNullOrEmpty(escalated.GetProperty("reason").GetString()));
+        Assert.Equal("open", escalated.GetProperty("status").GetString());
+
+        var (resolved, _) = await _driver.PostAsync(ops, $"/api/fallback-desk/cases/{caseId}/resolve",
+            new { resolution = "联系人社部门加急办理", resolvedBy = "窗口 王丽" });
+        Assert.Equal(HttpStatusCode.OK, resolved);
+        var after = await ops.GetFromJsonAsync<JsonElement>(new Uri("/api/fallback-desk/cases?status=resolved&pageSize=200", UriKind.Relative));
+        var row = Assert.Single(after.GetProperty("items").EnumerateArray(), c => c.GetProperty("caseId").GetString() == caseId);
+        Assert.Equal("窗口 王丽", row.GetProperty("resolvedBy").GetString());
+        using var portal = fixture.Api.CreateClient("test-portal");
+        Assert.Equal(HttpStatusCode.Forbidden, (await portal.GetAsync(new Uri("/api/fallback-desk/cases", UriKind.Relative))).StatusCode);
+    }
+
+    [Fact]
+    public async Task DeadlineClockPausesWhileSupplementIsOutstanding()
+    {
+        var caseId = (await _driver.SubmitNewAsync("retirement", Interlocked.Increment(ref _seed))).GetProperty("caseId").GetString()!;
+        var grain = fixture.Cluster.Client.GetGrain<ICaseGrain>(caseId);
+        var before = (await grain.GetAsync())!;
+        var pension = before.Tasks.Single(t => t.MatterCode == "pension-application");
+        var hrss = _driver.Department("hrss");
+        await _driver.PostAsync(hrss, $"/api/tasks/{pension.TaskId}/accept");
+        await _driver.PostAsync(hrss, $"/api/tasks/{pension.TaskId}/supplement-requests", new { materials = new[] { "personnel-file" } });
+        var pausedAt = fixture.Clock.GetUtcNow();
+
+        // Far past the original deadline: a stopped clock flags nothing.
+        fixture.Clock.Advance(TimeSpan.FromDays(20));
+        var paused = (await grain.CheckDeadlinesAsync())!;
+        Assert.False(paused.Overdue);
+        Assert.False(paused.Tasks.Single(t => t.MatterCode == "pension-application").Overdue);
+
+        var resumedAt = fixture.Clock.GetUtcNow();
+        var (supplied, _) = await _driver.PostAsync(_driver.Portal, $"/api/cases/{caseId}/supplements", new
+        {
+            materials = new[] { new { code = "personnel-file", uri = "https://files.example.gov.cn/p.pdf", sha256 = new string('d', 64) } },
+        });
+        Assert.Equal(HttpStatusCode.OK, supplied);
+
+        var after = (await grain.GetAsync())!;
+        var pausedWorkingTime = fixture.Calendar.WorkingTimeBetween(pausedAt, resumedAt);
+        Assert.Equal(fixture.Calendar.AddWorkingTime(before.DueAt!.Value, pausedWorkingTime), after.DueAt);
+        Assert.Equal(fixture.Calendar.AddWorkingTime(pension.DueAt!.Value, pausedWorkingTime),
+            after.Tasks.Single(t => t.MatterCode == "pension-application").DueAt);
+        Assert.True(after.DueAt > resumedAt);
+        Assert.False((await grain.CheckDeadlinesAsync())!.Overdue);
+    }
+
+    [Fact]
+    public async Task DeadlineMissedWhileTheCaseWasNotActiveFiresOnTheNextActivation()
+    {
+        var caseId = (await _driver.SubmitNewAsync("retirement", Interlocked.Increment(ref _seed))).GetProperty("caseId").GetString()!;
+        var due = (await _driver.CaseAsync(caseId)).GetProperty("dueAt").GetDateTimeOffset();
+
+        await fixture.Cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        fixture.Clock.SetUtcNow(due + TimeSpan.FromHours(1));
+        var view = await _driver.CaseAsync(caseId);
+
+        Assert.True(view.GetProperty("overdue").GetBoolean());
+        Assert.Equal(1, Count(view, "Overdue", "Case was due"));
+        var overdueEntry = view.GetProperty("timeline").EnumerateArray().First(e => e.GetProperty("type").GetString() == "Overdue");
+        Assert.True(overdueEntry.GetProperty("at").GetDateTimeOffset() >= due);
+    }
+
+    [Fact]
+    public async Task DeferredMaterialThatNeverArrivesEndsTheCaseRejected()
+    {
+        var item = await _driver.ItemAsync("open-restaurant");
+        var application = CaseDriver.SampleApplication(item, Interlocked.Increment(ref _seed));
+        var materials = application["materials"]!.AsArray();
+        materials.Remove(materials.Single(m => m!["code"]!.GetValue<string>() == "food-safety-rules"));
+        var promisedBy = fixture.Clock.GetUtcNow().AddDays(3);
+        application["deferredMaterials"] = new System.Text.Json.Nodes.JsonArray(
+            new System.Text.Json.Nodes.JsonObject { ["code"] = "food-safety-rules", ["promisedBy"] = promisedBy.ToString("O") });
+
+        var (status, created) = await _driver.SubmitAsync(application);
+        Assert.Equal(HttpStatusCode.Created, status);
+        var caseId = created.GetProperty("caseId").GetString()!;
+        Assert.Equal(promisedBy, created.GetProperty("deferredMaterials")[0].GetProperty("promisedBy").GetDateTimeOffset());
+
+        fixture.Clock.SetUtcNow(promisedBy + TimeSpan.FromMinutes(1));
+        var ended = (await fixture.Cluster.Client.GetGrain<ICaseGrain>(caseId).CheckDeadlinesAsync())!;
+
+        Assert.Equal(CaseStatus.Rejected, ended.Status);
+        Assert.Contains("food-safety-rules", ended.StatusReason, StringComparison.Ordinal);
+        Assert.All(ended.Tasks, t => Assert.Equal(OneThing.Grains.Tasks.DepartmentTaskStatus.Cancelled, t.Status));
+    }
+
+    [Fact]
+    public async Task DeferredMaterialSuppliedInTimeKeepsTheCaseRunning()
+    {
+        var item = await _driver.ItemAsync("open-restaurant");
+        var application = CaseDriver.SampleApplication(item, Interlocked.Increment(ref _seed));
+        var materials = application["materials"]!.AsArray();
+        materials.Remove(materials.Single(m => m!["code"]!.GetValue<string>() == "food-safety-rules"));
+
+        var (_, created) = await _driver.SubmitAsync(application);
+        var caseId = created.GetProperty("caseId").GetString()!;
+        var promise = created.GetProperty("deferredMaterials")[0].GetProperty("promisedBy").GetDateTimeOffset();
+        var (supplied, _) = await _driver.PostAsync(_driver.Portal, $"/api/cases/{caseId}/supplements", new
+        {
+            materials = new[] { new { code = "food-safety-rules", uri = "https://files.example.gov.cn/rules.pdf", sha256 = new string('e', 64) } },
+        });
+        fixture.Clock.SetUtcNow(promise + TimeSpan.FromMinutes(1));
+        var view = (await fixture.Cluster.Client.GetGrain<ICaseGrain>(caseId).CheckDeadlinesAsync())!;
+
+        Assert.Equal(HttpStatusCode.OK, supplied);
+        Assert.NotEqual(CaseStatus.Rejected, view.Status);
+        Assert.NotNull(view.DeferredMaterials![0].SuppliedAt);
+    }
+
+    private static int Count(JsonElement view, string type, string detailPrefix) =>
+        view.GetProperty("timeline").EnumerateArray().Count(e =>
+            e.GetProperty("type").GetString() == type && (e.GetProperty("detail").GetString() ?? "").StartsWith(detailPrefix, StringComparison.Ordinal));
+}

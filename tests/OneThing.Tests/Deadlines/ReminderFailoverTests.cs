@@ -1,0 +1,76 @@
+using System.Text.Json.Nodes;
+using OneThing.Grains.Cases;
+using OneThing.Tests.Fixtures;
+using Orleans.Runtime;
+
+namespace OneThing.Tests.Deadlines;
+
+/// <summary>Real time, real reminders on PostgreSQL: the deadline fires even though the silo holding the case died.</summary>
+public sealed class ReminderFailoverTests
+{
+    [Fact]
+    public async Task OverdueIsFlaggedAndEscalatedAfterTheSiloHoldingTheCaseWasKilled()
+    {
+        var catalog = CatalogWithQuickItem();
+        var (cluster, connectionString) = await PostgresTestCluster.StartAsync(2, "reminder_overdue", new Dictionary<string, string?>
+        {
+            [PostgresSiloConfigurator.MinimumReminderPeriodKey] = "00:00:02",
+            ["OneThing:Catalog:Directory"] = catalog,
+        });
+        await using var _cluster = cluster;
+        await using var api = new OneThingApiFactory(cluster, connectionString);
+        var driver = new CaseDriver(api);
+        var caseId = (await driver.SubmitNewAsync("quick-check", 42)).GetProperty("caseId").GetString()!;
+
+        var holder = await cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(cluster.Client.GetGrain<ICaseGrain>(caseId));
+        await cluster.KillSiloAsync(cluster.GetActiveSilos().Single(s => s.SiloAddress.Equals(holder)));
+
+        var reason = await Poll.UntilAsync(
+            () => TestDatabase.ScalarAsync(connectionString, "SELECT reason FROM onething_fallback_desk WHERE case_id = @id", ("id", caseId)),
+            found => found is not null, TimeSpan.FromSeconds(120),
+            "the overdue case never reached the fallback desk after its silo was killed");
+        var view = await Poll.UntilAsync(() => cluster.Client.GetGrain<ICaseGrain>(caseId).GetAsync(), v => v!.Overdue, TimeSpan.FromSeconds(30),
+            "the case is not flagged overdue");
+
+        Assert.NotNull(reason);
+        Assert.Single(view!.Timeline, e => e.Type == "Overdue" && e.Detail!.StartsWith("Case was due", StringComparison.Ordinal));
+        Assert.Single(view.Timeline, e => e.Type == "Escalated");
+    }
+
+    /// <summary>The built-in catalog plus an item due 20 seconds after submission.</summary>
+    private static string CatalogWithQuickItem()
+    {
+        var directory = Directory.CreateTempSubdirectory("onething-catalog-").FullName;
+        foreach (var file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "catalog"), "*.json", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(directory, Path.GetRelativePath(Path.Combine(AppContext.BaseDirectory, "catalog"), file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        var item = new JsonObject
+        {
+            ["code"] = "quick-check",
+            ["name"] = "快速核验（测试）",
+            ["version"] = 1,
+            ["audience"] = "individual",
+            ["leadDepartment"] = "health",
+            ["timeLimit"] = new JsonObject { ["duration"] = "PT20S" },
+            ["description"] = "A test item due 20 seconds after submission.",
+            ["form"] = new JsonArray(new JsonObject { ["name"] = "note", ["label"] = "备注", ["type"] = "string", ["required"] = true }),
+            ["materials"] = new JsonArray(new JsonObject { ["code"] = "id-card", ["name"] = "身份证", ["required"] = true, ["deferrable"] = false }),
+            ["matters"] = new JsonArray(new JsonObject
+            {
+                ["code"] = "check",
+                ["name"] = "核验",
+                ["department"] = "health",
+                ["dependsOn"] = new JsonArray(),
+                ["optional"] = false,
+                ["timeLimit"] = new JsonObject { ["duration"] = "PT20S" },
+                ["inputs"] = new JsonArray("note"),
+                ["outputs"] = new JsonArray("checkReference"),
+            }),
+        };
+        File.WriteAllText(Path.Combine(directory, "items", "quick-check.json"), item.ToJsonString());
+        return directory;
+    }
+}
