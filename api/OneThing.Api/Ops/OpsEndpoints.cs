@@ -12,8 +12,37 @@ public static class OpsEndpoints
     {
         var group = routes.MapGroup("/api/ops").WithTags("Ops").RequireAuthorization(Roles.Ops);
         group.MapGet("/cluster", GetClusterAsync);
+        group.MapGet("/statistics/departments", GetDepartmentStatisticsAsync);
         return group;
     }
+
+    /// <summary>
+    /// Per department: open tasks, and the tasks that ran over their deadline — an overdue task counts against its
+    /// department whatever happened to it afterwards.
+    /// </summary>
+    public static async Task<Ok<IReadOnlyList<DepartmentStatistics>>> GetDepartmentStatisticsAsync(
+        Npgsql.NpgsqlDataSource database, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand("""
+            SELECT department,
+                   count(*) FILTER (WHERE status IN ('Ready', 'Accepted', 'AwaitingSupplement')) AS open,
+                   count(*) FILTER (WHERE status = 'Completed') AS completed,
+                   count(*) FILTER (WHERE (view ->> 'overdue')::boolean) AS overdue,
+                   count(*) FILTER (WHERE (view ->> 'overdue')::boolean AND status IN ('Ready', 'Accepted', 'AwaitingSupplement')) AS open_overdue
+            FROM onething_department_tasks
+            GROUP BY department
+            ORDER BY department
+            """);
+        var rows = new List<DepartmentStatistics>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(new DepartmentStatistics(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4)));
+        }
+        return TypedResults.Ok<IReadOnlyList<DepartmentStatistics>>(rows);
+    }
+
+    public sealed record DepartmentStatistics(string Department, long Open, long Completed, long Overdue, long OpenOverdue);
 
     /// <summary>Every silo the membership table knows, as the Orleans management grain reports it.</summary>
     public static async Task<Ok<ClusterView>> GetClusterAsync(IClusterClient cluster, IOptions<ClusterOptions> clusterOptions)

@@ -94,6 +94,8 @@ public sealed class DeadlineTests(FakeTimeClusterFixture fixture)
         Assert.Contains(inbox.GetProperty("items").EnumerateArray(), t => t.GetProperty("caseId").GetString() == caseId && t.GetProperty("overdue").GetBoolean());
 
         using var ops = fixture.Api.CreateClient("test-ops");
+        var statistics = await ops.GetFromJsonAsync<JsonElement>(new Uri("/api/ops/statistics/departments", UriKind.Relative));
+        Assert.True(statistics.EnumerateArray().Single(d => d.GetProperty("department").GetString() == "hrss").GetProperty("overdue").GetInt64() >= 1);
         var desk = await ops.GetFromJsonAsync<JsonElement>(new Uri("/api/fallback-desk/cases?pageSize=200", UriKind.Relative));
         var escalated = Assert.Single(desk.GetProperty("items").EnumerateArray(), c => c.GetProperty("caseId").GetString() == caseId);
         Assert.False(string.IsNullOrEmpty(escalated.GetProperty("reason").GetString()));
