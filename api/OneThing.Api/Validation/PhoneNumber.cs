@@ -31,23 +31,8 @@ public static class PhoneNumber
     }
 
     /// <summary>For logs: keeps the first 3 and last 4 characters, e.g. 138****5678.</summary>
-    public static string Mask(string value)
-    {
-        ArgumentNullException.ThrowIfNull(value);
-
-        const int keepStart = 3;
-        const int keepEnd = 4;
-        // Too short to hide anything in the middle: hide it all rather than print it in clear.
-        if (value.Length <= keepStart + keepEnd)
-        {
-            return new string('*', value.Length);
-        }
-
-        return string.Concat(
-            value.AsSpan(0, keepStart),
-            new string('*', value.Length - keepStart - keepEnd),
-            value.AsSpan(value.Length - keepEnd));
-    }
+    public static string Mask(string value) =>
+        Masking.KeepEnds(value, 3, 4);
 
     private static string? ExplainMobile(string value)
     {

@@ -65,23 +65,8 @@ public static class ResidentIdNumber
     }
 
     /// <summary>For logs: keeps the region code and the last 4 characters, e.g. 110105********002X.</summary>
-    public static string Mask(string value)
-    {
-        ArgumentNullException.ThrowIfNull(value);
-
-        const int keepStart = 6;
-        const int keepEnd = 4;
-        // Too short to hide anything in the middle: hide it all rather than print it in clear.
-        if (value.Length <= keepStart + keepEnd)
-        {
-            return new string('*', value.Length);
-        }
-
-        return string.Concat(
-            value.AsSpan(0, keepStart),
-            new string('*', value.Length - keepStart - keepEnd),
-            value.AsSpan(value.Length - keepEnd).ToString().ToUpperInvariant());
-    }
+    public static string Mask(string value) =>
+        Masking.KeepEnds(value, 6, 4).ToUpperInvariant();
 
     private static char ComputeCheckCharacter(string value)
     {

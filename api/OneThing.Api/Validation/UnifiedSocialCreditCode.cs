@@ -64,20 +64,6 @@ public static class UnifiedSocialCreditCode
     /// For logs: keeps the first 6 and last 4 characters, e.g. 913501********0Y43. The code of a company is public,
     /// but that of a sole trader points at a person, so it is treated like an ID number.
     /// </summary>
-    public static string Mask(string value)
-    {
-        ArgumentNullException.ThrowIfNull(value);
-
-        const int keepStart = 6;
-        const int keepEnd = 4;
-        if (value.Length <= keepStart + keepEnd)
-        {
-            return new string('*', value.Length);
-        }
-
-        return string.Concat(
-            value.AsSpan(0, keepStart).ToString().ToUpperInvariant(),
-            new string('*', value.Length - keepStart - keepEnd),
-            value.AsSpan(value.Length - keepEnd).ToString().ToUpperInvariant());
-    }
+    public static string Mask(string value) =>
+        Masking.KeepEnds(value, 6, 4).ToUpperInvariant();
 }
