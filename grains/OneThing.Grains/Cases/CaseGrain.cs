@@ -30,6 +30,9 @@ public sealed partial class CaseGrain(
 
     private ItemDefinition? _item;
 
+    /// <summary>What this activation last wrote to the applicant's read-model row; null until it wrote once.</summary>
+    private (CaseStatus, DateTimeOffset?)? _projectedSummary;
+
     private CaseState S => state.State;
 
     private string CaseId => this.GetPrimaryKeyString();
@@ -377,7 +380,12 @@ public sealed partial class CaseGrain(
             var result = await change();
             S.Revision++;
             var view = View();
-            await readModels.UpsertApplicantCaseAsync(view, S.Revision);
+            // The applicant's row holds only status and due date: most transitions (a task accepted) leave it as is.
+            if (_projectedSummary != (S.Status, S.DueAt))
+            {
+                await readModels.UpsertApplicantCaseAsync(view, S.Revision);
+                _projectedSummary = (S.Status, S.DueAt);
+            }
             if (S.Escalation is not null)
             {
                 await readModels.UpsertEscalationAsync(view, S.Revision);
