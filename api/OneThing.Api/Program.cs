@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using OneThing.Api.Auth;
+using OneThing.Api.Calendar;
 using OneThing.Api.Cases;
 using OneThing.Api.Catalog;
 using OneThing.Api.Departments;
@@ -39,6 +40,7 @@ app.MapHealth();
 app.MapOps();
 app.MapFallbackDesk();
 app.MapCatalog();
+app.MapCalendar();
 app.MapCases();
 app.MapDepartmentWork();
 

@@ -8,17 +8,15 @@ using OneThing.Grains.Catalog;
 namespace OneThing.Grains.Calendar;
 
 /// <summary>
-/// One year of the State Council's holiday notice: the statutory holidays (every date, weekends inside a holiday
-/// block included) and the weekend days that are working days instead (调休上班).
+/// The working-day calendar that statutory deadlines are counted in. All calendar days are Beijing days: offices keep
+/// UTC+8 all year round, and the machine's time-zone database is deliberately not consulted (containers often lack
+/// it, and the answer must not depend on where the silo runs).
 /// </summary>
-public sealed record CalendarYear(int Year, IReadOnlyList<DateOnly> Holidays, IReadOnlyList<DateOnly> WorkingWeekends);
-
-/// <summary>
-/// The working-day calendar that statutory deadlines are counted in. Immutable once built, so one instance can be
-/// shared by every grain of a silo. All calendar days are Beijing days: offices keep UTC+8 all year round, and the
-/// machine's time-zone database is deliberately not consulted (containers often lack it, and the answer must not
-/// depend on where the silo runs).
-/// </summary>
+/// <remarks>
+/// One instance is shared by every grain of a silo. Ops can add or replace a year while the silo runs
+/// (<see cref="SetYears"/>): the years live in an immutable snapshot that is swapped whole, and every computation reads
+/// the snapshot once, so a deadline is never counted half with the old year and half with the new one.
+/// </remarks>
 public sealed class WorkingCalendar
 {
     /// <summary>China Standard Time: a fixed offset, no daylight saving.</summary>
@@ -32,10 +30,8 @@ public sealed class WorkingCalendar
         ReadCommentHandling = JsonCommentHandling.Skip,
     };
 
-    private readonly FrozenSet<int> _years;
-    private readonly FrozenSet<DateOnly> _holidays;
-    private readonly FrozenSet<DateOnly> _workingWeekends;
     private readonly Action<int>? _onUnknownYear;
+    private Snapshot _snapshot;
 
     /// <param name="years">The published years; each year at most once.</param>
     /// <param name="onUnknownYear">
@@ -47,38 +43,15 @@ public sealed class WorkingCalendar
     public WorkingCalendar(IEnumerable<CalendarYear> years, Action<int>? onUnknownYear = null)
     {
         ArgumentNullException.ThrowIfNull(years);
-
-        var knownYears = new HashSet<int>();
-        var holidays = new HashSet<DateOnly>();
-        var workingWeekends = new HashSet<DateOnly>();
-        foreach (var year in years)
-        {
-            if (FindProblem(year) is { } problem)
-            {
-                throw new ArgumentException(problem, nameof(years));
-            }
-
-            if (!knownYears.Add(year.Year))
-            {
-                throw new ArgumentException($"Year {year.Year} is given more than once.", nameof(years));
-            }
-
-            holidays.UnionWith(year.Holidays);
-            workingWeekends.UnionWith(year.WorkingWeekends);
-        }
-
-        _years = knownYears.ToFrozenSet();
-        _holidays = holidays.ToFrozenSet();
-        _workingWeekends = workingWeekends.ToFrozenSet();
+        _snapshot = Snapshot.Create(Checked(years));
         _onUnknownYear = onUnknownYear;
-        KnownYears = new ReadOnlyCollection<int>([.. knownYears.Order()]);
     }
 
     /// <summary>Where the silo finds the calendar files: <c>catalog/calendar</c> next to the binaries.</summary>
     public static string DefaultDirectory => Path.Combine(AppContext.BaseDirectory, "catalog", "calendar");
 
     /// <summary>The years whose holiday notice is loaded, ascending.</summary>
-    public IReadOnlyCollection<int> KnownYears { get; }
+    public IReadOnlyCollection<int> KnownYears => Volatile.Read(ref _snapshot).KnownYears;
 
     /// <summary>
     /// Reads every <c>*.json</c> file of <paramref name="directory"/>, each
@@ -114,21 +87,54 @@ public sealed class WorkingCalendar
     /// In a known year: a holiday is not a working day, a working weekend is, and otherwise Monday to Friday are.
     /// In an unknown year: Monday to Friday, and the year is reported to the <c>onUnknownYear</c> callback.
     /// </summary>
-    public bool IsWorkingDay(DateOnly date)
+    public bool IsWorkingDay(DateOnly date) => IsWorkingDay(Volatile.Read(ref _snapshot), date);
+
+    /// <summary>The year as the calendar counts with it now, dates ascending; null when it is not known.</summary>
+    public CalendarYear? FindYear(int year) =>
+        Volatile.Read(ref _snapshot).Years.TryGetValue(year, out var found) ? found : null;
+
+    /// <summary>
+    /// Adds the given years, replacing those the calendar already knows (a year ops published wins over its file),
+    /// in one step: a computation running meanwhile sees either all of them or none. Giving a year exactly as it is
+    /// already known changes nothing.
+    /// </summary>
+    /// <returns>The years that changed, ascending.</returns>
+    /// <exception cref="ArgumentException">A year is inconsistent (see <see cref="FindProblems"/>) or given twice; nothing changes.</exception>
+    public IReadOnlyList<int> SetYears(IEnumerable<CalendarYear> years)
     {
-        if (!_years.Contains(date.Year))
+        ArgumentNullException.ThrowIfNull(years);
+        var incoming = Checked(years);
+        while (true)
         {
-            _onUnknownYear?.Invoke(date.Year);
-            return !IsWeekend(date);
-        }
+            var current = Volatile.Read(ref _snapshot);
+            var changed = incoming
+                .Where(year => !current.Years.TryGetValue(year.Year, out var known) || !SameDates(known, year))
+                .Select(year => year.Year)
+                .Order()
+                .ToList();
+            if (changed.Count == 0)
+            {
+                return changed;
+            }
 
-        if (_holidays.Contains(date))
-        {
-            return false;
+            var merged = current.Years.Values.Where(year => !changed.Contains(year.Year)).Concat(incoming.Where(year => changed.Contains(year.Year)));
+            // Publishing and the refresh may both set years at once; retrying on a lost race keeps both.
+            if (Interlocked.CompareExchange(ref _snapshot, Snapshot.Create(merged), current) == current)
+            {
+                return changed;
+            }
         }
-
-        return _workingWeekends.Contains(date) || !IsWeekend(date);
     }
+
+    /// <summary>
+    /// Every reason <paramref name="year"/> cannot be used, keyed by the field at fault as a JSON path
+    /// (<c>holidays[3]</c>, <c>workingWeekends[0]</c>), in the file loader's order: a date outside the year, a working
+    /// weekend that is not a Saturday or Sunday, a date that is both a holiday and a working weekend. Empty when usable.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string[]> FindProblems(CalendarYear year) =>
+        Problems(year)
+            .GroupBy(problem => problem.Field, StringComparer.Ordinal)
+            .ToDictionary(group => group.Key, group => group.Select(problem => problem.Message).ToArray(), StringComparer.Ordinal);
 
     /// <summary>
     /// The deadline of a time limit that starts at <paramref name="start"/>, as a UTC+8 instant.
@@ -151,6 +157,7 @@ public sealed class WorkingCalendar
     /// <exception cref="ArgumentException">The limit sets neither or both kinds, n &lt; 1, or the duration is not a positive ISO 8601 duration.</exception>
     public DateTimeOffset DueAt(DateTimeOffset start, TimeLimit limit)
     {
+        var snapshot = Volatile.Read(ref _snapshot);
         var (workingDays, duration) = Parse(limit);
         var beijingStart = start.ToOffset(BeijingOffset);
         if (duration is { } calendarTime)
@@ -162,7 +169,7 @@ public sealed class WorkingCalendar
         for (var counted = 0; counted < workingDays;)
         {
             day = day.AddDays(1);
-            if (IsWorkingDay(day))
+            if (IsWorkingDay(snapshot, day))
             {
                 counted++;
             }
@@ -178,10 +185,11 @@ public sealed class WorkingCalendar
     /// </summary>
     public int WorkingDaysBetween(DateOnly fromExclusive, DateOnly toInclusive)
     {
+        var snapshot = Volatile.Read(ref _snapshot);
         var count = 0;
         for (var day = fromExclusive.AddDays(1); day <= toInclusive; day = day.AddDays(1))
         {
-            if (IsWorkingDay(day))
+            if (IsWorkingDay(snapshot, day))
             {
                 count++;
             }
@@ -198,6 +206,7 @@ public sealed class WorkingCalendar
     /// </summary>
     public TimeSpan WorkingTimeBetween(DateTimeOffset from, DateTimeOffset to)
     {
+        var snapshot = Volatile.Read(ref _snapshot);
         if (to <= from)
         {
             return TimeSpan.Zero;
@@ -210,7 +219,7 @@ public sealed class WorkingCalendar
             var day = BeijingDate(cursor);
             var dayEnd = StartOfDay(day.AddDays(1));
             var sliceEnd = dayEnd < to ? dayEnd : to;
-            if (IsWorkingDay(day))
+            if (IsWorkingDay(snapshot, day))
             {
                 total += sliceEnd - cursor;
             }
@@ -233,6 +242,7 @@ public sealed class WorkingCalendar
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="workingTime"/> is negative.</exception>
     public DateTimeOffset AddWorkingTime(DateTimeOffset deadline, TimeSpan workingTime)
     {
+        var snapshot = Volatile.Read(ref _snapshot);
         ArgumentOutOfRangeException.ThrowIfLessThan(workingTime, TimeSpan.Zero);
 
         var cursor = deadline.ToOffset(BeijingOffset);
@@ -241,7 +251,7 @@ public sealed class WorkingCalendar
         {
             var day = BeijingDate(cursor);
             var dayEnd = StartOfDay(day.AddDays(1));
-            if (IsWorkingDay(day))
+            if (IsWorkingDay(snapshot, day))
             {
                 var available = dayEnd - cursor;
                 if (remaining <= available)
@@ -271,13 +281,13 @@ public sealed class WorkingCalendar
         var (_, duration) = Parse(limit);
         var warning = duration is { } calendarTime
             ? dueAt.ToOffset(BeijingOffset) - TimeSpan.FromTicks(calendarTime.Ticks / 5)
-            : SubtractWorkingTime(dueAt, _day);
+            : SubtractWorkingTime(Volatile.Read(ref _snapshot), dueAt, _day);
         var beijingStart = start.ToOffset(BeijingOffset);
         return warning < beijingStart ? beijingStart : warning;
     }
 
     /// <summary>Mirror of <see cref="AddWorkingTime"/>: the latest instant w ≤ <paramref name="instant"/> with that much working time in between.</summary>
-    private DateTimeOffset SubtractWorkingTime(DateTimeOffset instant, TimeSpan workingTime)
+    private DateTimeOffset SubtractWorkingTime(Snapshot snapshot, DateTimeOffset instant, TimeSpan workingTime)
     {
         var cursor = instant.ToOffset(BeijingOffset);
         var remaining = workingTime;
@@ -291,7 +301,7 @@ public sealed class WorkingCalendar
             }
 
             var dayStart = StartOfDay(day);
-            if (IsWorkingDay(day))
+            if (IsWorkingDay(snapshot, day))
             {
                 var available = cursor - dayStart;
                 if (remaining <= available)
@@ -376,30 +386,82 @@ public sealed class WorkingCalendar
         return problem is null ? year : throw new InvalidDataException($"Calendar file '{path}': {problem}");
     }
 
-    private static string? FindProblem(CalendarYear year)
+    private static string? FindProblem(CalendarYear year) => Problems(year).Select(problem => problem.Message).FirstOrDefault();
+
+    private static IEnumerable<(string Field, string Message)> Problems(CalendarYear year)
     {
         ArgumentNullException.ThrowIfNull(year);
         ArgumentNullException.ThrowIfNull(year.Holidays);
         ArgumentNullException.ThrowIfNull(year.WorkingWeekends);
 
-        foreach (var date in year.Holidays.Concat(year.WorkingWeekends))
+        var dated = year.Holidays.Select((date, i) => (Field: $"holidays[{i}]", Date: date))
+            .Concat(year.WorkingWeekends.Select((date, i) => (Field: $"workingWeekends[{i}]", Date: date)))
+            .ToList();
+        foreach (var (field, date) in dated.Where(entry => entry.Date.Year != year.Year))
         {
-            if (date.Year != year.Year)
-            {
-                return $"{Format(date)} is not in year {year.Year}.";
-            }
+            yield return (field, $"{Format(date)} is not in year {year.Year}.");
         }
 
-        foreach (var date in year.WorkingWeekends)
+        for (var i = 0; i < year.WorkingWeekends.Count; i++)
         {
+            var date = year.WorkingWeekends[i];
             if (!IsWeekend(date))
             {
-                return $"working weekend {Format(date)} is a {date.DayOfWeek}, not a Saturday or Sunday.";
+                yield return ($"workingWeekends[{i}]", $"working weekend {Format(date)} is a {date.DayOfWeek}, not a Saturday or Sunday.");
             }
         }
 
-        var both = year.Holidays.Intersect(year.WorkingWeekends).Order().ToList();
-        return both.Count > 0 ? $"{Format(both[0])} is both a holiday and a working weekend." : null;
+        var holidays = year.Holidays.ToHashSet();
+        var both = year.WorkingWeekends
+            .Select((date, i) => (Field: $"workingWeekends[{i}]", Date: date))
+            .Where(entry => holidays.Contains(entry.Date))
+            .OrderBy(entry => entry.Date);
+        foreach (var (field, date) in both)
+        {
+            yield return (field, $"{Format(date)} is both a holiday and a working weekend.");
+        }
+    }
+
+    /// <summary>Validates every year and that none is given twice; sorted and de-duplicated so that equal years compare equal.</summary>
+    private static List<CalendarYear> Checked(IEnumerable<CalendarYear> years)
+    {
+        var checkedYears = new List<CalendarYear>();
+        var seen = new HashSet<int>();
+        foreach (var year in years)
+        {
+            if (FindProblem(year) is { } problem)
+            {
+                throw new ArgumentException(problem, nameof(years));
+            }
+
+            if (!seen.Add(year.Year))
+            {
+                throw new ArgumentException($"Year {year.Year} is given more than once.", nameof(years));
+            }
+
+            checkedYears.Add(new CalendarYear(year.Year, [.. year.Holidays.Distinct().Order()], [.. year.WorkingWeekends.Distinct().Order()]));
+        }
+
+        return checkedYears;
+    }
+
+    private static bool SameDates(CalendarYear a, CalendarYear b) =>
+        a.Holidays.SequenceEqual(b.Holidays) && a.WorkingWeekends.SequenceEqual(b.WorkingWeekends);
+
+    private bool IsWorkingDay(Snapshot snapshot, DateOnly date)
+    {
+        if (!snapshot.Years.ContainsKey(date.Year))
+        {
+            _onUnknownYear?.Invoke(date.Year);
+            return !IsWeekend(date);
+        }
+
+        if (snapshot.Holidays.Contains(date))
+        {
+            return false;
+        }
+
+        return snapshot.WorkingWeekends.Contains(date) || !IsWeekend(date);
     }
 
     private static bool IsWeekend(DateOnly date) => date.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday;
@@ -409,6 +471,25 @@ public sealed class WorkingCalendar
     private static DateTimeOffset StartOfDay(DateOnly date) => new(date.ToDateTime(TimeOnly.MinValue), BeijingOffset);
 
     private static string Format(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    /// <summary>Everything a computation reads, built once and never changed: swapping it whole is what makes the calendar safely mutable.</summary>
+    private sealed record Snapshot(
+        FrozenDictionary<int, CalendarYear> Years,
+        FrozenSet<DateOnly> Holidays,
+        FrozenSet<DateOnly> WorkingWeekends,
+        IReadOnlyCollection<int> KnownYears)
+    {
+        /// <summary>From years already checked by <see cref="Checked"/> (normalised, each year once).</summary>
+        public static Snapshot Create(IEnumerable<CalendarYear> years)
+        {
+            var byYear = years.ToFrozenDictionary(year => year.Year);
+            return new Snapshot(
+                byYear,
+                byYear.Values.SelectMany(year => year.Holidays).ToFrozenSet(),
+                byYear.Values.SelectMany(year => year.WorkingWeekends).ToFrozenSet(),
+                new ReadOnlyCollection<int>([.. byYear.Keys.Order()]));
+        }
+    }
 
     /// <summary>The file shape; every member nullable so that a missing one is reported rather than defaulted.</summary>
     private sealed record CalendarFile(int? Year, IReadOnlyList<DateOnly>? Holidays, IReadOnlyList<DateOnly>? WorkingWeekends);

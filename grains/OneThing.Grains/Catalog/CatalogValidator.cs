@@ -28,42 +28,50 @@ public static partial class CatalogValidator
     }
 
     /// <summary>Every problem of the item, each naming what is wrong; empty when the item can run.</summary>
-    public static IReadOnlyList<string> Validate(ItemDefinition item, IReadOnlySet<string> knownDepartments)
+    public static IReadOnlyList<string> Validate(ItemDefinition item, IReadOnlySet<string> knownDepartments) =>
+        ValidateFields(item, knownDepartments).Select(problem => problem.Message).ToList();
+
+    /// <summary>
+    /// The problems of <see cref="Validate(ItemDefinition, IReadOnlySet{string})"/>, each with the JSON path of the
+    /// field at fault (<c>leadDepartment</c>, <c>form[1].type</c>, <c>matters[2].dependsOn</c>), so that an item
+    /// sent over HTTP is answered field by field.
+    /// </summary>
+    public static IReadOnlyList<CatalogProblem> ValidateFields(ItemDefinition item, IReadOnlySet<string> knownDepartments)
     {
         ArgumentNullException.ThrowIfNull(item);
         ArgumentNullException.ThrowIfNull(knownDepartments);
-        var errors = new List<string>();
+        var errors = new Problems();
 
         if (!IsKebabCase(item.Code))
         {
-            errors.Add($"code '{item.Code}' is not kebab-case (like 'open-restaurant')");
+            errors.Add("code", $"code '{item.Code}' is not kebab-case (like 'open-restaurant')");
         }
         if (string.IsNullOrWhiteSpace(item.Name))
         {
-            errors.Add("name is empty");
+            errors.Add("name", "name is empty");
         }
         if (item.Version < 1)
         {
-            errors.Add($"version {item.Version} is below 1");
+            errors.Add("version", $"version {item.Version} is below 1");
         }
         if (item.Audience is null || !Audiences.Contains(item.Audience))
         {
-            errors.Add($"audience '{item.Audience}' is neither 'individual' nor 'enterprise'");
+            errors.Add("audience", $"audience '{item.Audience}' is neither 'individual' nor 'enterprise'");
         }
         if (item.LeadDepartment is null || !knownDepartments.Contains(item.LeadDepartment))
         {
-            errors.Add($"leadDepartment '{item.LeadDepartment}' is not a known department");
+            errors.Add("leadDepartment", $"leadDepartment '{item.LeadDepartment}' is not a known department");
         }
-        ValidateTimeLimit(item.TimeLimit, "item timeLimit", errors);
+        ValidateTimeLimit(item.TimeLimit, "item timeLimit", "timeLimit", errors);
         if (item.Form is null || item.Materials is null)
         {
-            errors.Add("form and materials must be lists (empty when there are none)");
+            errors.Add(item.Form is null ? "form" : "materials", "form and materials must be lists (empty when there are none)");
         }
 
         var formFields = ValidateForm(item.Form ?? [], errors);
         ValidateMaterials(item.Materials ?? [], errors);
         ValidateMatters(item, formFields, knownDepartments, errors);
-        return errors;
+        return errors.All;
     }
 
     /// <summary>Problems of the department list itself: codes are what matters and API keys refer to.</summary>
@@ -124,124 +132,142 @@ public static partial class CatalogValidator
         }
     }
 
-    private static void ValidateTimeLimit(TimeLimit? limit, string owner, List<string> errors)
+    private static void ValidateTimeLimit(TimeLimit? limit, string owner, string field, Problems errors)
     {
         if (limit is null)
         {
-            errors.Add($"{owner} is missing");
+            errors.Add(field, $"{owner} is missing");
             return;
         }
         if ((limit.WorkingDays is null) == (limit.Duration is null))
         {
-            errors.Add($"{owner} must set exactly one of workingDays or duration");
+            errors.Add(field, $"{owner} must set exactly one of workingDays or duration");
         }
         else if (limit.WorkingDays is { } days && days < 1)
         {
-            errors.Add($"{owner} workingDays {days} is below 1");
+            errors.Add(field, $"{owner} workingDays {days} is below 1");
         }
         else if (limit.Duration is { } text)
         {
             if (!TryParseDuration(text, out var duration))
             {
-                errors.Add($"{owner} duration '{text}' is not an ISO 8601 duration (like PT4H)");
+                errors.Add(field, $"{owner} duration '{text}' is not an ISO 8601 duration (like PT4H)");
             }
             else if (duration <= TimeSpan.Zero)
             {
-                errors.Add($"{owner} duration '{text}' is not positive");
+                errors.Add(field, $"{owner} duration '{text}' is not positive");
             }
         }
     }
 
-    private static HashSet<string> ValidateForm(IReadOnlyList<FormField> form, List<string> errors)
+    private static HashSet<string> ValidateForm(IReadOnlyList<FormField> form, Problems errors)
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var field in form)
+        for (var i = 0; i < form.Count; i++)
         {
+            var field = form[i];
+            var at = $"form[{i}]";
             if (field is null)
             {
-                errors.Add("form has a null entry");
+                errors.Add(at, "form has a null entry");
                 continue;
             }
             var name = field.Name ?? "";
             if (!IsDataName(name))
             {
-                errors.Add($"form field name '{name}' is not camelCase");
+                errors.Add($"{at}.name", $"form field name '{name}' is not camelCase");
             }
             if (!names.Add(name))
             {
-                errors.Add($"form field '{name}' is declared twice");
+                errors.Add($"{at}.name", $"form field '{name}' is declared twice");
             }
             if (string.IsNullOrWhiteSpace(field.Label))
             {
-                errors.Add($"form field '{name}' has no label");
+                errors.Add($"{at}.label", $"form field '{name}' has no label");
             }
             if (field.Type is null || !FormFieldTypes.All.Contains(field.Type))
             {
-                errors.Add($"form field '{name}' has unknown type '{field.Type}'");
+                errors.Add($"{at}.type", $"form field '{name}' has unknown type '{field.Type}'");
             }
             else if (field.Type == FormFieldTypes.Enum)
             {
                 if (field.Options is not { Count: > 0 })
                 {
-                    errors.Add($"form field '{name}' is an enum without options");
+                    errors.Add($"{at}.options", $"form field '{name}' is an enum without options");
                 }
                 else if (field.Options.Any(string.IsNullOrWhiteSpace)
                     || field.Options.Distinct(StringComparer.Ordinal).Count() != field.Options.Count)
                 {
-                    errors.Add($"form field '{name}' has a blank or repeated option");
+                    errors.Add($"{at}.options", $"form field '{name}' has a blank or repeated option");
                 }
             }
             else if (field.Options is { Count: > 0 })
             {
-                errors.Add($"form field '{name}' has options but is of type '{field.Type}'; only enum fields take options");
+                errors.Add($"{at}.options", $"form field '{name}' has options but is of type '{field.Type}'; only enum fields take options");
             }
         }
         return names;
     }
 
-    private static void ValidateMaterials(IReadOnlyList<MaterialDefinition> materials, List<string> errors)
+    private static void ValidateMaterials(IReadOnlyList<MaterialDefinition> materials, Problems errors)
     {
         var codes = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var material in materials)
+        for (var i = 0; i < materials.Count; i++)
         {
+            var material = materials[i];
+            var at = $"materials[{i}]";
             if (material is null)
             {
-                errors.Add("materials has a null entry");
+                errors.Add(at, "materials has a null entry");
                 continue;
             }
             if (!IsKebabCase(material.Code))
             {
-                errors.Add($"material code '{material.Code}' is not kebab-case");
+                errors.Add($"{at}.code", $"material code '{material.Code}' is not kebab-case");
             }
             else if (!codes.Add(material.Code))
             {
-                errors.Add($"material '{material.Code}' is declared twice");
+                errors.Add($"{at}.code", $"material '{material.Code}' is declared twice");
             }
             if (string.IsNullOrWhiteSpace(material.Name))
             {
-                errors.Add($"material '{material.Code}' has no name");
+                errors.Add($"{at}.name", $"material '{material.Code}' has no name");
             }
             // 容缺受理 defers a material the application needs; an optional one has nothing to defer.
             if (material.Deferrable && !material.Required)
             {
-                errors.Add($"material '{material.Code}' is deferrable but not required");
+                errors.Add($"{at}.deferrable", $"material '{material.Code}' is deferrable but not required");
             }
         }
     }
 
     private static void ValidateMatters(
-        ItemDefinition item, HashSet<string> formFields, IReadOnlySet<string> knownDepartments, List<string> errors)
+        ItemDefinition item, HashSet<string> formFields, IReadOnlySet<string> knownDepartments, Problems errors)
     {
-        var matters = (item.Matters ?? []).Where(m => m is not null).ToList();
-        if (matters.Count != (item.Matters?.Count ?? 0))
+        var all = item.Matters ?? [];
+        var matters = all.Where(m => m is not null).ToList();
+        for (var i = 0; i < all.Count; i++)
         {
-            errors.Add("matters has a null entry");
+            if (all[i] is null)
+            {
+                errors.Add($"matters[{i}]", "matters has a null entry");
+            }
         }
         if (matters.Count == 0)
         {
-            errors.Add("the item has no matters");
+            errors.Add("matters", "the item has no matters");
             return;
         }
+        // Records compare by value and two entries may be equal: positions are kept by reference.
+        var positions = new Dictionary<MatterDefinition, int>(ReferenceEqualityComparer.Instance);
+        for (var i = 0; i < all.Count; i++)
+        {
+            if (all[i] is { } entry)
+            {
+                positions[entry] = i;
+            }
+        }
+        string At(MatterDefinition matter) => $"matters[{positions[matter]}]";
 
         var byCode = new Dictionary<string, MatterDefinition>(StringComparer.Ordinal);
         var producers = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -250,38 +276,38 @@ public static partial class CatalogValidator
             var code = matter.Code ?? "";
             if (!IsKebabCase(code))
             {
-                errors.Add($"matter code '{code}' is not kebab-case");
+                errors.Add($"{At(matter)}.code", $"matter code '{code}' is not kebab-case");
             }
             if (!byCode.TryAdd(code, matter))
             {
-                errors.Add($"matter '{code}' is declared twice");
+                errors.Add($"{At(matter)}.code", $"matter '{code}' is declared twice");
             }
             if (string.IsNullOrWhiteSpace(matter.Name))
             {
-                errors.Add($"matter '{code}' has no name");
+                errors.Add($"{At(matter)}.name", $"matter '{code}' has no name");
             }
             if (matter.Department is null || !knownDepartments.Contains(matter.Department))
             {
-                errors.Add($"matter '{code}' names unknown department '{matter.Department}'");
+                errors.Add($"{At(matter)}.department", $"matter '{code}' names unknown department '{matter.Department}'");
             }
-            ValidateTimeLimit(matter.TimeLimit, $"matter '{code}' timeLimit", errors);
+            ValidateTimeLimit(matter.TimeLimit, $"matter '{code}' timeLimit", $"{At(matter)}.timeLimit", errors);
             if (matter.DependsOn is null || matter.Inputs is null || matter.Outputs is null)
             {
-                errors.Add($"matter '{code}' must list dependsOn, inputs and outputs (empty when there are none)");
+                errors.Add(At(matter), $"matter '{code}' must list dependsOn, inputs and outputs (empty when there are none)");
             }
             foreach (var output in matter.Outputs ?? [])
             {
                 if (!IsDataName(output))
                 {
-                    errors.Add($"matter '{code}' output '{output}' is not camelCase");
+                    errors.Add($"{At(matter)}.outputs", $"matter '{code}' output '{output}' is not camelCase");
                 }
                 else if (formFields.Contains(output))
                 {
-                    errors.Add($"matter '{code}' output '{output}' has the name of a form field");
+                    errors.Add($"{At(matter)}.outputs", $"matter '{code}' output '{output}' has the name of a form field");
                 }
                 else if (!producers.TryAdd(output, code))
                 {
-                    errors.Add(producers[output] == code
+                    errors.Add($"{At(matter)}.outputs", producers[output] == code
                         ? $"matter '{code}' lists output '{output}' twice"
                         : $"output '{output}' is produced by both '{producers[output]}' and '{code}'");
                 }
@@ -295,20 +321,20 @@ public static partial class CatalogValidator
             {
                 if (dependency == code)
                 {
-                    errors.Add($"matter '{code}' depends on itself");
+                    errors.Add($"{At(matter)}.dependsOn", $"matter '{code}' depends on itself");
                 }
                 else if (dependency is null || !byCode.TryGetValue(dependency, out var prerequisite))
                 {
-                    errors.Add($"matter '{code}' depends on unknown matter '{dependency}'");
+                    errors.Add($"{At(matter)}.dependsOn", $"matter '{code}' depends on unknown matter '{dependency}'");
                 }
                 else if (!matter.Optional && prerequisite.Optional)
                 {
-                    errors.Add($"required matter '{code}' depends on optional matter '{dependency}', which may never run");
+                    errors.Add($"{At(matter)}.dependsOn", $"required matter '{code}' depends on optional matter '{dependency}', which may never run");
                 }
             }
             if ((matter.DependsOn ?? []).Distinct(StringComparer.Ordinal).Count() != (matter.DependsOn?.Count ?? 0))
             {
-                errors.Add($"matter '{code}' lists a dependency twice");
+                errors.Add($"{At(matter)}.dependsOn", $"matter '{code}' lists a dependency twice");
             }
         }
 
@@ -319,7 +345,8 @@ public static partial class CatalogValidator
         var cycles = FindCycles(graph);
         foreach (var cycle in cycles)
         {
-            errors.Add($"matters form a dependency cycle: {string.Join(Arrow, cycle)}");
+            // The cycle reads in running order and closes on its first matter, which depends on the one before it.
+            errors.Add($"{At(byCode[cycle[^1]])}.dependsOn", $"matters form a dependency cycle: {string.Join(Arrow, cycle)}");
         }
 
         foreach (var matter in matters)
@@ -331,7 +358,7 @@ public static partial class CatalogValidator
             {
                 if (input is null || !seenInputs.Add(input))
                 {
-                    errors.Add($"matter '{code}' lists input '{input}' twice or empty");
+                    errors.Add($"{At(matter)}.inputs", $"matter '{code}' lists input '{input}' twice or empty");
                     continue;
                 }
                 if (formFields.Contains(input) || ApplicantInputs.Contains(input))
@@ -340,15 +367,15 @@ public static partial class CatalogValidator
                 }
                 if (input.StartsWith("applicant.", StringComparison.Ordinal))
                 {
-                    errors.Add($"matter '{code}' input '{input}' is not an applicant field ({string.Join(", ", ApplicantInputs)})");
+                    errors.Add($"{At(matter)}.inputs", $"matter '{code}' input '{input}' is not an applicant field ({string.Join(", ", ApplicantInputs)})");
                 }
                 else if (!producers.TryGetValue(input, out var producer))
                 {
-                    errors.Add($"matter '{code}' input '{input}' is not a form field, an applicant field or an output of any matter");
+                    errors.Add($"{At(matter)}.inputs", $"matter '{code}' input '{input}' is not a form field, an applicant field or an output of any matter");
                 }
                 else if (!ancestors.Contains(producer))
                 {
-                    errors.Add($"matter '{code}' input '{input}' is produced by '{producer}', which '{code}' does not depend on");
+                    errors.Add($"{At(matter)}.inputs", $"matter '{code}' input '{input}' is produced by '{producer}', which '{code}' does not depend on");
                 }
             }
         }
@@ -364,7 +391,7 @@ public static partial class CatalogValidator
     /// never less than the working days they can span.
     /// </summary>
     private static void CheckLongestChain(
-        Dictionary<string, MatterDefinition> byCode, Dictionary<string, List<string>> graph, int allowed, List<string> errors)
+        Dictionary<string, MatterDefinition> byCode, Dictionary<string, List<string>> graph, int allowed, Problems errors)
     {
         var longest = new Dictionary<string, (int Days, List<string> Chain)>(StringComparer.Ordinal);
         (int Days, List<string> Chain) Longest(string code)
@@ -388,7 +415,7 @@ public static partial class CatalogValidator
         var worst = graph.Keys.Select(Longest).OrderByDescending(c => c.Days).First();
         if (worst.Days > allowed)
         {
-            errors.Add($"the chain {string.Join(Arrow, worst.Chain)} needs {worst.Days} working days but the item allows {allowed}");
+            errors.Add("timeLimit", $"the chain {string.Join(Arrow, worst.Chain)} needs {worst.Days} working days but the item allows {allowed}");
         }
     }
 
@@ -460,9 +487,22 @@ public static partial class CatalogValidator
     /// <summary>Form field and output names: camelCase, so that they never collide with <c>applicant.*</c>.</summary>
     private static bool IsDataName(string? name) => name is not null && CamelCase().IsMatch(name);
 
+    /// <summary>Problems in the order they are found, each with its field.</summary>
+    private sealed class Problems
+    {
+        private readonly List<CatalogProblem> _all = [];
+
+        public IReadOnlyList<CatalogProblem> All => _all;
+
+        public void Add(string field, string message) => _all.Add(new CatalogProblem(field, message));
+    }
+
     [GeneratedRegex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$", RegexOptions.CultureInvariant)]
     private static partial Regex KebabCase();
 
     [GeneratedRegex("^[a-z][A-Za-z0-9]*$", RegexOptions.CultureInvariant)]
     private static partial Regex CamelCase();
 }
+
+/// <summary>One reason an item cannot run, with the JSON path of the field at fault (e.g. <c>matters[2].dependsOn</c>).</summary>
+public sealed record CatalogProblem(string Field, string Message);

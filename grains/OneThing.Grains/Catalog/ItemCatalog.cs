@@ -6,8 +6,9 @@ using System.Text.Json.Serialization;
 namespace OneThing.Grains.Catalog;
 
 /// <summary>
-/// Every item version this silo serves, validated once at start-up. The snapshot is immutable after construction
-/// (lists included), so any number of grains read it at once without locks and no caller can change what another sees.
+/// Every item version this silo serves: the built-in files, validated once at start-up, plus the versions ops
+/// published (<see cref="AddPublished"/>). Reads go to an immutable snapshot (lists included) that is swapped whole
+/// when versions arrive, so any number of grains read it at once without locks and no caller can change what another sees.
 /// </summary>
 public sealed class ItemCatalog
 {
@@ -17,9 +18,9 @@ public sealed class ItemCatalog
     /// </summary>
     public static readonly JsonSerializerOptions JsonOptions = CreateJsonOptions();
 
-    private readonly FrozenDictionary<string, ImmutableArray<ItemDefinition>> _versions;
-    private readonly IReadOnlyList<ItemDefinition> _latest;
     private readonly FrozenSet<string> _departmentCodes;
+    private Snapshot _snapshot;
+    private Func<string, int?, ItemDefinition?>? _loadMissing;
 
     /// <summary>Builds a catalog from definitions already in memory; throws <see cref="CatalogException"/> when one is invalid.</summary>
     public ItemCatalog(IEnumerable<DepartmentDefinition> departments, IEnumerable<ItemDefinition> items)
@@ -53,18 +54,17 @@ public sealed class ItemCatalog
             versions.Add(Freeze(item));
         }
 
-        _versions = byCode.ToFrozenDictionary(
+        _snapshot = Snapshot.Create(byCode.ToFrozenDictionary(
             pair => pair.Key,
             pair => pair.Value.OrderBy(v => v.Version).ToImmutableArray(),
-            StringComparer.Ordinal);
-        _latest = _versions.Values
-            .Select(versions => versions[^1])
-            .OrderBy(item => item.Code, StringComparer.Ordinal)
-            .ToImmutableArray();
+            StringComparer.Ordinal));
     }
 
     /// <summary>Every department, in the order of <c>departments.json</c>.</summary>
     public IReadOnlyList<DepartmentDefinition> Departments { get; }
+
+    /// <summary>The codes of <see cref="Departments"/>: what items are validated against.</summary>
+    public IReadOnlySet<string> DepartmentCodes => _departmentCodes;
 
     /// <summary>
     /// Reads <c>departments.json</c> and <c>items/*.json</c> under <paramref name="catalogDirectory"/>. Throws
@@ -127,27 +127,103 @@ public sealed class ItemCatalog
     }
 
     /// <summary>The newest version of every item, ordered by code.</summary>
-    public IReadOnlyList<ItemDefinition> Latest() => _latest;
+    public IReadOnlyList<ItemDefinition> Latest() => Volatile.Read(ref _snapshot).Latest;
 
     /// <summary>The newest version of an item, or the version asked for; null when either is unknown.</summary>
     public ItemDefinition? Find(string code, int? version = null)
     {
-        if (code is null || !_versions.TryGetValue(code, out var versions))
+        var snapshot = Volatile.Read(ref _snapshot);
+        var found = Find(snapshot, code, version);
+        if (found is not null || code is null || Volatile.Read(ref _loadMissing) is not { } load)
+        {
+            return found;
+        }
+        if (version is null && snapshot.Versions.ContainsKey(code))
+        {
+            // The newest known here is an answer; a newer one arrives with the next refresh.
+            return null;
+        }
+        // A version (or a whole item) published through another silo since this one's last refresh: the API may have
+        // validated an application against it there, or a case started on it there may re-activate here. Callers
+        // (the case grain) need the answer synchronously, hence a blocking read; it is one index look-up, made only
+        // in that window or for an item or version that does not exist.
+        if (load(code, version) is not { } loaded)
         {
             return null;
         }
-        if (version is null)
+        AddPublished([loaded]);
+        return Find(Volatile.Read(ref _snapshot), code, loaded.Version);
+    }
+
+    /// <summary>
+    /// Where <see cref="Find"/> looks for a version, or an item, this silo does not hold (yet): the table of published
+    /// versions (the loader gets the code and the version asked for, null for the newest). Without it (tests, tools)
+    /// a miss is simply null.
+    /// </summary>
+    public void LoadMissingVersionsFrom(Func<string, int?, ItemDefinition?> loader)
+    {
+        ArgumentNullException.ThrowIfNull(loader);
+        Volatile.Write(ref _loadMissing, loader);
+    }
+
+    /// <summary>
+    /// Adds published versions (already validated when they were published). A version this silo already holds
+    /// with the same definition is skipped. A published version wins over a built-in file of the same code and
+    /// version, because cases may already run on it; such a file is a packaging slip that ops must hear of.
+    /// </summary>
+    /// <returns>What changed: the versions added, and the built-in versions that published ones replaced.</returns>
+    public PublishedMerge AddPublished(IEnumerable<ItemDefinition> items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        var incoming = items.Select(Freeze).ToList();
+        while (true)
         {
-            return versions[^1];
-        }
-        foreach (var candidate in versions)
-        {
-            if (candidate.Version == version)
+            var current = Volatile.Read(ref _snapshot);
+            var versions = current.Versions.ToDictionary(StringComparer.Ordinal);
+            var added = new List<ItemDefinition>();
+            var replaced = new List<ItemDefinition>();
+            foreach (var item in incoming)
             {
-                return candidate;
+                var list = versions.TryGetValue(item.Code, out var known) ? known : [];
+                var index = IndexOfVersion(list, item.Version);
+                if (index >= 0 && SameDefinition(list[index], item))
+                {
+                    continue;
+                }
+                if (index >= 0)
+                {
+                    replaced.Add(list[index]);
+                    list = list.SetItem(index, item);
+                }
+                else
+                {
+                    list = list.Add(item).Sort((a, b) => a.Version.CompareTo(b.Version));
+                }
+                versions[item.Code] = list;
+                added.Add(item);
+            }
+            if (added.Count == 0)
+            {
+                return new PublishedMerge([], []);
+            }
+            // The publishing grain and the refresh may add at once; retrying on a lost race keeps both.
+            var next = Snapshot.Create(versions.ToFrozenDictionary(StringComparer.Ordinal));
+            if (Interlocked.CompareExchange(ref _snapshot, next, current) == current)
+            {
+                return new PublishedMerge(added, replaced);
             }
         }
-        return null;
+    }
+
+    /// <summary>
+    /// Whether two versions define the same thing, version number aside: what makes publishing idempotent. Compared
+    /// as their JSON, which is the shape ops send and GET serves.
+    /// </summary>
+    public static bool SameDefinition(ItemDefinition a, ItemDefinition b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        return JsonSerializer.Serialize(a with { Version = 0 }, JsonOptions) == JsonSerializer.Serialize(b with { Version = 0 }, JsonOptions);
     }
 
     public bool IsKnownDepartment(string code) => code is not null && _departmentCodes.Contains(code);
@@ -169,6 +245,38 @@ public sealed class ItemCatalog
         {
             throw new CatalogException(origin, [$"cannot be read: {error.Message}"], error);
         }
+    }
+
+    private static int IndexOfVersion(ImmutableArray<ItemDefinition> versions, int version)
+    {
+        for (var i = 0; i < versions.Length; i++)
+        {
+            if (versions[i].Version == version)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static ItemDefinition? Find(Snapshot snapshot, string code, int? version)
+    {
+        if (code is null || !snapshot.Versions.TryGetValue(code, out var versions))
+        {
+            return null;
+        }
+        if (version is null)
+        {
+            return versions[^1];
+        }
+        foreach (var candidate in versions)
+        {
+            if (candidate.Version == version)
+            {
+                return candidate;
+            }
+        }
+        return null;
     }
 
     /// <summary>Deserialized lists are mutable List&lt;T&gt;; the shared snapshot must not be.</summary>
@@ -197,4 +305,20 @@ public sealed class ItemCatalog
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }
+
+    /// <summary>Versions by code, each list ascending and never empty, and the newest of each: built together, swapped whole.</summary>
+    private sealed record Snapshot(FrozenDictionary<string, ImmutableArray<ItemDefinition>> Versions, IReadOnlyList<ItemDefinition> Latest)
+    {
+        public static Snapshot Create(FrozenDictionary<string, ImmutableArray<ItemDefinition>> versions) => new(
+            versions,
+            versions.Values
+                .Select(list => list[^1])
+                .OrderBy(item => item.Code, StringComparer.Ordinal)
+                .ToImmutableArray());
+    }
 }
+
+/// <summary>What <see cref="ItemCatalog.AddPublished"/> changed.</summary>
+/// <param name="Added">Versions new to this silo (or replacing a built-in one).</param>
+/// <param name="ReplacedBuiltIn">Built-in versions a published version with the same number replaced.</param>
+public sealed record PublishedMerge(IReadOnlyList<ItemDefinition> Added, IReadOnlyList<ItemDefinition> ReplacedBuiltIn);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using OneThing.Grains.Calendar;
 using OneThing.Grains.Catalog;
+using OneThing.Grains.Publishing;
 using OneThing.Grains.ReadModels;
 
 namespace OneThing.Grains.Hosting;
@@ -25,6 +26,24 @@ public static partial class GrainServices
         });
         services.TryAddSingleton<IReadModelFaults, NoReadModelFaults>();
         services.AddSingleton<ReadModelWriter>();
+        services.AddOneThingPublishing();
+        return services;
+    }
+
+    /// <summary>
+    /// What ops publish at run time (item versions, calendar years): the stores, and the refresher that loads every
+    /// published row before the silo becomes active and then follows new rows (<c>OneThing:Catalog:RefreshInterval</c>).
+    /// </summary>
+    private static IServiceCollection AddOneThingPublishing(this IServiceCollection services)
+    {
+        services.AddOptions<CatalogRefreshOptions>()
+            .BindConfiguration(CatalogRefreshOptions.SectionName)
+            .Validate(options => options.RefreshInterval > TimeSpan.Zero, "OneThing:Catalog:RefreshInterval must be positive.")
+            .ValidateOnStart();
+        services.AddSingleton<PublishedItemStore>();
+        services.AddSingleton<CalendarYearStore>();
+        services.AddSingleton<PublishedDataRefresher>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(provider => provider.GetRequiredService<PublishedDataRefresher>());
         return services;
     }
 

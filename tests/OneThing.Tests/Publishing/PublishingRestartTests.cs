@@ -1,0 +1,74 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using OneThing.Tests.Fixtures;
+using static OneThing.Tests.Publishing.PublishingDriver;
+
+namespace OneThing.Tests.Publishing;
+
+/// <summary>Clusters of their own: one is stopped and another started over its database.</summary>
+public sealed class PublishingRestartTests
+{
+    private static readonly Dictionary<string, string?> NoRefreshDuringTheTest = new() { ["OneThing:Catalog:RefreshInterval"] = "01:00:00" };
+
+    [Fact]
+    public async Task SiloThatHasNotRefreshedStillFindsAPublishedItemAndItsVersion()
+    {
+        var (cluster, connectionString) = await PostgresTestCluster.StartAsync(2, "publish_lag", NoRefreshDuringTheTest);
+        await using var _ = cluster;
+        await using var api = new OneThingApiFactory(cluster, connectionString);
+        var ops = api.CreateClient("test-ops");
+        var code = NewCode("lag");
+
+        var (status, _, body) = await PutAsync(ops, $"/api/items/{code}", await CopyOfAsync(ops, "retirement", code));
+
+        Assert.True(status == HttpStatusCode.Created, $"publish answered {status}: {body}");
+        var silos = SiloServices(cluster);
+        // The silo that handled the PUT serves the version at once; the other has not refreshed (an hour away).
+        var handler = Assert.Single(silos, silo => ListedVersion(silo, code) == 1);
+        var other = Assert.Single(silos, silo => silo != handler);
+        Assert.Null(ListedVersion(other, code));
+        // A case placed on the other silo asks for the version the API validated against; it is read from the table.
+        Assert.Equal(1, CatalogOf(other).Find(code, 1)?.Version);
+        Assert.Equal(1, ListedVersion(other, code));
+    }
+
+    [Fact]
+    public async Task PublishedItemsCalendarYearsAndCasesOnThemSurviveARestart()
+    {
+        var (first, connectionString) = await PostgresTestCluster.StartAsync(1, "publish_restart");
+        var serviceId = first.Options.ServiceId;
+        var code = NewCode("restart");
+        string caseId;
+        await using (var api = new OneThingApiFactory(first, connectionString))
+        {
+            var ops = api.CreateClient("test-ops");
+            var published = await PutAsync(ops, $"/api/items/{code}", await CopyOfAsync(ops, "retirement", code));
+            Assert.True(published.Status == HttpStatusCode.Created, $"publish answered {published.Status}: {published.Body}");
+            var year = await PutAsync(ops, "/api/calendar/2027", new JsonObject
+            {
+                ["holidays"] = new JsonArray("2027-01-01", "2027-03-03"),
+                ["workingWeekends"] = new JsonArray(),
+            });
+            Assert.True(year.Status == HttpStatusCode.Created, $"calendar answered {year.Status}: {year.Body}");
+            var submitted = await new CaseDriver(api).SubmitNewAsync(code, 3_000_001);
+            Assert.Equal(1, submitted.GetProperty("itemVersion").GetInt32());
+            caseId = submitted.GetProperty("caseId").GetString()!;
+        }
+        await first.DisposeAsync();
+
+        var second = await PostgresTestCluster.StartAsync(connectionString, 1, "publish_restart", serviceId: serviceId);
+        await using var __ = second;
+        await using var restarted = new OneThingApiFactory(second, connectionString);
+        var portal = restarted.CreateClient("test-portal");
+
+        var item = await GetItemAsync(portal, code);
+        Assert.Equal(1, item["version"]!.GetValue<int>());
+        using var yearResponse = await portal.GetAsync(new Uri("/api/calendar/2027", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, yearResponse.StatusCode);
+        Assert.False(CalendarOf(Assert.Single(SiloServices(second))).IsWorkingDay(new DateOnly(2027, 3, 3)));
+        // The case re-activates on a silo that never saw the publish: its version comes from the table.
+        var driver = new CaseDriver(restarted);
+        Assert.Equal(1, (await driver.CaseAsync(caseId)).GetProperty("itemVersion").GetInt32());
+        Assert.Equal("Completed", (await driver.RunToEndAsync(caseId)).GetProperty("status").GetString());
+    }
+}
