@@ -40,6 +40,7 @@ app.MapHealth();
 app.MapOps();
 app.MapFallbackDesk();
 app.MapCatalog();
+app.MapDepartmentCatalog();
 app.MapCalendar();
 app.MapCases();
 app.MapDepartmentWork();

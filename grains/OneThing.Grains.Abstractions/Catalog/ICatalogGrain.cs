@@ -25,4 +25,8 @@ public interface ICatalogGrain : IGrainWithIntegerKey
     /// </summary>
     [Alias("Publish")]
     Task<Outcome<ItemDefinition>> PublishAsync(ItemDefinition item);
+
+    /// <summary>Every department (agencies and the companies that own matters), as <c>catalog/departments.json</c> lists them.</summary>
+    [Alias("GetDepartments")]
+    Task<IReadOnlyList<DepartmentDefinition>> GetDepartmentsAsync();
 }

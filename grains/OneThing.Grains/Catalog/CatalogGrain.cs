@@ -17,6 +17,8 @@ public sealed partial class CatalogGrain(ItemCatalog catalog, PublishedItemStore
     public Task<ItemDefinition?> GetItemAsync(string code, int? version = null) =>
         Task.FromResult(catalog.Find(code, version));
 
+    public Task<IReadOnlyList<DepartmentDefinition>> GetDepartmentsAsync() => Task.FromResult(catalog.Departments);
+
     public async Task<Outcome<ItemDefinition>> PublishAsync(ItemDefinition item)
     {
         ArgumentNullException.ThrowIfNull(item);

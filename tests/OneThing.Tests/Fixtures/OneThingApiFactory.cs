@@ -30,6 +30,23 @@ public sealed class OneThingApiFactory(TestCluster cluster, string connectionStr
         ("test-seal", "department", "seal"),
         ("test-disease-control", "department", "disease-control"),
         ("test-tobacco", "department", "tobacco"),
+        ("test-hospital", "department", "hospital"),
+        ("test-civil-affairs", "department", "civil-affairs"),
+        ("test-transport", "department", "transport"),
+        ("test-education", "department", "education"),
+        ("test-disabled-persons-federation", "department", "disabled-persons-federation"),
+        ("test-court", "department", "court"),
+        ("test-securities-regulator", "department", "securities-regulator"),
+        ("test-credit-office", "department", "credit-office"),
+        ("test-ecology-environment", "department", "ecology-environment"),
+        ("test-emergency-management", "department", "emergency-management"),
+        ("test-natural-resources", "department", "natural-resources"),
+        ("test-greening", "department", "greening"),
+        ("test-housing-security", "department", "housing-security"),
+        ("test-power-grid", "department", "power-grid"),
+        ("test-water", "department", "water"),
+        ("test-gas", "department", "gas"),
+        ("test-telecom", "department", "telecom"),
     ];
 
     public HttpClient CreateClient(string? apiKey)
