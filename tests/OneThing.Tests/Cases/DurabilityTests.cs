@@ -48,10 +48,14 @@ public sealed class DurabilityTests
         var taskId = CaseDriver.TaskOf(await driver.CaseAsync(caseId), "pension-application").GetProperty("taskId").GetString()!;
 
         InjectedReadModelFaults.FailNextWrite(taskId);
-        var (failed, _) = await driver.PostAsync(driver.Department("hrss"), $"/api/tasks/{taskId}/accept");
+        using var failed = await driver.Department("hrss").PostAsync(new Uri($"/api/tasks/{taskId}/accept", UriKind.Relative), null);
         var (retried, _) = await driver.PostAsync(driver.Department("hrss"), $"/api/tasks/{taskId}/accept");
 
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, failed);
+        // The failure reaches the caller as 503 problem+json with Retry-After, never as a stack trace.
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
+        Assert.Equal("application/problem+json", failed.Content.Headers.ContentType?.MediaType);
+        Assert.NotNull(failed.Headers.RetryAfter);
+        Assert.DoesNotContain("   at ", await failed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, retried);
         Assert.Equal("Accepted", await InboxStatusAsync(connectionString, taskId));
         Assert.Equal("Accepted", CaseDriver.TaskOf(await driver.CaseAsync(caseId), "pension-application").GetProperty("status").GetString());
