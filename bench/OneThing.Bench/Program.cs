@@ -3,34 +3,82 @@ using System.Globalization;
 using System.Text.Json;
 using Npgsql;
 using OneThing.Bench;
+using OneThing.Bench.Lifecycle;
 using OneThing.Bench.Storage;
 
 // dotnet run --project bench/OneThing.Bench -c Release -- storage [--seconds 15] [--concurrency 32] [--grains 2000]
-// scripts/bench.sh starts a throwaway PostgreSQL and runs this; each run gets a fresh database on that server.
+// dotnet run --project bench/OneThing.Bench -c Release -- lifecycle [--api http://127.0.0.1:5080] [--mode case|inbox] [--reads 3] ...
+// scripts/bench.sh starts a throwaway PostgreSQL, runs storage (which makes its own database), then starts the silo
+// and the API and runs lifecycle against them. Exit codes: 0 measured, 1 measured but requests failed, 2 could not run.
 var scenario = args.Length > 0 ? args[0] : "storage";
-var settings = BenchSettings.Parse(args.Skip(1).ToList());
-var server = Environment.GetEnvironmentVariable("ConnectionStrings__OneThing");
-if (string.IsNullOrEmpty(server))
+BenchSettings settings;
+try
 {
-    Console.Error.WriteLine("onething-bench: ConnectionStrings__OneThing is not set; run scripts/bench.sh, which starts PostgreSQL.");
+    settings = BenchSettings.Parse(args.Skip(1).ToList());
+}
+catch (ArgumentException error)
+{
+    Console.Error.WriteLine($"onething-bench: {error.Message}");
     return 2;
 }
 
-var database = await CreateDatabaseAsync(server, $"onething_bench_{DateTime.UtcNow:yyyyMMddHHmmss}");
 switch (scenario)
 {
     case "storage":
-        var result = await StorageScenario.RunAsync(database, settings);
-        Console.WriteLine();
-        Console.WriteLine("| scenario | grain writes/s | plain upserts/s | ratio (goal >= 0.5) |");
-        Console.WriteLine("|---|---:|---:|---:|");
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| storage | {result.GrainWritesPerSecond:0} | {result.PlainUpsertsPerSecond:0} | {result.Ratio:0.00} |"));
-        await WriteResultAsync(settings, "storage", result);
-        return 0;
+        return await RunStorageAsync(settings);
+    case "lifecycle":
+        return await RunLifecycleAsync(settings);
     default:
-        Console.Error.WriteLine($"onething-bench: unknown scenario '{scenario}' (known: storage).");
+        Console.Error.WriteLine($"onething-bench: unknown scenario '{scenario}' (known: storage, lifecycle).");
         return 2;
+}
+
+static async Task<int> RunStorageAsync(BenchSettings settings)
+{
+    settings.WarnAboutUnknown("storage", ["seconds", "concurrency", "grains", "results"]);
+    var server = Environment.GetEnvironmentVariable("ConnectionStrings__OneThing");
+    if (string.IsNullOrEmpty(server))
+    {
+        Console.Error.WriteLine("onething-bench: ConnectionStrings__OneThing is not set; run scripts/bench.sh, which starts PostgreSQL.");
+        return 2;
+    }
+
+    // Each run gets a fresh database on that server, so runs never measure each other's rows.
+    var database = await CreateDatabaseAsync(server, $"onething_bench_{DateTime.UtcNow:yyyyMMddHHmmss}");
+    var result = await StorageScenario.RunAsync(database, settings);
+    Console.WriteLine();
+    Console.WriteLine("| scenario | grain writes/s | plain upserts/s | ratio (goal >= 0.5) |");
+    Console.WriteLine("|---|---:|---:|---:|");
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"| storage | {result.GrainWritesPerSecond:0} | {result.PlainUpsertsPerSecond:0} | {result.Ratio:0.00} |"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"summary: storage c={settings.Concurrency} | grain writes {result.GrainWritesPerSecond:0}/s | plain upserts {result.PlainUpsertsPerSecond:0}/s | ratio {result.Ratio:0.00}"));
+    await WriteResultAsync(settings.ResultsDirectory, "storage", "storage",
+        new { seconds = settings.Duration.TotalSeconds, settings.Concurrency, settings.Grains }, result);
+    return 0;
+}
+
+static async Task<int> RunLifecycleAsync(BenchSettings settings)
+{
+    settings.WarnAboutUnknown("lifecycle", LifecycleSettings.OptionNames);
+    LifecycleSettings lifecycle;
+    try
+    {
+        lifecycle = LifecycleSettings.From(settings);
+    }
+    catch (Exception error) when (error is ArgumentException or IOException or JsonException or UnauthorizedAccessException)
+    {
+        Console.Error.WriteLine($"onething-bench: {error.Message}");
+        return 2;
+    }
+
+    var result = await LifecycleScenario.RunAsync(lifecycle);
+    if (result is null)
+    {
+        return 2;
+    }
+    await WriteResultAsync(settings.ResultsDirectory, "lifecycle", lifecycle.ResultName, lifecycle.Parameters(), result);
+    return result.Errors + result.ErrorsOutsideWindow > 0 ? 1 : 0;
 }
 
 static async Task<string> CreateDatabaseAsync(string server, string name)
@@ -41,17 +89,17 @@ static async Task<string> CreateDatabaseAsync(string server, string name)
     return new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
 }
 
-static async Task WriteResultAsync(BenchSettings settings, string scenario, object result)
+static async Task WriteResultAsync(string directory, string scenario, string fileName, object parameters, object result)
 {
-    Directory.CreateDirectory(settings.ResultsDirectory);
-    var path = Path.Combine(settings.ResultsDirectory, $"{scenario}.json");
+    Directory.CreateDirectory(directory);
+    var path = Path.Combine(directory, $"{fileName}.json");
     var document = new
     {
         scenario,
         measuredAt = DateTimeOffset.UtcNow,
         machine = new { cores = Environment.ProcessorCount, os = System.Runtime.InteropServices.RuntimeInformation.OSDescription },
         commit = GitCommit(),
-        parameters = new { seconds = settings.Duration.TotalSeconds, settings.Concurrency, settings.Grains },
+        parameters,
         result,
     };
     await File.WriteAllTextAsync(path, JsonSerializer.Serialize(document, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));
@@ -62,7 +110,8 @@ static string GitCommit()
 {
     try
     {
-        using var git = Process.Start(new ProcessStartInfo("git", "rev-parse --short HEAD") { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        // "-dirty" when the working tree differs from the commit: such figures cannot be reproduced from it alone.
+        using var git = Process.Start(new ProcessStartInfo("git", "describe --always --dirty") { RedirectStandardOutput = true, RedirectStandardError = true })!;
         var commit = git.StandardOutput.ReadToEnd().Trim();
         git.WaitForExit();
         return git.ExitCode == 0 ? commit : "unknown";

@@ -1,0 +1,143 @@
+using System.Globalization;
+
+namespace OneThing.Bench.Lifecycle;
+
+public enum LoadMode
+{
+    /// <summary>Each virtual user drives its own case: it reads the case and acts for every department in turn.</summary>
+    Case,
+
+    /// <summary>Departments find their work in their inboxes; portal users only submit and watch.</summary>
+    Inbox,
+}
+
+/// <summary>Settings of the lifecycle scenario; see bench/README.md for what each one changes.</summary>
+public sealed record LifecycleSettings(
+    Uri Api,
+    string ItemCode,
+    LoadMode Mode,
+    int Reads,
+    int Concurrency,
+    TimeSpan Duration,
+    TimeSpan Warmup,
+    double? Rate,
+    int MaxInFlight,
+    int WorkersPerDepartment,
+    TimeSpan PollInterval,
+    TimeSpan RequestTimeout,
+    ApiKeys Keys,
+    string? Postgres,
+    IReadOnlyList<KeyValuePair<string, int>> Pids)
+{
+    public const int DefaultReads = 3;
+
+    public static readonly IReadOnlyCollection<string> OptionNames =
+    [
+        "api", "item", "mode", "reads", "concurrency", "seconds", "warmup", "rate", "max-in-flight", "workers",
+        "poll-ms", "timeout", "portal-key", "keys-file", "pg", "pids", "results",
+    ];
+
+    public static LifecycleSettings From(BenchSettings settings)
+    {
+        var apiText = settings.Text("api") ?? "http://127.0.0.1:5080";
+        if (!Uri.TryCreate(apiText, UriKind.Absolute, out var api) || api.Scheme is not ("http" or "https"))
+        {
+            throw new ArgumentException($"--api expects an http(s) base URL such as http://127.0.0.1:5080, got '{apiText}'.");
+        }
+        var mode = settings.Text("mode") switch
+        {
+            null or "case" => LoadMode.Case,
+            "inbox" => LoadMode.Inbox,
+            var other => throw new ArgumentException($"--mode is case or inbox, got '{other}'."),
+        };
+        double? rate = settings.Text("rate") is null ? null : settings.Double("rate", 0);
+        var lifecycle = new LifecycleSettings(
+            api,
+            settings.Text("item") ?? "newborn",
+            mode,
+            settings.Int("reads", DefaultReads),
+            settings.Int("concurrency", 16),
+            TimeSpan.FromSeconds(settings.Double("seconds", 20)),
+            TimeSpan.FromSeconds(settings.Double("warmup", 5)),
+            rate,
+            settings.Int("max-in-flight", 2000),
+            settings.Int("workers", 4),
+            TimeSpan.FromMilliseconds(settings.Double("poll-ms", 100)),
+            TimeSpan.FromSeconds(settings.Double("timeout", 30)),
+            ApiKeys.Load(settings.Text("keys-file"), settings.Text("portal-key")),
+            settings.Text("pg"),
+            ParsePids(settings.Text("pids")));
+
+        if (lifecycle.Reads < 0 || lifecycle.Concurrency < 1 || lifecycle.MaxInFlight < 1 || lifecycle.WorkersPerDepartment < 1)
+        {
+            throw new ArgumentException("--reads must be 0 or more; --concurrency, --max-in-flight and --workers at least 1.");
+        }
+        if (lifecycle.Duration <= TimeSpan.Zero || lifecycle.Warmup < TimeSpan.Zero || rate is <= 0)
+        {
+            throw new ArgumentException("--seconds and --rate must be positive, --warmup 0 or more.");
+        }
+        return lifecycle;
+    }
+
+    /// <summary>
+    /// lifecycle-case.json for the default workload; other read counts and open-loop runs get their own file, so
+    /// bench.sh's two case runs (reads 3 and 0) do not overwrite each other.
+    /// </summary>
+    public string ResultName
+    {
+        get
+        {
+            var name = $"lifecycle-{Mode.ToString().ToLowerInvariant()}";
+            if (Reads != DefaultReads)
+            {
+                name += string.Create(CultureInfo.InvariantCulture, $"-reads{Reads}");
+            }
+            if (Rate is { } r)
+            {
+                name += string.Create(CultureInfo.InvariantCulture, $"-rate{r:0.##}");
+            }
+            return name;
+        }
+    }
+
+    /// <summary>Connections the pool may open: every request that can be in flight at once gets its own.</summary>
+    public int MaxConnections(int departments)
+    {
+        var portal = Rate is null ? Concurrency : MaxInFlight;
+        return Mode == LoadMode.Inbox ? portal + (departments * WorkersPerDepartment) : portal;
+    }
+
+    public object Parameters() => new
+    {
+        api = Api.ToString(),
+        item = ItemCode,
+        mode = Mode.ToString().ToLowerInvariant(),
+        reads = Reads,
+        loop = Rate is null ? "closed" : "open",
+        concurrency = Rate is null ? Concurrency : (int?)null,
+        rate = Rate,
+        maxInFlight = Rate is null ? (int?)null : MaxInFlight,
+        workersPerDepartment = Mode == LoadMode.Inbox ? WorkersPerDepartment : (int?)null,
+        pollMs = Mode == LoadMode.Inbox ? PollInterval.TotalMilliseconds : (double?)null,
+        seconds = Duration.TotalSeconds,
+        warmupSeconds = Warmup.TotalSeconds,
+        keys = Keys.Source,
+        pids = Pids.ToDictionary(p => p.Key, p => p.Value),
+        postgres = Postgres is not null,
+    };
+
+    private static List<KeyValuePair<string, int>> ParsePids(string? text)
+    {
+        var pids = new List<KeyValuePair<string, int>>();
+        foreach (var part in (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var equals = part.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0 || !int.TryParse(part.AsSpan(equals + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid <= 0)
+            {
+                throw new ArgumentException($"--pids expects name=pid pairs separated by commas (silo=123,api=456,postgres=789), got '{part}'.");
+            }
+            pids.Add(new(part[..equals], pid));
+        }
+        return pids;
+    }
+}

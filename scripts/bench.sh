@@ -1,0 +1,300 @@
+#!/usr/bin/env bash
+# Runs the benchmark suite on this machine against a throwaway PostgreSQL that lives exactly as long as this script.
+#
+#   scripts/bench.sh                     # storage, then lifecycle (case mode) with 3 and with 0 citizen reads
+#   scripts/bench.sh -- --seconds 10     # arguments after -- go to every scenario (see bench/README.md)
+#
+# Steps: build (Release); start PostgreSQL with crash-safe settings (fsync on, synchronous_commit on: the figures
+# must be durable commits); run `storage` (it creates its own database); create database onething; start the silo
+# and the API as separate processes from their Release output; run `lifecycle` twice with --pg and --pids so the
+# report splits CPU between silo, API, PostgreSQL and the load generator; print a combined summary. Everything it
+# started is stopped and the temporary folder removed on exit, Ctrl-C or SIGTERM.
+#
+# Results: bench/results/*.json. Exit code: 0 clean; 1 when a scenario failed or any request failed.
+# shellcheck disable=SC2317  # functions reached only through trap look unreachable to shellcheck
+set -euo pipefail
+
+repo_root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
+# shellcheck source=scripts/lib/postgres.sh
+source "$repo_root/scripts/lib/postgres.sh"
+
+note() { printf '[onething] %s\n' "$*" >&2; }
+
+config=Release
+system_warmup_seconds=20
+bench_dll=bench/OneThing.Bench/bin/$config/net10.0/OneThing.Bench.dll
+silo_dll=silo/OneThing.Silo/bin/$config/net10.0/OneThing.Silo.dll
+api_dll=api/OneThing.Api/bin/$config/net10.0/OneThing.Api.dll
+
+tmp_root=""
+pg_data=""
+pg_port=""
+child_pid="" # a foreground step (build, a scenario) run in the background so signals are seen at once
+silo_pid=""
+api_pid=""
+api_url=""
+pg_connection=""
+scenario_args=()
+summaries=()
+failed=0
+
+usage() {
+  sed -n '2,4p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+}
+
+# Succeeds while <pid> runs (a zombie waiting to be reaped counts as gone).
+alive() {
+  local state
+  state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+  [[ -n $state && $state != Z* ]]
+}
+
+# Succeeds when something listens on TCP <port> on any local address.
+listening() {
+  if command -v ss >/dev/null 2>&1; then
+    ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
+  else
+    pg_port_busy "$1"
+  fi
+}
+
+# Every child runs in its own process group (setsid), so one signal reaches its own children too.
+# stop_group <name> <pid>: SIGTERM, up to 30 s to finish, then SIGKILL.
+stop_group() {
+  local name=$1 pid=$2 deadline=$((SECONDS + 30))
+  [[ -n $pid ]] || return 0
+  if alive "$pid"; then
+    note "stopping $name"
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    while alive "$pid" && ((SECONDS < deadline)); do sleep 0.2; done
+    if alive "$pid"; then note "$name did not stop within 30 s; killing it"; fi
+  fi
+  kill -KILL -- "-$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  local rc=$?
+  trap '' INT TERM # a second Ctrl-C must not interrupt the clean-up and leave a server behind
+  stop_group "running step" "$child_pid"
+  stop_group API "$api_pid"
+  stop_group silo "$silo_pid"
+  if [[ -n $pg_data ]] && ! pg_stop "$pg_data"; then
+    note "could not stop PostgreSQL on $pg_data"
+  fi
+  if [[ -n $tmp_root ]]; then rm -rf -- "$tmp_root"; fi
+  exit "$rc"
+}
+
+on_signal() {
+  note "interrupted (SIG$1); stopping everything"
+  exit "$2"
+}
+
+trap cleanup EXIT
+trap 'on_signal INT 130' INT
+trap 'on_signal TERM 143' TERM
+
+# run_step <command...>: runs to completion in its own process group; returns its exit code.
+run_step() {
+  local rc=0
+  setsid "$@" &
+  child_pid=$!
+  wait "$child_pid" || rc=$?
+  child_pid=""
+  return "$rc"
+}
+
+parse_args() {
+  while (($# > 0)); do
+    case $1 in
+      --) shift; scenario_args=("$@"); return 0 ;;
+      -h | --help) usage; exit 0 ;;
+      *) note "unknown argument '$1'; scenario options go after --"; usage; exit 2 ;;
+    esac
+  done
+}
+
+build() {
+  local project
+  # One project at a time: parallel builds of the shared projects would race on their outputs.
+  for project in bench/OneThing.Bench silo/OneThing.Silo api/OneThing.Api; do
+    note "building $project ($config)"
+    if ! run_step dotnet build "$repo_root/$project" -c "$config" -v q -nologo; then
+      note "build of $project failed"
+      exit 1
+    fi
+  done
+}
+
+start_postgres() {
+  local attempt candidate
+  pg_find_bin || exit 1
+  tmp_root=$(mktemp -d /tmp/onething-bench.XXXXXX)
+  # mktemp makes it 700; the postgres user has to enter it to reach its data folder
+  chmod 755 "$tmp_root"
+  mkdir -p "$tmp_root/logs"
+  pg_data=$(pg_reachable_dir "$tmp_root/data") || exit 1
+  # Benchmarks measure durable commits: fsync on, synchronous_commit at its default (on), whatever the caller set.
+  export PG_TEST_FAST=0
+  # The port is free when chosen but could be taken before the server binds it; try a few.
+  for attempt in 1 2 3; do
+    candidate=$(pg_free_port) || exit 1
+    if pg_start "$pg_data" "$candidate"; then
+      pg_port=$candidate
+      break
+    fi
+    note "PostgreSQL start attempt $attempt of 3 failed"
+  done
+  [[ -n $pg_port ]] || exit 1
+  note "PostgreSQL (fsync on) on 127.0.0.1:$pg_port, data in $pg_data (removed afterwards)"
+}
+
+# scenario <name> <args...>: runs one bench scenario from the repository root (results go to bench/results),
+# keeps its output for the summary, and remembers a failure without stopping the suite.
+scenario() {
+  local name=$1 out rc=0 fd tee_pid
+  shift
+  out=$tmp_root/logs/$name.out
+  note "running $name"
+  # Shown as it runs and kept for the summary. The tee shares our process group, so it ignores Ctrl-C and
+  # passes on whatever the scenario prints while it is being stopped.
+  exec {fd}> >(trap '' INT TERM; exec tee "$out")
+  tee_pid=$!
+  run_step dotnet "$repo_root/$bench_dll" "$@" >&"$fd" 2>&1 || rc=$?
+  exec {fd}>&-
+  wait "$tee_pid" 2>/dev/null || true
+  if ((rc != 0)); then
+    note "$name exited with code $rc (1: some requests failed; 2: it could not run)"
+    failed=1
+  fi
+  if grep -q '^summary: ' "$out"; then
+    summaries+=("$(grep '^summary: ' "$out" | tail -n 1 | sed 's/^summary: //')")
+  else
+    summaries+=("$name: no result (exit code $rc)")
+  fi
+}
+
+# start_app <name> <dll relative to the repo> [args...]: starts it in the background; sets app_pid. The working
+# folder is the output folder because .NET hosts take their content root (appsettings*.json) from it.
+start_app() {
+  local name=$1 dll=$repo_root/$2 log=$tmp_root/logs/$1.log
+  shift 2
+  if [[ ! -f $dll ]]; then
+    note "$dll does not exist; did the build produce it?"
+    exit 1
+  fi
+  (cd "$(dirname -- "$dll")" && exec setsid dotnet "$dll" "$@") >"$log" 2>&1 &
+  app_pid=$!
+}
+
+died() {
+  note "$1 exited unexpectedly; last lines of its log:"
+  tail -n 40 -- "$2" >&2 || true
+  exit 1
+}
+
+start_system() {
+  local silo_port gateway_port api_port deadline code="" server
+  pg_create_db "$pg_port" onething || exit 1
+  silo_port=$(pg_free_port) || exit 1
+  gateway_port=$(pg_free_port) || exit 1
+  api_port=$(pg_free_port) || exit 1
+  api_url=http://127.0.0.1:$api_port
+  server="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=onething"
+  pg_connection="$server"
+
+  note "starting the silo (gateway port $gateway_port)"
+  ConnectionStrings__OneThing="$server;Maximum Pool Size=40" \
+    OneThing__Cluster__SiloPort=$silo_port OneThing__Cluster__GatewayPort=$gateway_port \
+    start_app silo "$silo_dll"
+  silo_pid=$app_pid
+  deadline=$((SECONDS + 90))
+  until listening "$gateway_port"; do
+    alive "$silo_pid" || died silo "$tmp_root/logs/silo.log"
+    ((SECONDS < deadline)) || { note "the silo did not open its gateway within 90 s"; died silo "$tmp_root/logs/silo.log"; }
+    sleep 0.5
+  done
+
+  note "starting the API on $api_url"
+  # Development: the API then has the development keys, which the bench reads from the same file.
+  ConnectionStrings__OneThing="$server;Maximum Pool Size=20" ASPNETCORE_ENVIRONMENT=Development \
+    start_app api "$api_dll" --urls "$api_url"
+  api_pid=$app_pid
+  deadline=$((SECONDS + 90))
+  while :; do
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$api_url/health/ready" 2>/dev/null) || true
+    [[ $code == 200 ]] && break
+    alive "$api_pid" || died API "$tmp_root/logs/api.log"
+    alive "$silo_pid" || died silo "$tmp_root/logs/silo.log"
+    if ((SECONDS >= deadline)); then
+      note "GET /health/ready did not answer 200 within 90 s (last status: ${code:-none})"
+      died API "$tmp_root/logs/api.log"
+    fi
+    sleep 0.5
+  done
+  note "silo (pid $silo_pid) and API (pid $api_pid) are ready"
+}
+
+# A freshly started silo and API spend their first ~20 s of load compiling hot code (tiered JIT); measured then,
+# they look several times more expensive than they are. One unreported lifecycle run brings them to steady state.
+warm_up_system() {
+  local out=$tmp_root/logs/warm-up.out
+  note "warming up the silo and the API for $system_warmup_seconds s (not reported)"
+  if ! run_step dotnet "$repo_root/$bench_dll" lifecycle "$@" "${scenario_args[@]}" \
+    --seconds "$system_warmup_seconds" --warmup 0 --results "$tmp_root/warm-up" >"$out" 2>&1; then
+    note "the warm-up run reported problems; the measured runs will show them too. Its last lines:"
+    tail -n 15 -- "$out" >&2 || true
+  fi
+}
+
+# Warnings and failures the silo and the API logged during the runs: a clean-looking figure can hide them.
+log_findings() {
+  local name log count
+  for name in silo api; do
+    log=$tmp_root/logs/$name.log
+    [[ -f $log ]] || continue
+    count=$(grep -cE '^(warn|fail|crit): ' "$log" || true)
+    note "$name log: $count warning/failure entries"
+    if ((count > 0)); then
+      grep -E -A 2 '^(warn|fail|crit): ' "$log" | head -n 12 | sed 's/^/[onething]     /' >&2
+    fi
+  done
+}
+
+main() {
+  local postmaster line tool
+  parse_args "$@"
+  cd "$repo_root"
+  export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
+  for tool in dotnet curl; do
+    command -v "$tool" >/dev/null 2>&1 || { note "$tool is not installed"; exit 1; }
+  done
+
+  build
+  start_postgres
+
+  ConnectionStrings__OneThing="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres" \
+    scenario storage storage "${scenario_args[@]}"
+
+  start_system
+  postmaster=$(head -n 1 -- "$pg_data/postmaster.pid")
+  local lifecycle_args=(--api "$api_url" --pg "$pg_connection" --pids "silo=$silo_pid,api=$api_pid,postgres=$postmaster")
+  # The load generator is not what is measured: without tiering it compiles everything once, during its warm-up,
+  # instead of re-compiling hot code inside the window, and without spinning it does not burn the cores it shares
+  # with the system. This roughly quarters its CPU use here. The silo and the API keep their default settings.
+  export DOTNET_TieredCompilation=0 DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0
+  warm_up_system "${lifecycle_args[@]}"
+  scenario lifecycle-reads3 lifecycle --mode case --reads 3 "${lifecycle_args[@]}" "${scenario_args[@]}"
+  scenario lifecycle-reads0 lifecycle --mode case --reads 0 "${lifecycle_args[@]}" "${scenario_args[@]}"
+
+  log_findings
+  printf '\n== OneThing benchmark summary (%s cores; PostgreSQL, silo, API and load generator share them) ==\n' "$(nproc)"
+  for line in "${summaries[@]}"; do
+    printf '%s\n' "$line"
+  done
+  printf 'details: bench/results/*.json\n'
+  exit "$failed"
+}
+
+main "$@"
