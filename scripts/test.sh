@@ -69,6 +69,7 @@ pg_data=$(pg_reachable_dir "$tmp_root/data")
 
 # PG_TEST_FAST=0 runs the tests with crash-safe settings, e.g. to compare timings.
 export PG_TEST_FAST=${PG_TEST_FAST:-1}
+export PG_MAX_CONNECTIONS=${PG_MAX_CONNECTIONS:-500}
 
 # The port is free when chosen but could be taken before the server binds it; try a few.
 pg_port=""
@@ -83,7 +84,9 @@ done
 [[ -n $pg_port ]] || exit 1
 
 note "test PostgreSQL on 127.0.0.1:$pg_port, data in $pg_data (removed afterwards)"
-export ConnectionStrings__OneThing="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres;Maximum Pool Size=50"
+# Every test cluster gets its own database, and so its own pools: keep them small, and let a disposed cluster's
+# idle connections close within seconds, so that the suite never runs the server out of connections.
+export ConnectionStrings__OneThing="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres;Maximum Pool Size=20;Connection Idle Lifetime=5;Connection Pruning Interval=1"
 
 cd "$repo_root"
 # In the background so that a SIGTERM to this script is handled at once, not after dotnet ends.

@@ -230,7 +230,8 @@ pg_start() {
     echo "listen_addresses = '127.0.0.1'"
     echo "port = $port"
     echo "unix_socket_directories = '${sockdir//\'/\'\'}'"
-    echo "max_connections = 200"
+    # PG_MAX_CONNECTIONS: the test suite runs many short-lived clusters, each with its own pools.
+    echo "max_connections = ${PG_MAX_CONNECTIONS:-200}"
     echo "shared_buffers = '256MB'"
     # Throwaway test servers need no crash safety; a kept dev server does.
     if [[ $fast == on ]]; then

@@ -423,18 +423,23 @@ public sealed partial class CaseGrain(
     private IDepartmentTaskGrain TaskOf(string matterCode) =>
         GrainFactory.GetGrain<IDepartmentTaskGrain>(TaskIds.For(CaseId, matterCode));
 
+    /// <summary>
+    /// A snapshot of the case. Views are [Immutable]: Orleans serializes them after this turn ends without copying, so
+    /// they must not share any collection the grain goes on changing.
+    /// </summary>
     private CaseView View()
     {
         var tasks = S.Matters.Select(m =>
         {
             var definition = Item.FindMatter(m.Code)!;
             return new TaskView(TaskIds.For(CaseId, m.Code), CaseId, m.Code, definition.Name, definition.Department, m.Status,
-                m.ReadyAt, m.DueAt, m.CompletedAt, m.Outputs, m.Inputs, m.Supplement, m.Reason, S.ItemCode!, definition.Optional,
-                m.Warning, m.Overdue);
+                m.ReadyAt, m.DueAt, m.CompletedAt, new Dictionary<string, string>(m.Outputs), new Dictionary<string, string>(m.Inputs),
+                m.Supplement, m.Reason, S.ItemCode!, definition.Optional, m.Warning, m.Overdue);
         }).ToList();
         return new CaseView(CaseId, S.ItemCode!, S.ItemVersion, S.Region, S.Channel, S.Status, S.SubmittedAt, S.DueAt,
-            S.CompletedAt, S.Warning, S.Overdue, S.Applicant!, tasks, S.Timeline, S.Outputs, S.Form, S.Materials,
-            S.OptionalMatters, S.Delivery, S.StatusReason, S.Evaluation, S.Escalation, S.DeferredMaterials);
+            S.CompletedAt, S.Warning, S.Overdue, S.Applicant!, tasks, [.. S.Timeline], new Dictionary<string, string>(S.Outputs),
+            new Dictionary<string, string>(S.Form), [.. S.Materials], [.. S.OptionalMatters], S.Delivery, S.StatusReason,
+            S.Evaluation, S.Escalation, [.. S.DeferredMaterials]);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Case {CaseId}: a change could not be stored; the activation is dropped and the caller may retry")]

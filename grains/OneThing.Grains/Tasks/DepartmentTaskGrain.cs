@@ -287,6 +287,7 @@ public sealed partial class DepartmentTaskGrain(
         }
     }
 
+    // The state's dictionaries are replaced on every change, never mutated, so the [Immutable] view may share them.
     private TaskView View()
     {
         var a = S.Assignment!;

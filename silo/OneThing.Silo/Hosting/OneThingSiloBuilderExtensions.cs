@@ -25,7 +25,10 @@ public static class OneThingSiloBuilderExtensions
 
     /// <summary>
     /// The providers send the same few statements all day; letting Npgsql prepare them skips planning on every
-    /// call (planning the storage upsert costs more than running it). An explicit setting in the connection string wins.
+    /// call (planning the storage upsert costs more than running it). Nothing here keeps session state (the
+    /// migrator's lock is transaction-scoped), so pooled connections skip the reset round trip Npgsql otherwise makes
+    /// before each reuse — with prepared statements that reset is a transaction of its own. Explicit settings in the
+    /// connection string win.
     /// </summary>
     public static string WithPreparedStatements(string connectionString)
     {
@@ -33,6 +36,10 @@ public static class OneThingSiloBuilderExtensions
         if (builder.MaxAutoPrepare == 0)
         {
             builder.MaxAutoPrepare = 64;
+        }
+        if (!connectionString.Contains("Reset On Close", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.NoResetOnClose = true;
         }
         return builder.ConnectionString;
     }
