@@ -17,6 +17,8 @@ set -euo pipefail
 repo_root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
 # shellcheck source=scripts/lib/postgres.sh
 source "$repo_root/scripts/lib/postgres.sh"
+# shellcheck source=scripts/lib/processes.sh
+source "$repo_root/scripts/lib/processes.sh"
 
 note() { printf '[onething] %s\n' "$*" >&2; }
 
@@ -37,37 +39,8 @@ child_pid="" # a foreground step (the build) running in the background so signal
 silo_pid=""
 api_pid=""
 
-# Succeeds while <pid> runs (a zombie waiting to be reaped counts as gone).
-alive() {
-  local state
-  state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
-  [[ -n $state && $state != Z* ]]
-}
 
-# Succeeds when something listens on TCP <port> on any local address.
-listening() {
-  if command -v ss >/dev/null 2>&1; then
-    ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
-  else
-    pg_port_busy "$1"
-  fi
-}
 
-# Every child runs in its own process group (setsid): Ctrl-C reaches only this script, which then
-# stops the children in order, and one signal reaches a child's own children too.
-# stop_group <name> <pid>: SIGTERM, up to 30 s to finish, then SIGKILL.
-stop_group() {
-  local name=$1 pid=$2 deadline=$((SECONDS + 30))
-  [[ -n $pid ]] || return 0
-  if alive "$pid"; then
-    note "stopping $name"
-    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    while alive "$pid" && ((SECONDS < deadline)); do sleep 0.2; done
-    if alive "$pid"; then note "$name did not stop within 30 s; killing it"; fi
-  fi
-  kill -KILL -- "-$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 
 cleanup() {
   local rc=$?

@@ -13,6 +13,8 @@ set -euo pipefail
 repo_root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
 # shellcheck source=scripts/lib/postgres.sh
 source "$repo_root/scripts/lib/postgres.sh"
+# shellcheck source=scripts/lib/processes.sh
+source "$repo_root/scripts/lib/processes.sh"
 
 note() { printf '[onething] %s\n' "$*" >&2; }
 
@@ -20,12 +22,6 @@ tmp_root=""
 pg_data=""
 dotnet_pid=""
 
-# Succeeds while <pid> runs (a zombie waiting to be reaped counts as gone).
-alive() {
-  local state
-  state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
-  [[ -n $state && $state != Z* ]]
-}
 
 # dotnet runs in its own process group (setsid), so one signal reaches the CLI, the test hosts and
 # any build nodes it started; after 30 s the group is killed.
