@@ -69,16 +69,6 @@ trap cleanup EXIT
 trap 'on_signal INT 130' INT
 trap 'on_signal TERM 143' TERM
 
-# run_step <command...>: runs to completion in its own process group; returns its exit code.
-run_step() {
-  local rc=0
-  setsid "$@" &
-  child_pid=$!
-  wait "$child_pid" || rc=$?
-  child_pid=""
-  return "$rc"
-}
-
 parse_args() {
   while (($# > 0)); do
     case $1 in

@@ -64,16 +64,6 @@ trap cleanup EXIT
 trap 'on_signal INT' INT
 trap 'on_signal TERM' TERM
 
-# Runs a command to completion in its own process group; returns its exit code.
-run_step() {
-  local rc=0
-  setsid "$@" &
-  child_pid=$!
-  wait "$child_pid" || rc=$?
-  child_pid=""
-  return "$rc"
-}
-
 preflight() {
   local tool
   for tool in dotnet curl; do

@@ -32,3 +32,14 @@ stop_group() {
   kill -KILL -- "-$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 }
+
+# run_step <command...>: runs to completion in its own process group (its pid in child_pid meanwhile, so the
+# caller's signal handler can stop it); returns its exit code.
+run_step() {
+  local rc=0
+  setsid "$@" &
+  child_pid=$!
+  wait "$child_pid" || rc=$?
+  child_pid=""
+  return "$rc"
+}

@@ -15,7 +15,7 @@ public static class ItemBody
 {
     private static readonly string[] RequiredFields = ["name", "audience", "leadDepartment", "timeLimit", "form", "materials", "matters"];
 
-    private static readonly JsonSerializerOptions StrictOptions = CreateOptions();
+    private static JsonSerializerOptions StrictOptions => CatalogJson.Options;
 
     public static ItemDefinition? Read(string code, JsonElement body, FieldErrors errors)
     {
@@ -57,17 +57,5 @@ public static class ItemBody
     {
         var at = message.IndexOf(" Path: ", StringComparison.Ordinal);
         return at < 0 ? message : message[..at];
-    }
-
-    private static JsonSerializerOptions CreateOptions()
-    {
-        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
-        {
-            RespectNullableAnnotations = true,
-            RespectRequiredConstructorParameters = true,
-            UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        };
-        options.MakeReadOnly(populateMissingResolver: true);
-        return options;
     }
 }

@@ -16,7 +16,7 @@ public sealed class ItemCatalog
     /// The same camelCase shape the API serves. Strict on top: a missing or misspelt property in a data file is an
     /// error with its JSON path, not a silently defaulted value.
     /// </summary>
-    public static readonly JsonSerializerOptions JsonOptions = CreateJsonOptions();
+    public static JsonSerializerOptions JsonOptions => CatalogJson.Options;
 
     private readonly FrozenSet<string> _departmentCodes;
     private Snapshot _snapshot;
@@ -293,18 +293,6 @@ public sealed class ItemCatalog
             })
             .ToImmutableArray(),
     };
-
-    private static JsonSerializerOptions CreateJsonOptions()
-    {
-        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
-        {
-            RespectNullableAnnotations = true,
-            RespectRequiredConstructorParameters = true,
-            UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        };
-        options.MakeReadOnly(populateMissingResolver: true);
-        return options;
-    }
 
     /// <summary>Versions by code, each list ascending and never empty, and the newest of each: built together, swapped whole.</summary>
     private sealed record Snapshot(FrozenDictionary<string, ImmutableArray<ItemDefinition>> Versions, IReadOnlyList<ItemDefinition> Latest)
