@@ -40,7 +40,15 @@ public interface ICaseGrain : IGrainWithStringKey
     [Alias("ResolveEscalation")]
     Task<Outcome<CaseView>> ResolveEscalationAsync(string resolvedBy, string resolution);
 
-    /// <summary>A department task reports a transition (completed, rejected, asked for materials). Idempotent.</summary>
-    [Alias("OnTaskChanged")]
-    Task OnTaskChangedAsync(TaskView task);
+    /// <summary>One of the case's tasks as its department sees it; null when the case has no such matter.</summary>
+    [Alias("GetTask"), ReadOnly]
+    Task<TaskView?> GetTaskAsync(string matterCode);
+
+    /// <summary>
+    /// Applies a department's action to one of the case's tasks (the department task grain forwards it): the task's
+    /// transition, what it means for the case (dependents become Ready, the case completes, is rejected or paused) and
+    /// their read-model rows, written together. Idempotent: a repeat answers the task as it is.
+    /// </summary>
+    [Alias("ActOnTask")]
+    Task<Outcome<TaskView>> ActOnTaskAsync(string matterCode, TaskAction action);
 }

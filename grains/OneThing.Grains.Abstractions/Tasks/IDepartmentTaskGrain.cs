@@ -4,14 +4,11 @@ using Orleans.Concurrency;
 namespace OneThing.Grains.Tasks;
 
 /// <summary>
-/// One department's part of a case (key: task id). Department calls land here; every transition is written, put in
-/// the department's inbox (read model) and reported to the case before the call returns.
+/// One department's part of a case (key: task id, <c>{caseId}.{matterCode}</c>): where the department's calls land.
+/// The task's state is kept, and each transition applied, by its case in the case's own turn, so a task and its case
+/// change together in one write and can never disagree (a completion racing a withdrawal is simply ordered).
+/// Accepting or completing again with the same data is a no-op that answers the task as it is.
 /// </summary>
-/// <remarks>
-/// The case calls its tasks and tasks report to their case, so the case's calls interleave: a withdrawal that
-/// cancels a task must not wait for that task's own report to the (busy) case. The grain serialises its state
-/// changes itself, and only reports to the case outside that section.
-/// </remarks>
 [Alias("onething.IDepartmentTaskGrain")]
 public interface IDepartmentTaskGrain : IGrainWithStringKey
 {
@@ -30,23 +27,4 @@ public interface IDepartmentTaskGrain : IGrainWithStringKey
 
     [Alias("RequestSupplement")]
     Task<Outcome<TaskView>> RequestSupplementAsync(string department, IReadOnlyList<string> materials, string? note);
-
-    /// <summary>From the case: the matter's dependencies are complete. Idempotent.</summary>
-    [Alias("MakeReady"), AlwaysInterleave]
-    Task<TaskView> MakeReadyAsync(TaskAssignment assignment);
-
-    /// <summary>
-    /// From the case: the applicant supplied what was asked; the task returns to its department's Ready inbox with
-    /// its inputs refreshed from the supplemented application.
-    /// </summary>
-    [Alias("Resume"), AlwaysInterleave]
-    Task<TaskView> ResumeAsync(IReadOnlyDictionary<string, string> inputs, DateTimeOffset suppliedAt, DateTimeOffset? dueAt);
-
-    /// <summary>From the case: the matter's deadline warning (预警) or overdue (超期) flag, shown in the inbox.</summary>
-    [Alias("FlagDeadline"), AlwaysInterleave]
-    Task<TaskView> FlagDeadlineAsync(bool warning, bool overdue);
-
-    /// <summary>From the case: the case ended otherwise (withdrawn, rejected). An ended task stays as it is.</summary>
-    [Alias("Cancel"), AlwaysInterleave]
-    Task<TaskView> CancelAsync(string reason);
 }

@@ -41,19 +41,24 @@ public sealed record TaskView(
     public bool IsEnded => Status is DepartmentTaskStatus.Completed or DepartmentTaskStatus.Rejected or DepartmentTaskStatus.Cancelled;
 }
 
-/// <summary>What the case hands a matter when it becomes Ready.</summary>
-[GenerateSerializer, Immutable, Alias("onething.TaskAssignment")]
-public sealed record TaskAssignment(
-    [property: Id(0)] string CaseId,
-    [property: Id(1)] string ItemCode,
-    [property: Id(2)] string MatterCode,
-    [property: Id(3)] string MatterName,
-    [property: Id(4)] string Department,
-    [property: Id(5)] IReadOnlyList<string> DeclaredOutputs,
-    [property: Id(6)] IReadOnlyDictionary<string, string> Inputs,
-    [property: Id(7)] DateTimeOffset ReadyAt,
-    [property: Id(8)] DateTimeOffset? DueAt,
-    [property: Id(9)] bool Optional);
+/// <summary>What a department does to its task; the case applies it (see <see cref="IDepartmentTaskGrain"/>).</summary>
+public enum TaskActionKind
+{
+    Accept = 0,
+    Complete = 1,
+    Reject = 2,
+    RequestSupplement = 3,
+}
+
+/// <summary>A department's action on one task, with what that kind of action carries.</summary>
+[GenerateSerializer, Immutable, Alias("onething.TaskAction")]
+public sealed record TaskAction(
+    [property: Id(0)] TaskActionKind Kind,
+    [property: Id(1)] string Department,
+    [property: Id(2)] IReadOnlyDictionary<string, string>? Outputs = null,
+    [property: Id(3)] string? Reason = null,
+    [property: Id(4)] IReadOnlyList<string>? Materials = null,
+    [property: Id(5)] string? Note = null);
 
 /// <summary>Task ids are "{caseId}.{matterCode}": URL-safe, and a task grain knows its case without a lookup.</summary>
 public static class TaskIds

@@ -21,6 +21,11 @@ public sealed partial class CaseGrain : IRemindable
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        if (Exists)
+        {
+            // If the last activation died between the case's write and its rows' write, the rows catch up now.
+            await WriteReadModelsAsync(all: true);
+        }
         if (Exists && !IsEnded)
         {
             // A deadline that passed while no silo ran fires now, not at some later tick.
@@ -81,14 +86,14 @@ public sealed partial class CaseGrain : IRemindable
         var lapsed = S.DeferredMaterials.FirstOrDefault(d => d.SuppliedAt is null && now >= d.PromisedBy);
         if (lapsed is not null)
         {
-            await CommitAsync(async () =>
+            await CommitAsync(() =>
             {
                 S.Status = CaseStatus.Rejected;
                 S.StatusReason = $"容缺受理: material {lapsed.Code} was promised by {lapsed.PromisedBy:yyyy-MM-dd HH:mm zzz} and did not arrive.";
                 S.CompletedAt = now;
-                await CancelOpenTasksAsync(now, "The case ended: a deferred material did not arrive in time.");
+                CancelOpenTasks(now, "The case ended: a deferred material did not arrive in time.");
                 Record(now, "CaseRejected", SystemActor, S.StatusReason);
-                return true;
+                return Task.FromResult(true);
             });
             return;
         }
@@ -137,7 +142,7 @@ public sealed partial class CaseGrain : IRemindable
             return;
         }
 
-        await CommitAsync(async () =>
+        await CommitAsync(() =>
         {
             foreach (var (type, detail) in timeline)
             {
@@ -149,8 +154,8 @@ public sealed partial class CaseGrain : IRemindable
                 Record(now, "Escalated", SystemActor, $"To the fallback desk (办不成事窗口): {escalate}");
             }
             // The inbox shows the flags too, and an overdue task counts against its department.
-            await Task.WhenAll(flagged.Select(m => TaskOf(m.Code).FlagDeadlineAsync(m.Warning, m.Overdue)));
-            return true;
+            flagged.ForEach(Touch);
+            return Task.FromResult(true);
         });
     }
 

@@ -9,9 +9,10 @@ using OneThing.Grains.Tasks;
 namespace OneThing.Grains.Cases;
 
 /// <summary>
-/// Coordinates one application. Order of writes, chosen so that a crash at any point converges on retry: a matter's
-/// task (and its inbox row) is written before the case records the matter as Ready, and the case's read-model row
-/// before the case's own state. A failed write drops the activation so memory never runs ahead of storage.
+/// Coordinates one application and keeps its department tasks: every change to the case or one of its tasks is one
+/// write of the case's state, then the read-model rows it touched (the tasks' inbox rows, the applicant's row), which
+/// the silo group-commits with other cases' rows. A failed write drops the activation so memory never runs ahead of
+/// storage; an activation re-projects every row, so a crash between the two writes converges on the next call.
 /// </summary>
 public sealed partial class CaseGrain(
     [PersistentState("case", GrainStorage.Main)] IPersistentState<CaseState> state,
@@ -32,6 +33,15 @@ public sealed partial class CaseGrain(
 
     /// <summary>What this activation last wrote to the applicant's read-model row; null until it wrote once.</summary>
     private (CaseStatus, DateTimeOffset?)? _projectedSummary;
+
+    /// <summary>The fallback desk's row as this activation last wrote it.</summary>
+    private Escalation? _projectedEscalation;
+
+    /// <summary>Tasks changed by the change being committed: their inbox rows go with it.</summary>
+    private readonly HashSet<string> _changedTasks = new(StringComparer.Ordinal);
+
+    /// <summary>The view of the current state: status polling is the commonest call, and most polls see no change.</summary>
+    private CaseView? _view;
 
     private CaseState S => state.State;
 
@@ -93,53 +103,63 @@ public sealed partial class CaseGrain(
             Record(now, "MaterialDeferred", PortalActor, $"{deferred.Code} promised by {deferred.PromisedBy:yyyy-MM-dd HH:mm zzz} (容缺受理)");
         }
 
-        return await CommitAsync(async () =>
+        return await CommitAsync(() =>
         {
-            await DispatchReadyMattersAsync(now);
-            return Outcome<CaseView>.Created(View());
+            DispatchReadyMatters(now);
+            return Task.FromResult(Outcome<CaseView>.Created(View()));
         });
     }
 
     public Task<CaseView?> GetAsync() => Task.FromResult(Exists ? View() : null);
 
-    public async Task OnTaskChangedAsync(TaskView task)
+    public Task<TaskView?> GetTaskAsync(string matterCode) =>
+        Task.FromResult(Exists ? View().Tasks.FirstOrDefault(t => t.MatterCode == matterCode) : null);
+
+    public async Task<Outcome<TaskView>> ActOnTaskAsync(string matterCode, TaskAction action)
     {
-        var matter = Exists ? S.Matters.Find(m => m.Code == task.MatterCode) : null;
-        if (matter is null || matter.Status == task.Status)
+        var matter = Exists ? S.Matters.Find(m => m.Code == matterCode) : null;
+        if (matter is null)
         {
-            return; // unknown, or a repeat of a report already recorded
+            return Outcome<TaskView>.NotFound("No such task.");
         }
-        if (IsEnded)
+        var definition = Item.FindMatter(matterCode)!;
+        if (definition.Department != action.Department)
         {
-            // The case ended while the department acted (a withdrawal racing a completion): note it, change nothing else.
-            if (task.IsEnded && matter.Status != task.Status)
-            {
-                await CommitAsync(() =>
-                {
-                    Copy(task, matter);
-                    Record(clock.GetUtcNow(), $"Task{task.Status}", task.Department, $"{task.MatterName} after the case ended");
-                    return Task.FromResult(true);
-                });
-            }
-            return;
+            return Outcome<TaskView>.Forbidden("This task belongs to another department.");
         }
 
         var now = clock.GetUtcNow();
-        await CommitAsync(async () =>
+        var decision = TaskTransitions.Decide(matter, definition, action, now);
+        switch (decision.Kind)
         {
-            Copy(task, matter);
-            switch (task.Status)
+            case TaskDecisionKind.Refused:
+                return Outcome<TaskView>.Conflict(decision.Error!);
+            case TaskDecisionKind.Invalid:
+                return Outcome<TaskView>.Invalid(decision.FieldErrors!);
+            case TaskDecisionKind.Unchanged:
+                // A repeat: the change is stored; write its row again in case the first answer was lost with its row.
+                await readModels.WriteAsync(readModels.Rows().Task(TaskView(matter), S.Revision));
+                return Outcome<TaskView>.Ok(TaskView(matter));
+            default:
+                break;
+        }
+
+        return await CommitAsync(() =>
+        {
+            decision.Apply!(matter);
+            Touch(matter);
+            switch (matter.Status)
             {
                 case DepartmentTaskStatus.Accepted:
-                    Record(now, "TaskAccepted", task.Department, task.MatterName);
+                    Record(now, "TaskAccepted", definition.Department, definition.Name);
                     break;
                 case DepartmentTaskStatus.Completed:
-                    foreach (var (name, value) in task.Outputs)
+                    foreach (var (name, value) in matter.Outputs)
                     {
                         S.Outputs[name] = value;
                     }
-                    Record(now, "TaskCompleted", task.Department, task.MatterName);
-                    await DispatchReadyMattersAsync(now);
+                    Record(now, "TaskCompleted", definition.Department, definition.Name);
+                    DispatchReadyMatters(now);
                     if (S.Matters.All(m => m.Status == DepartmentTaskStatus.Completed))
                     {
                         S.Status = CaseStatus.Completed;
@@ -148,23 +168,24 @@ public sealed partial class CaseGrain(
                     }
                     break;
                 case DepartmentTaskStatus.Rejected:
-                    Record(now, "TaskRejected", task.Department, $"{task.MatterName}: {task.Reason}");
+                    Record(now, "TaskRejected", definition.Department, $"{definition.Name}: {matter.Reason}");
                     S.Status = CaseStatus.Rejected;
-                    S.StatusReason = $"{task.MatterName} was rejected: {task.Reason}";
+                    S.StatusReason = $"{definition.Name} was rejected: {matter.Reason}";
                     S.CompletedAt = now;
-                    await CancelOpenTasksAsync(now, $"Case rejected: {task.MatterName} was rejected.");
-                    Record(now, "CaseRejected", task.Department, S.StatusReason);
+                    CancelOpenTasks(now, $"Case rejected: {definition.Name} was rejected.");
+                    Record(now, "CaseRejected", definition.Department, S.StatusReason);
                     break;
                 case DepartmentTaskStatus.AwaitingSupplement:
                     S.Status = CaseStatus.AwaitingSupplement;
-                    S.PausedSince ??= task.Supplement?.RequestedAt ?? now; // 补正: the clock stops until the applicant supplies
-                    Record(now, "SupplementRequested", task.Department,
-                        $"{task.MatterName} needs: {string.Join(", ", task.Supplement?.Materials ?? [])}{(task.Supplement?.Note is { } note ? $" ({note})" : "")}");
+                    var request = matter.Supplement!;
+                    S.PausedSince ??= request.RequestedAt; // 补正: the clock stops until the applicant supplies
+                    Record(now, "SupplementRequested", definition.Department,
+                        $"{definition.Name} needs: {string.Join(", ", request.Materials)}{(request.Note is { } note ? $" ({note})" : "")}");
                     break;
                 default:
                     break;
             }
-            return true;
+            return Task.FromResult(Outcome<TaskView>.Ok(TaskView(matter)));
         });
     }
 
@@ -190,7 +211,7 @@ public sealed partial class CaseGrain(
         }
 
         var now = clock.GetUtcNow();
-        return await CommitAsync(async () =>
+        return await CommitAsync(() =>
         {
             foreach (var material in supply.Materials)
             {
@@ -208,9 +229,9 @@ public sealed partial class CaseGrain(
             }
             if (answersRequest)
             {
-                await ResumeAfterSupplementAsync(waiting, now);
+                ResumeAfterSupplement(waiting, now);
             }
-            return Outcome<CaseView>.Ok(View());
+            return Task.FromResult(Outcome<CaseView>.Ok(View()));
         });
     }
 
@@ -218,7 +239,7 @@ public sealed partial class CaseGrain(
     /// The applicant supplied what was asked: the stopped clocks start again, each deadline moved later by the
     /// time it was stopped (working time for working-day limits), and the tasks return to their departments.
     /// </summary>
-    private async Task ResumeAfterSupplementAsync(List<MatterState> waiting, DateTimeOffset now)
+    private void ResumeAfterSupplement(List<MatterState> waiting, DateTimeOffset now)
     {
         Record(now, "SupplementProvided", PortalActor, string.Join(", ", waiting.SelectMany(m => m.Supplement?.Materials ?? []).Distinct()));
         if (S.PausedSince is { } since && S.DueAt is { } due)
@@ -229,19 +250,20 @@ public sealed partial class CaseGrain(
         }
         S.PausedSince = null;
 
-        var resumed = await Task.WhenAll(waiting.Select(matter =>
+        foreach (var matter in waiting)
         {
             var definition = Item.FindMatter(matter.Code)!;
-            var dueAt = matter.DueAt is { } matterDue && matter.Supplement is { } request
-                ? MoveByPause(matterDue, request.RequestedAt, now, definition.TimeLimit)
-                : matter.DueAt;
-            matter.WarningAt = dueAt is { } d && matter.ReadyAt is { } ready ? calendar.WarningAt(ready, d, definition.TimeLimit) : null;
-            return TaskOf(matter.Code).ResumeAsync(InputsFor(definition), now, dueAt);
-        }));
-        foreach (var view in resumed)
-        {
-            Copy(view, S.Matters.Find(m => m.Code == view.MatterCode)!);
-            Record(now, "TaskReady", SystemActor, $"{view.MatterName} returned to {view.Department}");
+            if (matter.DueAt is { } matterDue && matter.Supplement is { } request)
+            {
+                matter.DueAt = MoveByPause(matterDue, request.RequestedAt, now, definition.TimeLimit);
+                matter.Supplement = request with { SuppliedAt = now };
+            }
+            matter.WarningAt = matter.DueAt is { } d && matter.ReadyAt is { } ready ? calendar.WarningAt(ready, d, definition.TimeLimit) : null;
+            // Back in the department's Ready inbox, with inputs refreshed from the supplemented application.
+            matter.Status = DepartmentTaskStatus.Ready;
+            matter.Inputs = InputsFor(definition);
+            Touch(matter);
+            Record(now, "TaskReady", SystemActor, $"{definition.Name} returned to {definition.Department}");
         }
         S.Status = CaseStatus.InProgress;
     }
@@ -267,14 +289,14 @@ public sealed partial class CaseGrain(
         }
 
         var now = clock.GetUtcNow();
-        return await CommitAsync(async () =>
+        return await CommitAsync(() =>
         {
             S.Status = CaseStatus.Withdrawn;
             S.StatusReason = string.IsNullOrWhiteSpace(reason) ? "Withdrawn by the applicant." : reason;
             S.CompletedAt = now;
-            await CancelOpenTasksAsync(now, "The applicant withdrew the case.");
+            CancelOpenTasks(now, "The applicant withdrew the case.");
             Record(now, "Withdrawn", PortalActor, S.StatusReason);
-            return Outcome<CaseView>.Ok(View());
+            return Task.FromResult(Outcome<CaseView>.Ok(View()));
         });
     }
 
@@ -304,47 +326,40 @@ public sealed partial class CaseGrain(
         });
     }
 
-    /// <summary>
-    /// Makes Ready every Waiting matter whose dependencies are complete, handing it the data it declares. Each task
-    /// (and its inbox row) is written before the case records it as Ready.
-    /// </summary>
-    private async Task DispatchReadyMattersAsync(DateTimeOffset now)
+    /// <summary>Makes Ready every Waiting matter whose dependencies are complete, handing it the data it declares.</summary>
+    private void DispatchReadyMatters(DateTimeOffset now)
     {
         var included = S.Matters.Select(m => m.Code).ToHashSet();
         var ready = S.Matters
             .Where(m => m.Status == DepartmentTaskStatus.Waiting)
-            .Select(m => Item.FindMatter(m.Code)!)
-            .Where(definition => definition.DependsOn
+            .Where(m => Item.FindMatter(m.Code)!.DependsOn
                 .Where(included.Contains)
-                .All(code => S.Matters.Find(m => m.Code == code)!.Status == DepartmentTaskStatus.Completed))
+                .All(code => S.Matters.Find(d => d.Code == code)!.Status == DepartmentTaskStatus.Completed))
             .ToList();
-
-        var views = await Task.WhenAll(ready.Select(definition => TaskOf(definition.Code).MakeReadyAsync(new TaskAssignment(
-            CaseId, Item.Code, definition.Code, definition.Name, definition.Department, definition.Outputs,
-            InputsFor(definition), now, calendar.DueAt(now, definition.TimeLimit), definition.Optional))));
-
-        foreach (var view in views)
+        foreach (var matter in ready)
         {
-            var matter = S.Matters.Find(m => m.Code == view.MatterCode)!;
-            Copy(view, matter);
-            matter.WarningAt = view.DueAt is { } due ? calendar.WarningAt(now, due, Item.FindMatter(matter.Code)!.TimeLimit) : null;
-            Record(now, "TaskReady", SystemActor, $"{view.MatterName} → {view.Department}");
+            var definition = Item.FindMatter(matter.Code)!;
+            matter.Status = DepartmentTaskStatus.Ready;
+            matter.ReadyAt = now;
+            matter.DueAt = calendar.DueAt(now, definition.TimeLimit);
+            matter.WarningAt = matter.DueAt is { } due ? calendar.WarningAt(now, due, definition.TimeLimit) : null;
+            matter.Inputs = InputsFor(definition);
+            Touch(matter);
+            Record(now, "TaskReady", SystemActor, $"{definition.Name} → {definition.Department}");
         }
     }
 
-    private async Task CancelOpenTasksAsync(DateTimeOffset now, string reason)
+    private void CancelOpenTasks(DateTimeOffset now, string reason)
     {
         var open = S.Matters.Where(m => m.Status is not (DepartmentTaskStatus.Completed or DepartmentTaskStatus.Rejected or DepartmentTaskStatus.Cancelled)).ToList();
-        var views = await Task.WhenAll(open
-            .Where(m => m.Status != DepartmentTaskStatus.Waiting)
-            .Select(m => TaskOf(m.Code).CancelAsync(reason)));
-        foreach (var view in views)
+        foreach (var matter in open)
         {
-            Copy(view, S.Matters.Find(m => m.Code == view.MatterCode)!);
-        }
-        foreach (var matter in open.Where(m => m.Status == DepartmentTaskStatus.Waiting))
-        {
-            matter.Status = DepartmentTaskStatus.Cancelled; // never dispatched: no task grain to tell
+            // A matter never dispatched (Waiting) has no inbox row to change.
+            if (matter.Status != DepartmentTaskStatus.Waiting)
+            {
+                Touch(matter);
+            }
+            matter.Status = DepartmentTaskStatus.Cancelled;
             matter.Reason = reason;
         }
         Record(now, "TasksCancelled", SystemActor, $"{open.Count} open task(s) cancelled.");
@@ -372,75 +387,86 @@ public sealed partial class CaseGrain(
         return inputs;
     }
 
-    /// <summary>Runs a change, writes the applicant's read-model row and then the case; on failure drops the activation.</summary>
+    /// <summary>
+    /// Runs a change and stores it: the case's state, then in one batch the rows it touched (changed tasks' inbox rows,
+    /// the applicant's row when status or due date moved, the fallback desk's row). On failure drops the activation.
+    /// </summary>
     private async Task<T> CommitAsync<T>(Func<Task<T>> change)
     {
         try
         {
+            _view = null;
             var result = await change();
+            _view = null;
             S.Revision++;
-            var view = View();
-            // The applicant's row holds only status and due date: most transitions (a task accepted) leave it as is.
-            if (_projectedSummary != (S.Status, S.DueAt))
-            {
-                await readModels.UpsertApplicantCaseAsync(view, S.Revision);
-                _projectedSummary = (S.Status, S.DueAt);
-            }
-            if (S.Escalation is not null)
-            {
-                await readModels.UpsertEscalationAsync(view, S.Revision);
-            }
             // Armed before the state is written: a deadline the stored case holds always has a reminder behind it.
             await ArmReminderAsync(clock.GetUtcNow());
             await state.WriteStateAsync();
+            await WriteReadModelsAsync(all: false);
             return result;
         }
         catch (Exception error)
         {
             LogCommitFailed(error, CaseId);
+            _view = null;
             DeactivateOnIdle();
             throw;
         }
+        finally
+        {
+            _changedTasks.Clear();
+        }
     }
+
+    /// <summary>Writes the rows that differ from what this activation last wrote, or every row (on activation).</summary>
+    private async Task WriteReadModelsAsync(bool all)
+    {
+        var rows = readModels.Rows();
+        var view = View();
+        foreach (var task in view.Tasks)
+        {
+            // Matters cancelled before they were ever dispatched never had an inbox row.
+            if (task.ReadyAt is not null && (all || _changedTasks.Contains(task.MatterCode)))
+            {
+                rows.Task(task, S.Revision);
+            }
+        }
+        var summary = (S.Status, S.DueAt);
+        if (all || _projectedSummary != summary)
+        {
+            rows.ApplicantCase(view, S.Revision);
+        }
+        if (S.Escalation is not null && (all || !ReferenceEquals(_projectedEscalation, S.Escalation)))
+        {
+            rows.Escalation(view, S.Revision);
+        }
+        await readModels.WriteAsync(rows);
+        _projectedSummary = summary;
+        _projectedEscalation = S.Escalation;
+    }
+
+    private void Touch(MatterState matter) => _changedTasks.Add(matter.Code);
 
     private void Record(DateTimeOffset at, string type, string actor, string? detail) =>
         S.Timeline.Add(new TimelineEntry(at, type, actor, detail));
 
-    private static void Copy(TaskView task, MatterState matter)
+    private TaskView TaskView(MatterState m)
     {
-        matter.Status = task.Status;
-        matter.ReadyAt = task.ReadyAt;
-        matter.DueAt = task.DueAt;
-        matter.CompletedAt = task.CompletedAt;
-        matter.Inputs = new Dictionary<string, string>(task.Inputs);
-        matter.Outputs = new Dictionary<string, string>(task.Outputs);
-        matter.Supplement = task.Supplement;
-        matter.Reason = task.Reason;
-        matter.Warning |= task.Warning;
-        matter.Overdue |= task.Overdue;
+        var definition = Item.FindMatter(m.Code)!;
+        return new TaskView(TaskIds.For(CaseId, m.Code), CaseId, m.Code, definition.Name, definition.Department, m.Status,
+            m.ReadyAt, m.DueAt, m.CompletedAt, new Dictionary<string, string>(m.Outputs), new Dictionary<string, string>(m.Inputs),
+            m.Status == DepartmentTaskStatus.AwaitingSupplement ? m.Supplement : null, m.Reason, S.ItemCode!, definition.Optional,
+            m.Warning, m.Overdue);
     }
-
-    private IDepartmentTaskGrain TaskOf(string matterCode) =>
-        GrainFactory.GetGrain<IDepartmentTaskGrain>(TaskIds.For(CaseId, matterCode));
 
     /// <summary>
-    /// A snapshot of the case. Views are [Immutable]: Orleans serializes them after this turn ends without copying, so
-    /// they must not share any collection the grain goes on changing.
+    /// A snapshot of the case, built once per change. Views are [Immutable]: Orleans serializes them after this turn
+    /// ends without copying, so they must not share any collection the grain goes on changing.
     /// </summary>
-    private CaseView View()
-    {
-        var tasks = S.Matters.Select(m =>
-        {
-            var definition = Item.FindMatter(m.Code)!;
-            return new TaskView(TaskIds.For(CaseId, m.Code), CaseId, m.Code, definition.Name, definition.Department, m.Status,
-                m.ReadyAt, m.DueAt, m.CompletedAt, new Dictionary<string, string>(m.Outputs), new Dictionary<string, string>(m.Inputs),
-                m.Supplement, m.Reason, S.ItemCode!, definition.Optional, m.Warning, m.Overdue);
-        }).ToList();
-        return new CaseView(CaseId, S.ItemCode!, S.ItemVersion, S.Region, S.Channel, S.Status, S.SubmittedAt, S.DueAt,
-            S.CompletedAt, S.Warning, S.Overdue, S.Applicant!, tasks, [.. S.Timeline], new Dictionary<string, string>(S.Outputs),
-            new Dictionary<string, string>(S.Form), [.. S.Materials], [.. S.OptionalMatters], S.Delivery, S.StatusReason,
-            S.Evaluation, S.Escalation, [.. S.DeferredMaterials]);
-    }
+    private CaseView View() => _view ??= new CaseView(CaseId, S.ItemCode!, S.ItemVersion, S.Region, S.Channel, S.Status,
+        S.SubmittedAt, S.DueAt, S.CompletedAt, S.Warning, S.Overdue, S.Applicant!, S.Matters.Select(TaskView).ToList(),
+        [.. S.Timeline], new Dictionary<string, string>(S.Outputs), new Dictionary<string, string>(S.Form), [.. S.Materials],
+        [.. S.OptionalMatters], S.Delivery, S.StatusReason, S.Evaluation, S.Escalation, [.. S.DeferredMaterials]);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Case {CaseId}: a change could not be stored; the activation is dropped and the caller may retry")]
     private partial void LogCommitFailed(Exception error, string caseId);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Threading.Channels;
 using Npgsql;
 using NpgsqlTypes;
 using OneThing.Grains.Cases;
@@ -8,15 +9,56 @@ using OneThing.Grains.Tasks;
 namespace OneThing.Grains.ReadModels;
 
 /// <summary>
-/// Writes the read-model rows grains own. Every write is an idempotent upsert guarded by the writer's revision,
-/// so retries and re-projections after a crash converge on the newest state.
+/// Writes the read-model rows grains own. Every row is an idempotent upsert guarded by the writer's revision, so
+/// retries and re-projections after a crash converge on the newest state.
 /// </summary>
-public sealed class ReadModelWriter(NpgsqlDataSource dataSource, IReadModelFaults faults)
+/// <remarks>
+/// Rows are group-committed: while one batch is in PostgreSQL, the rows other grains hand in meanwhile queue up and
+/// go together in the next one, a single implicit transaction. Each caller still waits until its own rows are
+/// committed, so a grain answers only after its read model is written; under load many grains share one commit
+/// (and its fsync) instead of paying one each.
+/// </remarks>
+public sealed class ReadModelWriter : IAsyncDisposable
 {
-    public async Task UpsertTaskAsync(TaskView task, int revision)
+    /// <summary>Keeps one batch's round trip short and its parameters well under PostgreSQL's limit.</summary>
+    private const int MaxRowsPerBatch = 256;
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly IReadModelFaults _faults;
+    private readonly Channel<PendingRows> _queue = Channel.CreateUnbounded<PendingRows>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _flusher;
+
+    public ReadModelWriter(NpgsqlDataSource dataSource, IReadModelFaults faults)
     {
-        faults.BeforeWrite("task", task.TaskId);
-        await using var command = dataSource.CreateCommand("""
+        _dataSource = dataSource;
+        _faults = faults;
+        // Off the grain scheduler: the flusher serves every grain of the silo.
+        _flusher = Task.Run(FlushAsync);
+    }
+
+    /// <summary>Writes <paramref name="rows"/> in one transaction (with other grains' rows) and returns once committed.</summary>
+    public Task WriteAsync(ReadModelRows rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (rows.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+        var pending = new PendingRows(rows.Commands);
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            throw new ObjectDisposedException(nameof(ReadModelWriter), "The silo is shutting down; read-model rows are no longer written.");
+        }
+        return pending.Committed.Task;
+    }
+
+    /// <summary>Starts a set of rows to write together; each row is built at once (and a test fault fires there).</summary>
+    public ReadModelRows Rows() => new(this);
+
+    internal NpgsqlBatchCommand TaskRow(TaskView task, int revision)
+    {
+        _faults.BeforeWrite("task", task.TaskId);
+        var command = new NpgsqlBatchCommand("""
             INSERT INTO onething_department_tasks
                 (task_id, case_id, department, matter_code, item_code, status, ready_at, due_at, revision, updated_at, view)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now(), $10)
@@ -35,13 +77,13 @@ public sealed class ReadModelWriter(NpgsqlDataSource dataSource, IReadModelFault
         command.Parameters.Add(Timestamp(task.DueAt));
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = revision });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = JsonSerializer.Serialize(task, ViewJson.Options), NpgsqlDbType = NpgsqlDbType.Jsonb });
-        await command.ExecuteNonQueryAsync();
+        return command;
     }
 
-    public async Task UpsertApplicantCaseAsync(CaseView view, int revision)
+    internal NpgsqlBatchCommand ApplicantCaseRow(CaseView view, int revision)
     {
-        faults.BeforeWrite("case", view.CaseId);
-        await using var command = dataSource.CreateCommand("""
+        _faults.BeforeWrite("case", view.CaseId);
+        var command = new NpgsqlBatchCommand("""
             INSERT INTO onething_applicant_cases
                 (applicant_hash, case_id, item_code, status, submitted_at, due_at, revision, updated_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, now())
@@ -56,15 +98,15 @@ public sealed class ReadModelWriter(NpgsqlDataSource dataSource, IReadModelFault
         command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = view.SubmittedAt.UtcDateTime });
         command.Parameters.Add(Timestamp(view.DueAt));
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = revision });
-        await command.ExecuteNonQueryAsync();
+        return command;
     }
 
     /// <summary>The fallback desk's row for an escalated case (办不成事反映窗口).</summary>
-    public async Task UpsertEscalationAsync(CaseView view, int revision)
+    internal NpgsqlBatchCommand EscalationRow(CaseView view, int revision)
     {
-        faults.BeforeWrite("escalation", view.CaseId);
+        _faults.BeforeWrite("escalation", view.CaseId);
         var escalation = view.Escalation!;
-        await using var command = dataSource.CreateCommand("""
+        var command = new NpgsqlBatchCommand("""
             INSERT INTO onething_fallback_desk
                 (case_id, item_code, status, reason, escalated_at, due_at, resolved_at, resolved_by, resolution, revision, updated_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
@@ -84,11 +126,89 @@ public sealed class ReadModelWriter(NpgsqlDataSource dataSource, IReadModelFault
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)escalation.ResolvedBy ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)escalation.Resolution ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = revision });
-        await command.ExecuteNonQueryAsync();
+        return command;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _flusher.ConfigureAwait(false);
+    }
+
+    private async Task FlushAsync()
+    {
+        var reader = _queue.Reader;
+        var batchOf = new List<PendingRows>();
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            var rows = 0;
+            while (rows < MaxRowsPerBatch && reader.TryRead(out var next))
+            {
+                batchOf.Add(next);
+                rows += next.Commands.Count;
+            }
+            try
+            {
+                await using var batch = _dataSource.CreateBatch();
+                foreach (var pending in batchOf)
+                {
+                    foreach (var command in pending.Commands)
+                    {
+                        batch.BatchCommands.Add(command);
+                    }
+                }
+                await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
+                batchOf.ForEach(pending => pending.Committed.TrySetResult());
+            }
+            catch (Exception error)
+            {
+                // The whole batch was one transaction: none of it is written, and every grain in it hears so.
+                batchOf.ForEach(pending => pending.Committed.TrySetException(error));
+            }
+            batchOf.Clear();
+        }
     }
 
     private static NpgsqlParameter Timestamp(DateTimeOffset? value) =>
         new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = value is { } v ? v.UtcDateTime : DBNull.Value };
+
+    private sealed class PendingRows(IReadOnlyList<NpgsqlBatchCommand> commands)
+    {
+        public IReadOnlyList<NpgsqlBatchCommand> Commands { get; } = commands;
+
+        public TaskCompletionSource Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
+
+/// <summary>The rows one grain change writes together: its tasks' inbox rows, the applicant's row, the fallback desk's.</summary>
+public sealed class ReadModelRows
+{
+    private readonly ReadModelWriter _writer;
+    private readonly List<NpgsqlBatchCommand> _commands = [];
+
+    internal ReadModelRows(ReadModelWriter writer) => _writer = writer;
+
+    public int Count => _commands.Count;
+
+    internal IReadOnlyList<NpgsqlBatchCommand> Commands => _commands;
+
+    public ReadModelRows Task(TaskView task, int revision)
+    {
+        _commands.Add(_writer.TaskRow(task, revision));
+        return this;
+    }
+
+    public ReadModelRows ApplicantCase(CaseView view, int revision)
+    {
+        _commands.Add(_writer.ApplicantCaseRow(view, revision));
+        return this;
+    }
+
+    public ReadModelRows Escalation(CaseView view, int revision)
+    {
+        _commands.Add(_writer.EscalationRow(view, revision));
+        return this;
+    }
 }
 
 /// <summary>
@@ -97,7 +217,7 @@ public sealed class ReadModelWriter(NpgsqlDataSource dataSource, IReadModelFault
 /// </summary>
 public interface IReadModelFaults
 {
-    /// <summary>Called before each read-model write; throwing here simulates the process dying at that point.</summary>
+    /// <summary>Called as each read-model row is built, before it is written; throwing here simulates the process dying at that point.</summary>
     void BeforeWrite(string kind, string id);
 }
 
