@@ -76,6 +76,8 @@ public sealed class AccessAndValidationTests(TwoSiloClusterFixture fixture)
         { "optionalMatters", """{"optionalMatters":["birth-certificate"]}""" },
         { "delivery.address", """{"delivery":{"method":"mail"}}""" },
         { "itemCode", """{"itemCode":"no-such-item"}""" },
+        { "region", """{"region":"Chongqing"}""" },
+        { "region", """{"region":42}""" },
     };
 
     [Theory]
