@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using OneThing.Api.Catalog;
+using OneThing.Grains.Catalog;
 using OneThing.Tests.Fixtures;
 using OneThing.Tests.Foundation;
 
@@ -146,6 +148,34 @@ public sealed class RegionalVariantApiTests(TwoSiloClusterFixture fixture)
             return await _driver.PostAsync(health, $"/api/tasks/{birth}/supplement-requests",
                 new { materials = new[] { "bank-card" }, note = "发放账户银行卡不清晰" });
         }
+    }
+
+    [Fact]
+    public void ServedItemIsItsDefinitionUnchangedPlusItsRegions()
+    {
+        var catalog = ItemCatalog.LoadFromDirectory(CatalogServiceCollectionExtensions.DefaultDirectory);
+        var web = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        foreach (var item in catalog.Latest().Concat(catalog.Latest("chongqing")))
+        {
+            var served = JsonSerializer.SerializeToNode(CatalogItem.From(new CatalogEntry(item, catalog.Regions(item.Code))), web)!.AsObject();
+
+            Assert.Equal(catalog.Regions(item.Code), served["regions"]!.AsArray().Select(region => region!.GetValue<string>()));
+            served.Remove("regions");
+            Assert.Equal(JsonSerializer.Serialize(item, web), served.ToJsonString(web));
+        }
+    }
+
+    [Fact]
+    public async Task OpenApiDocumentDescribesTheRegionQueryAndTheRegionsOfAnItem()
+    {
+        var document = await _driver.Portal.GetFromJsonAsync<JsonElement>(new Uri("/openapi/v1.json", UriKind.Relative));
+
+        foreach (var path in new[] { "/api/items", "/api/items/{code}" })
+        {
+            var parameters = document.GetProperty("paths").GetProperty(path).GetProperty("get").GetProperty("parameters");
+            Assert.Contains(parameters.EnumerateArray(), p => p.GetProperty("name").GetString() == "region" && p.GetProperty("in").GetString() == "query");
+        }
+        Assert.True(document.GetProperty("components").GetProperty("schemas").GetProperty(nameof(CatalogItem)).GetProperty("properties").TryGetProperty("regions", out _));
     }
 
     private async Task<Dictionary<string, JsonElement>> ListAsync(string path) =>
