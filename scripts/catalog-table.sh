@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates the catalog table in README.md (between <!-- catalog:start --> and <!-- catalog:end -->) from
-# catalog/items/*.json. The renderer is the test ReadmeCatalogTableIsCurrent; ONETHING_WRITE_README=1 makes it
-# rewrite the block instead of failing. Needs no database.
+# catalog/items/*.json, one row per item variant (the national base, then regional variants). The renderer is the test
+# ReadmeCatalogTableIsCurrent; ONETHING_WRITE_README=1 makes it rewrite the block instead of failing. Needs no database.
 set -euo pipefail
 
 repo_root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using OneThing.Api.Catalog;
 using OneThing.Api.Common;
 using OneThing.Api.Validation;
 using OneThing.Grains.Cases;
@@ -25,7 +26,7 @@ public static class ApplicationReader
         {
             errors.Add("channel", $"Required, one of: {string.Join(", ", Channels)}.");
         }
-        var region = JsonBody.OptionalString(body, "region");
+        var region = RegionQuery.AsSent(JsonBody.OptionalString(body, "region"));
         var applicant = ReadApplicant(body, item, errors);
         var form = ReadForm(body, item, errors, requireAll: true);
         var materials = ReadMaterials(body, item, errors, requireAll: true);
@@ -35,8 +36,14 @@ public static class ApplicationReader
 
         return errors.Any
             ? null
-            : new SubmitCase(item.Code, channel!, region, applicant!, form, materials, optionalMatters, delivery, "", item.Version, deferred);
+            : new SubmitCase(item.Code, channel!, region, applicant!, form, materials, optionalMatters, delivery, "", item.Version, deferred, item.Region);
     }
+
+    /// <summary>Why the application's <c>region</c> cannot be read; null when it is short text or absent.</summary>
+    public static string? RegionProblem(JsonElement body) =>
+        body.TryGetProperty("region", out var region) && region.ValueKind is not (JsonValueKind.String or JsonValueKind.Null)
+            ? $"Must be a string such as '{RegionCodes.Example}'."
+            : RegionQuery.Explain(JsonBody.OptionalString(body, "region"));
 
     /// <summary>A stable hash of the validated application, so a repeated Idempotency-Key can be told apart from a new body.</summary>
     public static string Fingerprint(SubmitCase application) =>

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using OneThing.Api.Auth;
+using OneThing.Api.Catalog;
 using OneThing.Api.Common;
 using OneThing.Api.Validation;
 using OneThing.Grains.Cases;
@@ -39,8 +40,14 @@ public static class CaseEndpoints
         {
             return JsonBody.Problem("Idempotency-Key", "When present, 1 to 200 characters.");
         }
+        // The region picks the item's variant, so it is checked before the application is read against one.
+        if (ApplicationReader.RegionProblem(body) is { } regionProblem)
+        {
+            return JsonBody.Problem("region", regionProblem);
+        }
         var itemCode = JsonBody.OptionalString(body, "itemCode");
-        var item = itemCode is null ? null : await cluster.GetGrain<ICatalogGrain>(0).GetItemAsync(itemCode);
+        var region = RegionQuery.Normalize(JsonBody.OptionalString(body, "region"));
+        var item = itemCode is null ? null : (await cluster.GetGrain<ICatalogGrain>(0).GetEntryAsync(itemCode, region, null))?.Item;
         if (item is null)
         {
             return JsonBody.Problem("itemCode", itemCode is null ? "Required." : $"No item '{itemCode}' in the catalog (GET /api/items lists them).");
@@ -128,7 +135,7 @@ public static class CaseEndpoints
         {
             return OutcomeResults.NotFound("No such case.");
         }
-        var item = await cluster.GetGrain<ICatalogGrain>(0).GetItemAsync(view.ItemCode, view.ItemVersion);
+        var item = await ItemOfAsync(cluster, view);
         var errors = new FieldErrors();
         var materials = ApplicationReader.ReadMaterials(body, item!, errors, requireAll: false);
         var form = ApplicationReader.ReadForm(body, item!, errors, requireAll: false);
@@ -185,6 +192,10 @@ public static class CaseEndpoints
         }
         return OutcomeResults.ToHttp(await cluster.GetGrain<ICaseGrain>(caseId).EvaluateAsync(rating, comment));
     }
+
+    /// <summary>The very definition a case runs: its item's variant and version, which it keeps for its whole life.</summary>
+    internal static async Task<ItemDefinition?> ItemOfAsync(IClusterClient cluster, CaseView view) =>
+        (await cluster.GetGrain<ICatalogGrain>(0).GetEntryAsync(view.ItemCode, view.ItemRegion, view.ItemVersion))?.Item;
 
     private static async Task<long> CountAsync(NpgsqlDataSource database, string key, CancellationToken cancellationToken)
     {

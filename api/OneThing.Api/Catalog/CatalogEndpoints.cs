@@ -17,22 +17,43 @@ public static class CatalogEndpoints
         return group;
     }
 
-    /// <summary>The newest version of every item.</summary>
-    public static async Task<Ok<IReadOnlyList<ItemDefinition>>> ListAsync(IClusterClient cluster) =>
-        TypedResults.Ok(await cluster.GetGrain<ICatalogGrain>(0).GetItemsAsync());
-
-    /// <summary>One item: the newest version, or <c>?version=</c>.</summary>
-    public static async Task<Results<Ok<ItemDefinition>, ProblemHttpResult>> GetAsync(string code, int? version, IClusterClient cluster)
+    /// <summary>
+    /// One item per code, newest version: with <c>?region=</c> the region's variant where it has one, else (and without
+    /// a region) the national base.
+    /// </summary>
+    public static async Task<Results<Ok<IReadOnlyList<CatalogItem>>, ValidationProblem>> ListAsync(string? region, IClusterClient cluster)
     {
-        var item = await cluster.GetGrain<ICatalogGrain>(0).GetItemAsync(code, version);
-        return item is null
-            ? OutcomeResults.NotFound(version is null ? $"No item '{code}'." : $"No version {version} of item '{code}'.")
-            : TypedResults.Ok(item);
+        if (RegionQuery.Problem(region) is { } problem)
+        {
+            return problem;
+        }
+        var entries = await cluster.GetGrain<ICatalogGrain>(0).GetEntriesAsync(RegionQuery.Normalize(region));
+        return TypedResults.Ok<IReadOnlyList<CatalogItem>>(entries.Select(CatalogItem.From).ToList());
     }
 
     /// <summary>
-    /// Publishes the body as the item's next version (201 with <c>Location: /api/items/{code}?version=n</c>); the
-    /// newest version's own definition again answers 200 with that version. The body's <c>version</c> is ignored.
+    /// One item: the newest version, or <c>?version=</c>; of the region's variant when <c>?region=</c> names a region
+    /// that has one, else of the national base.
+    /// </summary>
+    public static async Task<Results<Ok<CatalogItem>, ValidationProblem, ProblemHttpResult>> GetAsync(
+        string code, string? region, int? version, IClusterClient cluster)
+    {
+        if (RegionQuery.Problem(region) is { } problem)
+        {
+            return problem;
+        }
+        var entry = await cluster.GetGrain<ICatalogGrain>(0).GetEntryAsync(code, RegionQuery.Normalize(region), version);
+        if (entry is null)
+        {
+            return OutcomeResults.NotFound(version is null ? $"No item '{code}'." : $"No version {version} of item '{code}'{RegionQuery.For(region)}.");
+        }
+        return TypedResults.Ok(CatalogItem.From(entry));
+    }
+
+    /// <summary>
+    /// Publishes the body as the next version of its variant (the body's <c>region</c>; none for the national base):
+    /// 201 with <c>Location: /api/items/{code}?region=r&amp;version=n</c>; the variant's newest definition again answers
+    /// 200 with that version. The body's <c>version</c> and <c>regions</c> are ignored.
     /// </summary>
     public static async Task<Results<Ok<ItemDefinition>, Created<ItemDefinition>, ValidationProblem, ProblemHttpResult>> PublishAsync(
         string code, HttpRequest request, IClusterClient cluster, CancellationToken cancellationToken)
@@ -49,6 +70,10 @@ public static class CatalogEndpoints
             return errors.ToProblem();
         }
         var outcome = await cluster.GetGrain<ICatalogGrain>(0).PublishAsync(item);
-        return OutcomeResults.ToHttp(outcome, published => $"/api/items/{Uri.EscapeDataString(published.Code)}?version={published.Version}");
+        return OutcomeResults.ToHttp(outcome, Location);
     }
+
+    private static string Location(ItemDefinition item) => item.Region is null
+        ? $"/api/items/{Uri.EscapeDataString(item.Code)}?version={item.Version}"
+        : $"/api/items/{Uri.EscapeDataString(item.Code)}?region={Uri.EscapeDataString(item.Region)}&version={item.Version}";
 }

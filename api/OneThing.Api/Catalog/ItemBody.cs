@@ -7,7 +7,8 @@ using OneThing.Grains.Catalog;
 namespace OneThing.Api.Catalog;
 
 /// <summary>
-/// Reads an item sent to <c>PUT /api/items/{code}</c>: the shape <c>GET /api/items/{code}</c> returns, read as strictly
+/// Reads an item sent to <c>PUT /api/items/{code}</c>: the shape <c>GET /api/items/{code}</c> returns (its <c>region</c>
+/// says which variant the version belongs to; <c>regions</c> is ignored), read as strictly
 /// as the catalog files (a missing or misspelt property is an error with its JSON path, not a default). Whether the
 /// item can run is the catalog grain's question; this only answers whether it is an item at all.
 /// </summary>
@@ -37,6 +38,8 @@ public static class ItemBody
         item["code"] = code;
         // The server numbers versions, so a body copied from GET (with the old number) or without one is the same item.
         item["version"] = 1;
+        // GET adds the regions that have variants; the catalog knows them, a definition does not carry them.
+        item.Remove("regions");
         try
         {
             return item.Deserialize<ItemDefinition>(StrictOptions);

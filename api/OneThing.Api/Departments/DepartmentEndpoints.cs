@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using OneThing.Api.Auth;
+using OneThing.Api.Cases;
 using OneThing.Api.Common;
 using OneThing.Grains.Cases;
 using OneThing.Grains.Catalog;
@@ -155,7 +156,7 @@ public static class DepartmentEndpoints
             return OutcomeResults.NotFound("No such task in your department.");
         }
         var caseView = await cluster.GetGrain<ICaseGrain>(task.CaseId).GetAsync();
-        var item = caseView is null ? null : await cluster.GetGrain<ICatalogGrain>(0).GetItemAsync(caseView.ItemCode, caseView.ItemVersion);
+        var item = caseView is null ? null : await CaseEndpoints.ItemOfAsync(cluster, caseView);
 
         var errors = new FieldErrors();
         var materials = new List<string>();

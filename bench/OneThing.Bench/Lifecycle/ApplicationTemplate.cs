@@ -29,7 +29,8 @@ public sealed class ApplicationTemplate
 
     public int Length => _template.Length;
 
-    public static ApplicationTemplate For(JsonElement item, DateOnly today)
+    /// <param name="region">Where the applicant files (null: nowhere in particular); it picks the item's variant.</param>
+    public static ApplicationTemplate For(JsonElement item, string? region, DateOnly today)
     {
         var slotKinds = new List<bool>();
         string Slot(bool creditCode)
@@ -78,6 +79,7 @@ public sealed class ApplicationTemplate
         {
             ["itemCode"] = item.GetProperty("code").GetString(),
             ["channel"] = "online",
+            ["region"] = region,
             ["applicant"] = enterprise
                 ? new JsonObject { ["kind"] = "enterprise", ["name"] = "重庆测试餐饮有限公司", ["creditCode"] = Slot(creditCode: true), ["phone"] = Phone }
                 : new JsonObject { ["kind"] = "person", ["name"] = "张三", ["idNumber"] = Slot(creditCode: false), ["phone"] = Phone },

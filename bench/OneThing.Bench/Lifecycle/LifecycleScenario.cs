@@ -31,7 +31,7 @@ public static class LifecycleScenario
             Console.Error.WriteLine($"onething-bench: {error.Message}");
             return null;
         }
-        var application = ApplicationTemplate.For(itemJson, DateOnly.FromDateTime(DateTime.Today));
+        var application = ApplicationTemplate.For(itemJson, settings.Region, DateOnly.FromDateTime(DateTime.Today));
         await using var postgres = settings.Postgres is null ? null : NpgsqlDataSource.Create(settings.Postgres);
 
         using var control = new RunControl();
@@ -89,7 +89,8 @@ public static class LifecycleScenario
     private static async Task<JsonElement?> FetchItemAsync(LifecycleSettings settings)
     {
         using var http = ApiClient.Create(settings.Api, 2, settings.RequestTimeout);
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"/api/items/{settings.ItemCode}", UriKind.Relative));
+        var path = settings.Region is null ? $"/api/items/{settings.ItemCode}" : $"/api/items/{settings.ItemCode}?region={settings.Region}";
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(path, UriKind.Relative));
         request.Headers.TryAddWithoutValidation("Authorization", $"Bearer {settings.Keys.Portal}");
         try
         {
@@ -97,7 +98,7 @@ public static class LifecycleScenario
             var body = await response.Content.ReadAsStringAsync();
             if (!response.IsSuccessStatusCode)
             {
-                Console.Error.WriteLine($"onething-bench: GET /api/items/{settings.ItemCode} answered {(int)response.StatusCode}: {body}");
+                Console.Error.WriteLine($"onething-bench: GET {path} answered {(int)response.StatusCode}: {body}");
                 return null;
             }
             using var document = JsonDocument.Parse(body);

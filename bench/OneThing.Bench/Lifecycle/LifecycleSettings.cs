@@ -15,6 +15,7 @@ public enum LoadMode
 public sealed record LifecycleSettings(
     Uri Api,
     string ItemCode,
+    string? Region,
     LoadMode Mode,
     int Reads,
     int Concurrency,
@@ -33,7 +34,7 @@ public sealed record LifecycleSettings(
 
     public static readonly IReadOnlyCollection<string> OptionNames =
     [
-        "api", "item", "mode", "reads", "concurrency", "seconds", "warmup", "rate", "max-in-flight", "workers",
+        "api", "item", "region", "mode", "reads", "concurrency", "seconds", "warmup", "rate", "max-in-flight", "workers",
         "poll-ms", "timeout", "portal-key", "keys-file", "pg", "pids", "results",
     ];
 
@@ -51,9 +52,12 @@ public sealed record LifecycleSettings(
             var other => throw new ArgumentException($"--mode is case or inbox, got '{other}'."),
         };
         double? rate = settings.Text("rate") is null ? null : settings.Double("rate", 0);
+        // Chongqing by default, where the identity numbers and the delivery address are: its newborn variant runs 10 matters.
+        var region = settings.Text("region") ?? "chongqing";
         var lifecycle = new LifecycleSettings(
             api,
             settings.Text("item") ?? "newborn",
+            region is "none" or "" ? null : region,
             mode,
             settings.Int("reads", DefaultReads),
             settings.Int("concurrency", 16),

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace OneThing.Grains.Cases;
 
 public enum CaseStatus
@@ -34,7 +36,9 @@ public sealed record Delivery(
 
 /// <summary>
 /// A validated application. Form values arrive as text (numbers and booleans in their JSON spelling), so that
-/// the data handed from department to department has one shape.
+/// the data handed from department to department has one shape. <see cref="Region"/> is where the applicant files;
+/// <see cref="ItemRegion"/> and <see cref="ItemVersion"/> name the exact variant and version the application was
+/// validated against (ItemRegion null: the national base), which the case then runs.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("onething.SubmitCase")]
 public sealed record SubmitCase(
@@ -48,7 +52,9 @@ public sealed record SubmitCase(
     [property: Id(7)] Delivery? Delivery,
     [property: Id(8)] string Fingerprint,
     [property: Id(9)] int? ItemVersion = null,
-    [property: Id(10)] IReadOnlyList<DeferredMaterial>? DeferredMaterials = null);
+    [property: Id(10)] IReadOnlyList<DeferredMaterial>? DeferredMaterials = null,
+    // Left out of the JSON when null, so that a national application keeps the fingerprint it had before variants.
+    [property: Id(11), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ItemRegion = null);
 
 [GenerateSerializer, Immutable, Alias("onething.TimelineEntry")]
 public sealed record TimelineEntry(
@@ -63,6 +69,11 @@ public sealed record Evaluation(
     [property: Id(1)] string? Comment,
     [property: Id(2)] DateTimeOffset At);
 
+/// <summary>
+/// A case as the API serves it. <see cref="Region"/> is where the applicant filed; <see cref="ItemCode"/>,
+/// <see cref="ItemRegion"/> (null: the national base) and <see cref="ItemVersion"/> name the definition the case runs
+/// for its whole life: a case filed in Shanghai runs the national base, one filed in Chongqing the Chongqing variant.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("onething.CaseView")]
 public sealed record CaseView(
     [property: Id(0)] string CaseId,
@@ -87,7 +98,8 @@ public sealed record CaseView(
     [property: Id(19)] string? StatusReason,
     [property: Id(20)] Evaluation? Evaluation,
     [property: Id(21)] Escalation? Escalation = null,
-    [property: Id(22)] IReadOnlyList<DeferredMaterial>? DeferredMaterials = null)
+    [property: Id(22)] IReadOnlyList<DeferredMaterial>? DeferredMaterials = null,
+    [property: Id(23)] string? ItemRegion = null)
 {
     public bool HasTaskFor(string department) => Tasks.Any(t => t.Department == department);
 }

@@ -4,6 +4,11 @@ namespace OneThing.Grains.Catalog;
 /// One "one thing" (一件事) as versioned data: what the applicant files and which departments' matters (子事项)
 /// it splits into. The same shape is served by <c>GET /api/items/{code}</c> and read from <c>catalog/items/*.json</c>.
 /// </summary>
+/// <remarks>
+/// An item is a family of variants identified by (<see cref="Code"/>, <see cref="Region"/>): <see cref="Region"/> null
+/// is the national base, a region code (<see cref="RegionCodes"/>) a regional variant. Each variant numbers its own
+/// versions.
+/// </remarks>
 [GenerateSerializer, Immutable, Alias("onething.ItemDefinition")]
 public sealed record ItemDefinition(
     [property: Id(0)] string Code,

@@ -51,8 +51,9 @@ public sealed partial class CaseGrain(
 
     private bool IsEnded => S.Status is CaseStatus.Completed or CaseStatus.Rejected or CaseStatus.Withdrawn;
 
-    private ItemDefinition Item => _item ??= catalog.Find(S.ItemCode!, S.ItemVersion)
-        ?? throw new InvalidOperationException($"Case {CaseId} runs item {S.ItemCode} v{S.ItemVersion}, which the catalog no longer has.");
+    private ItemDefinition Item => _item ??= catalog.FindVariant(S.ItemCode!, S.ItemRegion, S.ItemVersion)
+        ?? throw new InvalidOperationException(
+            $"Case {CaseId} runs {ItemCatalog.Describe(S.ItemCode!, S.ItemRegion, S.ItemVersion)}, which the catalog no longer has.");
 
     public async Task<Outcome<CaseView>> SubmitAsync(SubmitCase command)
     {
@@ -63,7 +64,11 @@ public sealed partial class CaseGrain(
                 : Outcome<CaseView>.Conflict("This Idempotency-Key was already used for a different application.");
         }
 
-        var item = catalog.Find(command.ItemCode, command.ItemVersion);
+        // Exactly the variant and version the API validated the application against; without them (a caller that
+        // validated nothing) what applies in the applicant's region now.
+        var item = command.ItemVersion is null && command.ItemRegion is null
+            ? catalog.Find(command.ItemCode, command.Region)
+            : catalog.FindVariant(command.ItemCode, command.ItemRegion, command.ItemVersion);
         if (item is null)
         {
             return Outcome<CaseView>.Invalid("itemCode", $"No item '{command.ItemCode}' in the catalog.");
@@ -78,6 +83,7 @@ public sealed partial class CaseGrain(
         _item = item;
         S.ItemCode = item.Code;
         S.ItemVersion = item.Version;
+        S.ItemRegion = item.Region;
         S.Region = command.Region ?? item.Region;
         S.Channel = command.Channel;
         S.Applicant = command.Applicant;
@@ -466,7 +472,7 @@ public sealed partial class CaseGrain(
     private CaseView View() => _view ??= new CaseView(CaseId, S.ItemCode!, S.ItemVersion, S.Region, S.Channel, S.Status,
         S.SubmittedAt, S.DueAt, S.CompletedAt, S.Warning, S.Overdue, S.Applicant!, S.Matters.Select(TaskView).ToList(),
         [.. S.Timeline], new Dictionary<string, string>(S.Outputs), new Dictionary<string, string>(S.Form), [.. S.Materials],
-        [.. S.OptionalMatters], S.Delivery, S.StatusReason, S.Evaluation, S.Escalation, [.. S.DeferredMaterials]);
+        [.. S.OptionalMatters], S.Delivery, S.StatusReason, S.Evaluation, S.Escalation, [.. S.DeferredMaterials], S.ItemRegion);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Case {CaseId}: a change could not be stored; the activation is dropped and the caller may retry")]
     private partial void LogCommitFailed(Exception error, string caseId);

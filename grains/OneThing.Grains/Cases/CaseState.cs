@@ -62,6 +62,13 @@ public sealed class CaseState
     [Id(24)] public Escalation? Escalation { get; set; }
 
     [Id(25)] public List<DeferredMaterial> DeferredMaterials { get; set; } = [];
+
+    /// <summary>
+    /// The variant of the item the case runs, with <see cref="ItemCode"/> and <see cref="ItemVersion"/>: null for the
+    /// national base. Not <see cref="Region"/>, where the applicant filed: a case filed in a region without a variant
+    /// of its own runs the national base.
+    /// </summary>
+    [Id(26)] public string? ItemRegion { get; set; }
 }
 
 [GenerateSerializer, Alias("onething.MatterState")]

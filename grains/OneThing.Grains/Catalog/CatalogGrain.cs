@@ -17,6 +17,12 @@ public sealed partial class CatalogGrain(ItemCatalog catalog, PublishedItemStore
     public Task<ItemDefinition?> GetItemAsync(string code, int? version = null) =>
         Task.FromResult(catalog.Find(code, version));
 
+    public Task<IReadOnlyList<CatalogEntry>> GetEntriesAsync(string? region) =>
+        Task.FromResult<IReadOnlyList<CatalogEntry>>(catalog.Latest(region).Select(Entry).ToList());
+
+    public Task<CatalogEntry?> GetEntryAsync(string code, string? region, int? version) =>
+        Task.FromResult(catalog.Find(code, region, version) is { } item ? Entry(item) : null);
+
     public Task<IReadOnlyList<DepartmentDefinition>> GetDepartmentsAsync() => Task.FromResult(catalog.Departments);
 
     public async Task<Outcome<ItemDefinition>> PublishAsync(ItemDefinition item)
@@ -30,18 +36,28 @@ public sealed partial class CatalogGrain(ItemCatalog catalog, PublishedItemStore
                 .GroupBy(problem => problem.Field, StringComparer.Ordinal)
                 .ToDictionary(group => group.Key, group => group.Select(problem => problem.Message).ToArray(), StringComparer.Ordinal));
         }
+        // Every item keeps a national base, which regions without a variant of their own get.
+        if (item.Region is not null && catalog.FindVariant(item.Code, null) is null)
+        {
+            return Outcome<ItemDefinition>.Invalid("region",
+                $"Item '{item.Code}' has no national base: publish it without a region first, then its variant for '{item.Region}'.");
+        }
 
-        var (published, created) = await store.PublishAsync(item, catalog.Find(item.Code));
+        // Numbered and compared within its own variant: a Chongqing version never moves the national base's newest.
+        var (published, created) = await store.PublishAsync(item, catalog.FindVariant(item.Code, item.Region));
         // Served here at once; the other silos pick it up at their next refresh.
         catalog.AddPublished([published]);
+        var served = catalog.FindVariant(published.Code, published.Region, published.Version) ?? published;
         if (created)
         {
-            LogPublished(published.Code, published.Version);
-            return Outcome<ItemDefinition>.Created(catalog.Find(published.Code, published.Version) ?? published);
+            LogPublished(published.Code, RegionCodes.Describe(published.Region), published.Version);
+            return Outcome<ItemDefinition>.Created(served);
         }
-        return Outcome<ItemDefinition>.Ok(catalog.Find(published.Code, published.Version) ?? published);
+        return Outcome<ItemDefinition>.Ok(served);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Item {Code} v{Version} published")]
-    private partial void LogPublished(string code, int version);
+    private CatalogEntry Entry(ItemDefinition item) => new(item, catalog.Regions(item.Code));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Item {Code} ({Region}) v{Version} published")]
+    private partial void LogPublished(string code, string region, int version);
 }

@@ -46,6 +46,10 @@ public static partial class CatalogValidator
         {
             errors.Add("code", $"code '{item.Code}' is not kebab-case (like 'open-restaurant')");
         }
+        if (item.Region is not null && !RegionCodes.IsValid(item.Region))
+        {
+            errors.Add("region", $"region '{item.Region}' is not {RegionCodes.Rule} (leave it out for the national base)");
+        }
         if (string.IsNullOrWhiteSpace(item.Name))
         {
             errors.Add("name", "name is empty");

@@ -10,6 +10,11 @@ namespace OneThing.Grains.Catalog;
 /// published (<see cref="AddPublished"/>). Reads go to an immutable snapshot (lists included) that is swapped whole
 /// when versions arrive, so any number of grains read it at once without locks and no caller can change what another sees.
 /// </summary>
+/// <remarks>
+/// Items come in variants keyed by (code, region): region null is the national base, a region code a regional variant
+/// (Chongqing's newborn item next to the national one). Each variant numbers its own versions. Which variant applies
+/// where is decided here and only here: <see cref="Find(string, string?, int?)"/> and <see cref="Latest(string?)"/>.
+/// </remarks>
 public sealed class ItemCatalog
 {
     /// <summary>
@@ -20,7 +25,7 @@ public sealed class ItemCatalog
 
     private readonly FrozenSet<string> _departmentCodes;
     private Snapshot _snapshot;
-    private Func<string, int?, ItemDefinition?>? _loadMissing;
+    private Func<string, string?, int?, ItemDefinition?>? _loadMissing;
 
     /// <summary>Builds a catalog from definitions already in memory; throws <see cref="CatalogException"/> when one is invalid.</summary>
     public ItemCatalog(IEnumerable<DepartmentDefinition> departments, IEnumerable<ItemDefinition> items)
@@ -37,16 +42,17 @@ public sealed class ItemCatalog
         _departmentCodes = departmentList.Select(d => d.Code).ToFrozenSet(StringComparer.Ordinal);
         Departments = departmentList;
 
-        var byCode = new Dictionary<string, List<ItemDefinition>>(StringComparer.Ordinal);
+        var byVariant = new Dictionary<VariantKey, List<ItemDefinition>>();
         foreach (var item in items)
         {
-            var origin = $"item '{item.Code}' version {item.Version}";
+            var origin = Describe(item.Code, item.Region, item.Version);
             var errors = CatalogValidator.Validate(item, _departmentCodes);
             if (errors.Count > 0)
             {
                 throw new CatalogException(origin, errors);
             }
-            var versions = byCode.TryGetValue(item.Code, out var list) ? list : byCode[item.Code] = [];
+            var key = new VariantKey(item.Code, item.Region);
+            var versions = byVariant.TryGetValue(key, out var list) ? list : byVariant[key] = [];
             if (versions.Any(v => v.Version == item.Version))
             {
                 throw new CatalogException(origin, ["defined twice"]);
@@ -54,10 +60,9 @@ public sealed class ItemCatalog
             versions.Add(Freeze(item));
         }
 
-        _snapshot = Snapshot.Create(byCode.ToFrozenDictionary(
+        _snapshot = Snapshot.Create(byVariant.ToFrozenDictionary(
             pair => pair.Key,
-            pair => pair.Value.OrderBy(v => v.Version).ToImmutableArray(),
-            StringComparer.Ordinal));
+            pair => pair.Value.OrderBy(v => v.Version).ToImmutableArray()));
     }
 
     /// <summary>Every department, in the order of <c>departments.json</c>.</summary>
@@ -67,7 +72,9 @@ public sealed class ItemCatalog
     public IReadOnlySet<string> DepartmentCodes => _departmentCodes;
 
     /// <summary>
-    /// Reads <c>departments.json</c> and <c>items/*.json</c> under <paramref name="catalogDirectory"/>. Throws
+    /// Reads <c>departments.json</c> and <c>items/*.json</c> under <paramref name="catalogDirectory"/>: the national base
+    /// of an item in <c>&lt;code&gt;.json</c>, a regional variant in <c>&lt;code&gt;.&lt;region&gt;.json</c> (or
+    /// <c>&lt;code&gt;.&lt;region&gt;.&lt;suffix&gt;.json</c> for another of its versions). Throws
     /// <see cref="CatalogException"/> naming the first file that does not parse or validate, with all of its problems.
     /// </summary>
     public static ItemCatalog LoadFromDirectory(string catalogDirectory)
@@ -99,77 +106,146 @@ public sealed class ItemCatalog
         }
 
         var items = new List<ItemDefinition>();
-        var origins = new Dictionary<(string Code, int Version), string>();
+        var origins = new Dictionary<(VariantKey Variant, int Version), string>();
         foreach (var path in files)
         {
             var origin = $"{itemsFolder}/{Path.GetFileName(path)}";
             var item = Read<ItemDefinition>(path, origin);
             var errors = CatalogValidator.Validate(item, departmentCodes).ToList();
 
-            // One file per version: newborn.json, then newborn.v2.json and so on; a mismatch is a copy-paste slip.
+            // The file name says which variant it holds: a mismatch (a variant without its region, a copy under
+            // another code) is a copy-paste slip that would otherwise serve the wrong item to a whole region.
             var fileName = Path.GetFileNameWithoutExtension(path);
-            if (item.Code is { } code && fileName != code && !fileName.StartsWith(code + ".", StringComparison.Ordinal))
+            if (item.Code is { } code && !IsNamedFor(fileName, code, item.Region))
             {
-                errors.Add($"the file of item '{code}' must be named '{code}.json' or '{code}.<suffix>.json'");
+                errors.Add(item.Region is null
+                    ? $"the file of item '{code}' must be named '{code}.json' (the national base; a regional variant sets region and is named '{code}.<region>.json')"
+                    : $"the file of item '{code}' for region '{item.Region}' must be named '{code}.{item.Region}.json' or '{code}.{item.Region}.<suffix>.json'");
             }
-            if (origins.TryGetValue((item.Code ?? "", item.Version), out var earlier))
+            var key = (new VariantKey(item.Code ?? "", item.Region), item.Version);
+            if (origins.TryGetValue(key, out var earlier))
             {
-                errors.Add($"item '{item.Code}' version {item.Version} is already defined in {earlier}");
+                errors.Add($"{Describe(item.Code ?? "", item.Region, item.Version)} is already defined in {earlier}");
             }
             if (errors.Count > 0)
             {
                 throw new CatalogException(origin, errors);
             }
-            origins[(item.Code!, item.Version)] = origin;
+            origins[key] = origin;
             items.Add(item);
+        }
+
+        // Every item has a national base: a region without a variant of its own, and a case filed without a region, get it.
+        var nationalCodes = items.Where(i => i.Region is null).Select(i => i.Code).ToHashSet(StringComparer.Ordinal);
+        foreach (var ((variant, _), origin) in origins.OrderBy(pair => pair.Value, StringComparer.Ordinal))
+        {
+            if (!nationalCodes.Contains(variant.Code))
+            {
+                throw new CatalogException(origin, [$"item '{variant.Code}' has a variant for region '{variant.Region}' but no national base ({itemsFolder}/{variant.Code}.json)"]);
+            }
         }
         return new ItemCatalog(departments, items);
     }
 
-    /// <summary>The newest version of every item, ordered by code.</summary>
+    /// <summary>The newest version of every item's national base, ordered by code.</summary>
     public IReadOnlyList<ItemDefinition> Latest() => Volatile.Read(ref _snapshot).Latest;
 
-    /// <summary>The newest version of an item, or the version asked for; null when either is unknown.</summary>
-    public ItemDefinition? Find(string code, int? version = null)
+    /// <summary>
+    /// One item per code as it applies in <paramref name="region"/>, ordered by code: the newest version of the
+    /// region's variant where it has one, else of the national base. Without a region, the national bases.
+    /// </summary>
+    public IReadOnlyList<ItemDefinition> Latest(string? region)
     {
         var snapshot = Volatile.Read(ref _snapshot);
-        var found = Find(snapshot, code, version);
+        if (region is null)
+        {
+            return snapshot.Latest;
+        }
+        var effective = new List<ItemDefinition>(snapshot.RegionsByCode.Count);
+        foreach (var code in snapshot.RegionsByCode.Keys.Order(StringComparer.Ordinal))
+        {
+            if (snapshot.Versions.TryGetValue(new VariantKey(code, region), out var variant)
+                || snapshot.Versions.TryGetValue(new VariantKey(code, null), out variant))
+            {
+                effective.Add(variant[^1]);
+            }
+        }
+        return effective;
+    }
+
+    /// <summary>The regions that have a variant of <paramref name="code"/>, in order; empty when only the national base exists.</summary>
+    public IReadOnlyList<string> Regions(string code) =>
+        code is not null && Volatile.Read(ref _snapshot).RegionsByCode.TryGetValue(code, out var regions) ? regions : [];
+
+    /// <summary>The national base of an item: its newest version, or the version asked for; null when either is unknown.</summary>
+    public ItemDefinition? Find(string code, int? version = null) => FindVariant(code, null, version);
+
+    /// <summary>
+    /// The item as it applies in <paramref name="region"/>: when the region has a variant of it, the newest version of
+    /// that variant or the one asked for (null if the variant has no such version); otherwise, and without a region,
+    /// the national base's. The one place that decides which variant a region gets.
+    /// </summary>
+    public ItemDefinition? Find(string code, string? region, int? version = null)
+    {
+        if (region is null || code is null)
+        {
+            return FindVariant(code!, null, version);
+        }
+        var snapshot = Volatile.Read(ref _snapshot);
+        var variantHere = snapshot.Versions.ContainsKey(new VariantKey(code, region));
+        if (variantHere || version is not null)
+        {
+            // An explicit version of a variant this silo has not heard of yet is read from the table: it may have been
+            // published through another silo since the last refresh. Which version is the newest may lag instead.
+            var own = FindVariant(code, region, version);
+            if (own is not null || variantHere)
+            {
+                return own;
+            }
+        }
+        return FindVariant(code, null, version);
+    }
+
+    /// <summary>
+    /// Exactly one variant: the newest version of (<paramref name="code"/>, <paramref name="region"/>) or the version
+    /// asked for, with no falling back to the national base; null when unknown. What a running case re-finds its
+    /// definition with.
+    /// </summary>
+    public ItemDefinition? FindVariant(string code, string? region, int? version = null)
+    {
+        var snapshot = Volatile.Read(ref _snapshot);
+        var found = Find(snapshot, code, region, version);
         if (found is not null || code is null || Volatile.Read(ref _loadMissing) is not { } load)
         {
             return found;
         }
-        if (version is null && snapshot.Versions.ContainsKey(code))
-        {
-            // The newest known here is an answer; a newer one arrives with the next refresh.
-            return null;
-        }
-        // A version (or a whole item) published through another silo since this one's last refresh: the API may have
-        // validated an application against it there, or a case started on it there may re-activate here. Callers
-        // (the case grain) need the answer synchronously, hence a blocking read; it is one index look-up, made only
-        // in that window or for an item or version that does not exist.
-        if (load(code, version) is not { } loaded)
+        // A version (or a whole variant or item) published through another silo since this one's last refresh: the
+        // API may have validated an application against it there, or a case started on it there may re-activate here.
+        // Callers (the case grain) need the answer synchronously, hence a blocking read; it is one index look-up, made
+        // only in that window or for a variant or version that does not exist.
+        if (load(code, region, version) is not { } loaded)
         {
             return null;
         }
         AddPublished([loaded]);
-        return Find(Volatile.Read(ref _snapshot), code, loaded.Version);
+        return Find(Volatile.Read(ref _snapshot), code, region, loaded.Version);
     }
 
     /// <summary>
-    /// Where <see cref="Find"/> looks for a version, or an item, this silo does not hold (yet): the table of published
-    /// versions (the loader gets the code and the version asked for, null for the newest). Without it (tests, tools)
-    /// a miss is simply null.
+    /// Where <see cref="FindVariant"/> looks for a version, a variant or an item this silo does not hold (yet): the
+    /// table of published versions (the loader gets the code, the region (null for the national base) and the version
+    /// asked for, null for the newest). Without it (tests, tools) a miss is simply null.
     /// </summary>
-    public void LoadMissingVersionsFrom(Func<string, int?, ItemDefinition?> loader)
+    public void LoadMissingVersionsFrom(Func<string, string?, int?, ItemDefinition?> loader)
     {
         ArgumentNullException.ThrowIfNull(loader);
         Volatile.Write(ref _loadMissing, loader);
     }
 
     /// <summary>
-    /// Adds published versions (already validated when they were published). A version this silo already holds
-    /// with the same definition is skipped. A published version wins over a built-in file of the same code and
-    /// version, because cases may already run on it; such a file is a packaging slip that ops must hear of.
+    /// Adds published versions (already validated when they were published), each to its own variant. A version this
+    /// silo already holds with the same definition is skipped. A published version wins over a built-in file of the
+    /// same variant and version, because cases may already run on it; such a file is a packaging slip that ops must hear of.
     /// </summary>
     /// <returns>What changed: the versions added, and the built-in versions that published ones replaced.</returns>
     public PublishedMerge AddPublished(IEnumerable<ItemDefinition> items)
@@ -179,12 +255,13 @@ public sealed class ItemCatalog
         while (true)
         {
             var current = Volatile.Read(ref _snapshot);
-            var versions = current.Versions.ToDictionary(StringComparer.Ordinal);
+            var versions = current.Versions.ToDictionary();
             var added = new List<ItemDefinition>();
             var replaced = new List<ItemDefinition>();
             foreach (var item in incoming)
             {
-                var list = versions.TryGetValue(item.Code, out var known) ? known : [];
+                var key = new VariantKey(item.Code, item.Region);
+                var list = versions.TryGetValue(key, out var known) ? known : [];
                 var index = IndexOfVersion(list, item.Version);
                 if (index >= 0 && SameDefinition(list[index], item))
                 {
@@ -199,7 +276,7 @@ public sealed class ItemCatalog
                 {
                     list = list.Add(item).Sort((a, b) => a.Version.CompareTo(b.Version));
                 }
-                versions[item.Code] = list;
+                versions[key] = list;
                 added.Add(item);
             }
             if (added.Count == 0)
@@ -207,7 +284,7 @@ public sealed class ItemCatalog
                 return new PublishedMerge([], []);
             }
             // The publishing grain and the refresh may add at once; retrying on a lost race keeps both.
-            var next = Snapshot.Create(versions.ToFrozenDictionary(StringComparer.Ordinal));
+            var next = Snapshot.Create(versions.ToFrozenDictionary());
             if (Interlocked.CompareExchange(ref _snapshot, next, current) == current)
             {
                 return new PublishedMerge(added, replaced);
@@ -227,6 +304,14 @@ public sealed class ItemCatalog
     }
 
     public bool IsKnownDepartment(string code) => code is not null && _departmentCodes.Contains(code);
+
+    /// <summary>How messages name a version: <c>item 'newborn' version 1</c>, <c>item 'newborn' (chongqing) version 2</c>.</summary>
+    public static string Describe(string code, string? region, int version) =>
+        region is null ? $"item '{code}' version {version}" : $"item '{code}' ({region}) version {version}";
+
+    private static bool IsNamedFor(string fileName, string code, string? region) => region is null
+        ? fileName == code
+        : fileName == $"{code}.{region}" || fileName.StartsWith($"{code}.{region}.", StringComparison.Ordinal);
 
     private static T Read<T>(string path, string origin)
         where T : class
@@ -259,9 +344,9 @@ public sealed class ItemCatalog
         return -1;
     }
 
-    private static ItemDefinition? Find(Snapshot snapshot, string code, int? version)
+    private static ItemDefinition? Find(Snapshot snapshot, string code, string? region, int? version)
     {
-        if (code is null || !snapshot.Versions.TryGetValue(code, out var versions))
+        if (code is null || !snapshot.Versions.TryGetValue(new VariantKey(code, region), out var versions))
         {
             return null;
         }
@@ -294,13 +379,29 @@ public sealed class ItemCatalog
             .ToImmutableArray(),
     };
 
-    /// <summary>Versions by code, each list ascending and never empty, and the newest of each: built together, swapped whole.</summary>
-    private sealed record Snapshot(FrozenDictionary<string, ImmutableArray<ItemDefinition>> Versions, IReadOnlyList<ItemDefinition> Latest)
+    /// <summary>A variant of an item: the national base when <see cref="Region"/> is null.</summary>
+    private readonly record struct VariantKey(string Code, string? Region);
+
+    /// <summary>
+    /// Versions by variant, each list ascending and never empty; every code with the regions that have a variant of it;
+    /// the newest national base of each code: built together, swapped whole.
+    /// </summary>
+    private sealed record Snapshot(
+        FrozenDictionary<VariantKey, ImmutableArray<ItemDefinition>> Versions,
+        FrozenDictionary<string, ImmutableArray<string>> RegionsByCode,
+        IReadOnlyList<ItemDefinition> Latest)
     {
-        public static Snapshot Create(FrozenDictionary<string, ImmutableArray<ItemDefinition>> versions) => new(
+        public static Snapshot Create(FrozenDictionary<VariantKey, ImmutableArray<ItemDefinition>> versions) => new(
             versions,
-            versions.Values
-                .Select(list => list[^1])
+            versions.Keys
+                .GroupBy(key => key.Code, StringComparer.Ordinal)
+                .ToFrozenDictionary(
+                    group => group.Key,
+                    group => group.Where(key => key.Region is not null).Select(key => key.Region!).Order(StringComparer.Ordinal).ToImmutableArray(),
+                    StringComparer.Ordinal),
+            versions
+                .Where(pair => pair.Key.Region is null)
+                .Select(pair => pair.Value[^1])
                 .OrderBy(item => item.Code, StringComparer.Ordinal)
                 .ToImmutableArray());
     }

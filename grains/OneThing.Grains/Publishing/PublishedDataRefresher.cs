@@ -11,7 +11,8 @@ namespace OneThing.Grains.Publishing;
 /// <see cref="WorkingCalendar"/>: every row before the silo joins the cluster, then the rows newer than the last seen,
 /// every <see cref="CatalogRefreshOptions.RefreshInterval"/>. Meanwhile an item or a version this silo does not hold is
 /// read from the table on demand (<see cref="ItemCatalog.LoadMissingVersionsFrom"/>); what lags by up to one interval
-/// is only which version counts as the newest of an item this silo already serves.
+/// is only which version counts as the newest of a variant this silo already serves, and whether a region that had no
+/// variant here has one now.
 /// </summary>
 /// <remarks>
 /// "Newer than the last seen" is read with an overlap: a row's timestamp is taken before its transaction commits, so
@@ -56,13 +57,20 @@ public sealed partial class PublishedDataRefresher(
         {
             try
             {
-                parsed.Add(JsonSerializer.Deserialize<ItemDefinition>(row.Definition, ItemCatalog.JsonOptions)
-                    ?? throw new JsonException("the definition is null"));
+                var item = JsonSerializer.Deserialize<ItemDefinition>(row.Definition, ItemCatalog.JsonOptions)
+                    ?? throw new JsonException("the definition is null");
+                // The key says which variant a row is; a definition claiming another would be served under the wrong one.
+                if (item.Code != row.Code || item.Region != row.Region || item.Version != row.Version)
+                {
+                    throw new JsonException(
+                        $"the definition is {ItemCatalog.Describe(item.Code, item.Region, item.Version)}, the row's key {ItemCatalog.Describe(row.Code, row.Region, row.Version)}");
+                }
+                parsed.Add(item);
             }
             catch (JsonException error)
             {
                 // Only a hand-edited row can get here; skipping it keeps every other version flowing.
-                LogUnreadableItem(row.Code, row.Version, error.Message);
+                LogUnreadableItem(row.Code, RegionCodes.Describe(row.Region), row.Version, error.Message);
             }
         }
         var merge = catalog.AddPublished(parsed);
@@ -70,12 +78,12 @@ public sealed partial class PublishedDataRefresher(
         {
             foreach (var item in merge.Added)
             {
-                LogItemAdded(item.Code, item.Version);
+                LogItemAdded(item.Code, RegionCodes.Describe(item.Region), item.Version);
             }
         }
         foreach (var shadowed in merge.ReplacedBuiltIn)
         {
-            LogBuiltInShadowed(shadowed.Code, shadowed.Version);
+            LogBuiltInShadowed(shadowed.Code, RegionCodes.Describe(shadowed.Region), shadowed.Version);
         }
         if (itemRows.Count > 0)
         {
@@ -171,15 +179,15 @@ public sealed partial class PublishedDataRefresher(
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Items} published item versions and {Years} published calendar years")]
     private partial void LogLoaded(int items, int years);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Item {Code} v{Version} (published) is now served by this silo")]
-    private partial void LogItemAdded(string code, int version);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Item {Code} ({Region}) v{Version} (published) is now served by this silo")]
+    private partial void LogItemAdded(string code, string region, int version);
 
     [LoggerMessage(Level = LogLevel.Warning,
-        Message = "Item {Code} v{Version} is both a built-in file and a published version; the published one is served. Renumber or remove the file")]
-    private partial void LogBuiltInShadowed(string code, int version);
+        Message = "Item {Code} ({Region}) v{Version} is both a built-in file and a published version; the published one is served. Renumber or remove the file")]
+    private partial void LogBuiltInShadowed(string code, string region, int version);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Published item {Code} v{Version} cannot be read and is skipped: {Reason}")]
-    private partial void LogUnreadableItem(string code, int version, string reason);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Published item {Code} ({Region}) v{Version} cannot be read and is skipped: {Reason}")]
+    private partial void LogUnreadableItem(string code, string region, int version, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Calendar year {Year} (published {UpdatedAt:o}) is now used by this silo")]
     private partial void LogYearSet(int year, DateTimeOffset updatedAt);

@@ -20,7 +20,15 @@ public sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<
     public static IReadOnlyList<Migration> EmbeddedMigrations { get; } = LoadEmbeddedMigrations();
 
     /// <returns>The versions applied by this call (empty when the schema was already current).</returns>
-    public async Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<int>> MigrateAsync(CancellationToken cancellationToken = default) =>
+        MigrateAsync(int.MaxValue, cancellationToken);
+
+    /// <summary>
+    /// Applies the missing migrations up to and including <paramref name="upToVersion"/>: a database as an earlier
+    /// release left it, for testing a later migration over its data.
+    /// </summary>
+    /// <returns>The versions applied by this call.</returns>
+    public async Task<IReadOnlyList<int>> MigrateAsync(int upToVersion, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -37,7 +45,7 @@ public sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<
 
         var applied = await ReadAppliedAsync(connection, transaction, cancellationToken);
         var newlyApplied = new List<int>();
-        foreach (var migration in EmbeddedMigrations)
+        foreach (var migration in EmbeddedMigrations.Where(m => m.Version <= upToVersion))
         {
             if (applied.TryGetValue(migration.Version, out var checksum))
             {

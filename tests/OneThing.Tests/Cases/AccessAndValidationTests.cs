@@ -76,6 +76,8 @@ public sealed class AccessAndValidationTests(TwoSiloClusterFixture fixture)
         { "optionalMatters", """{"optionalMatters":["birth-certificate"]}""" },
         { "delivery.address", """{"delivery":{"method":"mail"}}""" },
         { "itemCode", """{"itemCode":"no-such-item"}""" },
+        { "region", $$"""{"region":"{{new string('x', 65)}}"}""" },
+        { "region", """{"region":42}""" },
     };
 
     [Theory]

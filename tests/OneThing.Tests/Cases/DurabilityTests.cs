@@ -38,6 +38,32 @@ public sealed class DurabilityTests
     }
 
     [Fact]
+    public async Task CaseKeepsItsItemVariantAndVersionAfterItsSiloDied()
+    {
+        var (cluster, connectionString) = await PostgresTestCluster.StartAsync(2, "variant_failover");
+        await using var _cluster = cluster;
+        await using var api = new OneThingApiFactory(cluster, connectionString);
+        var driver = new CaseDriver(api);
+        var chongqing = (await driver.SubmitNewAsync("newborn", 9301, "chongqing")).GetProperty("caseId").GetString()!;
+        var shanghai = (await driver.SubmitNewAsync("newborn", 9302, "shanghai")).GetProperty("caseId").GetString()!;
+
+        await cluster.KillSiloAsync(await SiloHoldingCaseAsync(cluster, chongqing));
+
+        // Re-activated on the surviving silo, each case re-finds exactly the definition it started with.
+        var revived = await Poll.UntilAsync(() => driver.CaseAsync(chongqing), view => view.ValueKind == JsonValueKind.Object,
+            TimeSpan.FromSeconds(90), "the Chongqing case did not answer after its silo died");
+        Assert.Equal(("chongqing", "chongqing", 2, 10), Variant(revived));
+        Assert.Equal(("shanghai", null, 1, 5), Variant(await driver.CaseAsync(shanghai)));
+        var ended = await driver.RunToEndAsync(chongqing);
+        Assert.Equal("Completed", ended.GetProperty("status").GetString());
+        Assert.All(ended.GetProperty("tasks").EnumerateArray(), t => Assert.Equal("Completed", t.GetProperty("status").GetString()));
+        Assert.Equal(10, ended.GetProperty("tasks").GetArrayLength());
+
+        static (string?, string?, int, int) Variant(JsonElement view) => (view.GetProperty("region").GetString(),
+            view.GetProperty("itemRegion").GetString(), view.GetProperty("itemVersion").GetInt32(), view.GetProperty("tasks").GetArrayLength());
+    }
+
+    [Fact]
     public async Task InboxConvergesAfterAFailureBetweenTheTaskWriteAndItsInboxRow()
     {
         var (cluster, connectionString) = await PostgresTestCluster.StartAsync(1, "converge_task");

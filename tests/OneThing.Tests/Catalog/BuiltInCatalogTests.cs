@@ -12,6 +12,9 @@ public sealed class BuiltInCatalogTests
 
     private static readonly Lazy<ItemCatalog> Shipped = new(() => ItemCatalog.LoadFromDirectory(Directory));
 
+    /// <summary>The newest version of every shipped variant: the national bases and Chongqing's newborn item.</summary>
+    private static IEnumerable<ItemDefinition> EveryVariant() => Shipped.Value.Latest().Concat(Shipped.Value.Latest("chongqing")).Distinct();
+
     public static TheoryData<string> ItemFiles()
     {
         var files = new TheoryData<string>();
@@ -34,7 +37,7 @@ public sealed class BuiltInCatalogTests
         var errors = CatalogValidator.Validate(item, departments);
 
         Assert.True(errors.Count == 0, $"{file}: {string.Join("; ", errors)}");
-        Assert.Equal($"{item.Code}.json", file);
+        Assert.Equal(item.Region is null ? $"{item.Code}.json" : $"{item.Code}.{item.Region}.json", file);
     }
 
     [Fact]
@@ -63,29 +66,63 @@ public sealed class BuiltInCatalogTests
     }
 
     [Fact]
-    public void NewbornRunsTenMattersInFiveWorkingDaysFromCertificateToHouseholdToInsuranceAndCard()
+    public void NationalNewbornRunsFiveMattersFromCertificateToHouseholdToInsuranceAndCard()
     {
         var newborn = Shipped.Value.Find("newborn")!;
 
-        Assert.Equal(10, newborn.Matters.Count);
+        Assert.Null(newborn.Region);
+        Assert.Equal(1, newborn.Version);
+        Assert.Equal(
+            ["birth-certificate", "household-registration", "residents-medical-insurance", "social-security-card", "vaccination-certificate"],
+            newborn.Matters.Select(m => m.Code));
+        Assert.All(newborn.Matters, m => Assert.False(m.Optional));
         Assert.Equal(5, newborn.TimeLimit.WorkingDays);
         Assert.Null(newborn.TimeLimit.Duration);
-        Assert.Equal("chongqing", newborn.Region);
         Assert.Equal("individual", newborn.Audience);
         Assert.Empty(newborn.FindMatter("birth-certificate")!.DependsOn);
         Assert.Equal(["birth-certificate"], newborn.FindMatter("household-registration")!.DependsOn);
         Assert.Equal(["household-registration"], newborn.FindMatter("residents-medical-insurance")!.DependsOn);
         Assert.Equal(["household-registration"], newborn.FindMatter("social-security-card")!.DependsOn);
+        Assert.Equal(["birth-certificate"], newborn.FindMatter("vaccination-certificate")!.DependsOn);
         Assert.Equal("police", newborn.FindMatter("household-registration")!.Department);
         Assert.Equal("medical-insurance", newborn.FindMatter("residents-medical-insurance")!.Department);
         Assert.Equal("hrss", newborn.FindMatter("social-security-card")!.Department);
-        Assert.True(newborn.FindMatter("parenting-registration")!.Optional);
+        Assert.Equal("disease-control", newborn.FindMatter("vaccination-certificate")!.Department);
     }
 
     [Fact]
-    public void NewbornHandsTheCertificateNumberToThePoliceAndTheBabysIdNumberOnward()
+    public void ChongqingNewbornIsItsVersionTwoWithTenMattersInFiveWorkingDays()
     {
-        var newborn = Shipped.Value.Find("newborn")!;
+        var newborn = Shipped.Value.Find("newborn", "chongqing")!;
+
+        Assert.Equal(("chongqing", 2), (newborn.Region, newborn.Version));
+        Assert.Equal(10, newborn.Matters.Count);
+        Assert.Equal(5, newborn.TimeLimit.WorkingDays);
+        Assert.True(newborn.FindMatter("parenting-registration")!.Optional);
+        Assert.Equal("tax", newborn.FindMatter("medical-insurance-payment")!.Department);
+        Assert.Equal(["chongqing"], Shipped.Value.Regions("newborn"));
+    }
+
+    [Fact]
+    public void NewbornVariantsDefineTheMattersTheyShareAlike()
+    {
+        var national = Shipped.Value.Find("newborn")!;
+        var chongqing = Shipped.Value.Find("newborn", "chongqing")!;
+
+        // One handover whichever variant a case runs: the same inputs and outputs, form fields and materials.
+        static string Json(object? value) => JsonSerializer.Serialize(value, ItemCatalog.JsonOptions);
+        Assert.All(national.Matters, matter => Assert.Equal(Json(matter), Json(chongqing.FindMatter(matter.Code))));
+        Assert.All(national.Form, field => Assert.Equal(Json(field), Json(chongqing.Form.Single(f => f.Name == field.Name))));
+        Assert.All(national.Materials, material => Assert.Contains(material, chongqing.Materials));
+        Assert.Equal((national.Name, national.LeadDepartment, national.Audience), (chongqing.Name, chongqing.LeadDepartment, chongqing.Audience));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("chongqing")]
+    public void NewbornHandsTheCertificateNumberToThePoliceAndTheBabysIdNumberOnward(string? region)
+    {
+        var newborn = Shipped.Value.Find("newborn", region)!;
 
         Assert.Contains("birthCertificateNumber", newborn.FindMatter("birth-certificate")!.Outputs);
         Assert.Contains("birthCertificateNumber", newborn.FindMatter("household-registration")!.Inputs);
@@ -162,7 +199,7 @@ public sealed class BuiltInCatalogTests
     public void ShippedItemsRoundTripThroughTheApiJsonShape()
     {
         var web = new JsonSerializerOptions(JsonSerializerDefaults.Web);
-        foreach (var item in Shipped.Value.Latest())
+        foreach (var item in EveryVariant())
         {
             var served = JsonSerializer.Serialize(item, web);
 
@@ -181,7 +218,7 @@ public sealed class BuiltInCatalogTests
         var serializer = services.GetRequiredService<Serializer>();
         var web = new JsonSerializerOptions(JsonSerializerDefaults.Web);
 
-        foreach (var item in Shipped.Value.Latest())
+        foreach (var item in EveryVariant())
         {
             var copy = serializer.Deserialize<ItemDefinition>(serializer.SerializeToArray(item));
 

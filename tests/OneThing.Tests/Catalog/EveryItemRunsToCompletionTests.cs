@@ -7,37 +7,45 @@ using OneThing.Tests.Foundation;
 namespace OneThing.Tests.Catalog;
 
 /// <summary>
-/// Every item the catalog ships runs end to end through the HTTP API: the portal submits a complete application with
-/// every optional matter, and each department works its own tasks with its own key until the case completes.
+/// Every item the catalog ships, in every variant, runs end to end through the HTTP API: the portal submits a complete
+/// application with every optional matter (filed in the variant's region), and each department works its own tasks
+/// with its own key until the case completes.
 /// </summary>
 [Collection(TwoSiloClusterCollection.Name)]
 public sealed class EveryItemRunsToCompletionTests(TwoSiloClusterFixture fixture)
 {
     private static int _seed = 3_100_000;
 
-    public static TheoryData<string> ItemCodes()
+    /// <summary>Every item file: <c>newborn</c> (the national base), <c>newborn.chongqing</c> (Chongqing's variant), ….</summary>
+    public static TheoryData<string> ItemFiles()
     {
-        var codes = new TheoryData<string>();
+        var files = new TheoryData<string>();
         foreach (var path in Directory.GetFiles(Path.Combine(CatalogServiceCollectionExtensions.DefaultDirectory, "items"), "*.json")
             .Order(StringComparer.Ordinal))
         {
-            codes.Add(Path.GetFileNameWithoutExtension(path));
+            files.Add(Path.GetFileNameWithoutExtension(path));
         }
-        return codes;
+        return files;
     }
 
     [Theory]
-    [MemberData(nameof(ItemCodes))]
-    public async Task ItemRunsToCompletionWithEachDepartmentWorkingItsOwnTasks(string itemCode)
+    [MemberData(nameof(ItemFiles))]
+    public async Task ItemRunsToCompletionWithEachDepartmentWorkingItsOwnTasks(string itemFile)
     {
+        var definition = JsonSerializer.Deserialize<ItemDefinition>(
+            File.ReadAllText(Path.Combine(CatalogServiceCollectionExtensions.DefaultDirectory, "items", itemFile + ".json")), ItemCatalog.JsonOptions)!;
+        var (itemCode, region) = (definition.Code, definition.Region);
         var driver = new CaseDriver(fixture.Api);
-        var item = await driver.ItemAsync(itemCode);
+        var item = await driver.ItemAsync(itemCode, region);
+        Assert.Equal(definition.Version, item.GetProperty("version").GetInt32());
         var matters = item.GetProperty("matters").EnumerateArray().ToDictionary(m => m.GetProperty("code").GetString()!);
 
-        var caseId = (await driver.SubmitNewAsync(itemCode, Interlocked.Increment(ref _seed))).GetProperty("caseId").GetString()!;
+        var submitted = await driver.SubmitNewAsync(itemCode, Interlocked.Increment(ref _seed), region);
+        Assert.Equal((region, definition.Version), (submitted.GetProperty("itemRegion").GetString(), submitted.GetProperty("itemVersion").GetInt32()));
+        var caseId = submitted.GetProperty("caseId").GetString()!;
         var ended = await driver.RunToEndAsync(caseId);
 
-        Assert.True(ended.GetProperty("status").GetString() == "Completed", $"{itemCode}: case ended {ended.GetProperty("status")}: {ended}");
+        Assert.True(ended.GetProperty("status").GetString() == "Completed", $"{itemFile}: case ended {ended.GetProperty("status")}: {ended}");
         var tasks = ended.GetProperty("tasks").EnumerateArray().ToList();
         Assert.Equal(matters.Keys.Order(StringComparer.Ordinal), tasks.Select(t => t.GetProperty("matterCode").GetString()!).Order(StringComparer.Ordinal));
         foreach (var task in tasks)
@@ -54,7 +62,7 @@ public sealed class EveryItemRunsToCompletionTests(TwoSiloClusterFixture fixture
         }
         foreach (var task in tasks)
         {
-            await AssertHandedOverAsync(driver, itemCode, caseId, task, matters, tasks);
+            await AssertHandedOverAsync(driver, itemFile, caseId, task, matters, tasks);
         }
     }
 

@@ -78,15 +78,78 @@ public sealed class ItemCatalogLoadingTests : IDisposable
     }
 
     [Fact]
-    public void SameItemVersionInTwoFilesIsRejected()
+    public void SameVariantVersionInTwoFilesIsRejected()
     {
-        CopyShippedItem("newborn.json", "newborn.copy.json");
+        CopyShippedItem("newborn.chongqing.json");
+        CopyShippedItem("newborn.chongqing.json", "newborn.chongqing.copy.json");
 
         var error = Assert.Throws<CatalogException>(() => ItemCatalog.LoadFromDirectory(_directory));
 
         Assert.Equal(
-            "catalog/items/newborn.json: item 'newborn' version 1 is already defined in catalog/items/newborn.copy.json",
+            "catalog/items/newborn.chongqing.json: item 'newborn' (chongqing) version 2 is already defined in catalog/items/newborn.chongqing.copy.json",
             error.Message);
+    }
+
+    [Fact]
+    public void SameVersionNumberInTwoVariantsIsNoConflict()
+    {
+        CopyShippedItem("newborn.chongqing.json");
+        WriteItem("newborn.shanghai.json", ShippedText("newborn.json").Replace("\"version\": 1,", "\"version\": 1, \"region\": \"shanghai\",", StringComparison.Ordinal));
+
+        var catalog = ItemCatalog.LoadFromDirectory(_directory);
+
+        Assert.Equal(["chongqing", "shanghai"], catalog.Regions("newborn"));
+        Assert.Equal(1, catalog.FindVariant("newborn", "shanghai", 1)!.Version);
+        Assert.Null(catalog.FindVariant("newborn", null, 1)!.Region);
+    }
+
+    [Fact]
+    public void VariantFileNamedWithoutItsRegionIsRejected()
+    {
+        WriteItem("newborn.v2.json", ShippedText("newborn.chongqing.json"));
+
+        var error = Assert.Throws<CatalogException>(() => ItemCatalog.LoadFromDirectory(_directory));
+
+        Assert.StartsWith(
+            "catalog/items/newborn.v2.json: the file of item 'newborn' for region 'chongqing' must be named 'newborn.chongqing.json'",
+            error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NationalBaseInARegionsFileIsRejected()
+    {
+        // A variant whose region was lost in editing would otherwise become the national base's next version.
+        WriteItem("newborn.chongqing.json", ShippedText("newborn.json").Replace("\"version\": 1", "\"version\": 2", StringComparison.Ordinal));
+
+        var error = Assert.Throws<CatalogException>(() => ItemCatalog.LoadFromDirectory(_directory));
+
+        Assert.StartsWith("catalog/items/newborn.chongqing.json: the file of item 'newborn' must be named 'newborn.json' (the national base",
+            error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void VariantWithoutANationalBaseIsRejected()
+    {
+        File.Delete(Path.Combine(_directory, "items", "newborn.json"));
+        CopyShippedItem("newborn.chongqing.json");
+
+        var error = Assert.Throws<CatalogException>(() => ItemCatalog.LoadFromDirectory(_directory));
+
+        Assert.Equal(
+            "catalog/items/newborn.chongqing.json: item 'newborn' has a variant for region 'chongqing' but no national base (catalog/items/newborn.json)",
+            error.Message);
+    }
+
+    [Fact]
+    public void RegionThatIsNoRegionCodeIsRejectedNamingTheFile()
+    {
+        WriteItem("newborn.Chongqing.json", ShippedText("newborn.chongqing.json")
+            .Replace("\"region\": \"chongqing\"", "\"region\": \"Chongqing\"", StringComparison.Ordinal));
+
+        var error = Assert.Throws<CatalogException>(() => ItemCatalog.LoadFromDirectory(_directory));
+
+        Assert.StartsWith("catalog/items/newborn.Chongqing.json: region 'Chongqing' is not a region code in lowercase kebab-case",
+            error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -110,19 +173,20 @@ public sealed class ItemCatalogLoadingTests : IDisposable
     }
 
     [Fact]
-    public void LaterVersionBecomesLatestAndEarlierVersionStaysFindable()
+    public void LaterVersionOfAVariantBecomesItsLatestAndEarlierVersionStaysFindable()
     {
-        WriteItem("newborn.v2.json", ShippedText("newborn.json")
-            .Replace("\"version\": 1", "\"version\": 2", StringComparison.Ordinal)
+        CopyShippedItem("newborn.chongqing.json");
+        WriteItem("newborn.chongqing.v3.json", ShippedText("newborn.chongqing.json")
+            .Replace("\"version\": 2", "\"version\": 3", StringComparison.Ordinal)
             .Replace("\"workingDays\": 5 }", "\"workingDays\": 6 }", StringComparison.Ordinal));
 
         var catalog = ItemCatalog.LoadFromDirectory(_directory);
 
-        var latest = Assert.Single(catalog.Latest());
-        Assert.Equal(2, latest.Version);
-        Assert.Equal(6, latest.TimeLimit.WorkingDays);
-        Assert.Same(latest, catalog.Find("newborn"));
-        Assert.Equal(5, catalog.Find("newborn", 1)!.TimeLimit.WorkingDays);
+        var latest = Assert.Single(catalog.Latest("chongqing"));
+        Assert.Equal(("chongqing", 3, 6), (latest.Region, latest.Version, latest.TimeLimit.WorkingDays));
+        Assert.Same(latest, catalog.Find("newborn", "chongqing"));
+        Assert.Equal(5, catalog.Find("newborn", "chongqing", 2)!.TimeLimit.WorkingDays);
+        Assert.Equal(1, Assert.Single(catalog.Latest()).Version);
         Assert.Null(catalog.Find("newborn", 3));
         Assert.Null(catalog.Find("no-such-item"));
     }

@@ -38,22 +38,30 @@ public sealed class ReadmeCatalogTableTests
         Assert.Fail("The catalog table in README.md differs from catalog/: run scripts/catalog-table.sh to regenerate it.");
     }
 
-    /// <summary>One row per item (newest file version), ordered by code; departments lead first, then in matter order.</summary>
+    /// <summary>
+    /// One row per variant of each item (its newest file version), ordered by code, the national base first and then
+    /// the regional variants by region; departments lead first, then in matter order.
+    /// </summary>
     public static string RenderTable(string catalogDirectory)
     {
         var items = Directory.GetFiles(Path.Combine(catalogDirectory, "items"), "*.json")
             .Select(path => JsonSerializer.Deserialize<ItemDefinition>(File.ReadAllText(path), ItemCatalog.JsonOptions)!)
+            .GroupBy(item => (item.Code, item.Region))
+            .Select(variant => variant.MaxBy(item => item.Version)!)
             .OrderBy(item => item.Code, StringComparer.Ordinal)
+            .ThenBy(item => item.Region is not null)
+            .ThenBy(item => item.Region, StringComparer.Ordinal)
             .ToList();
         var text = new StringBuilder();
-        text.Append("| item | name | audience | matters | departments (lead first) | time limit |\n");
-        text.Append("|---|---|---|---|---|---|\n");
+        text.Append("| item | variant | name | audience | matters | departments (lead first) | time limit |\n");
+        text.Append("|---|---|---|---|---|---|---|\n");
         foreach (var item in items)
         {
             var departments = item.Matters.Select(m => m.Department).Prepend(item.LeadDepartment).Distinct(StringComparer.Ordinal);
             var matters = string.Join(", ", item.Matters.Select(m => m.Optional ? $"`{m.Code}` (optional)" : $"`{m.Code}`"));
+            var variant = item.Region is null ? $"national v{item.Version}" : $"`{item.Region}` v{item.Version}";
             text.Append(CultureInfo.InvariantCulture,
-                $"| `{item.Code}` | {item.Name} | {item.Audience} | {item.Matters.Count}: {matters} | {string.Join(", ", departments.Select(d => $"`{d}`"))} | {Limit(item.TimeLimit)} |\n");
+                $"| `{item.Code}` | {variant} | {item.Name} | {item.Audience} | {item.Matters.Count}: {matters} | {string.Join(", ", departments.Select(d => $"`{d}`"))} | {Limit(item.TimeLimit)} |\n");
         }
         return text.ToString();
     }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -13,6 +14,9 @@ public sealed class CaseDriver(OneThingApiFactory api)
     private readonly HttpClient _portal = api.CreateClient("test-portal");
     private readonly Dictionary<string, HttpClient> _departments = [];
 
+    /// <summary>The item definition each case runs, by case id: it never changes for a case.</summary>
+    private readonly ConcurrentDictionary<string, JsonElement> _itemOfCase = new(StringComparer.Ordinal);
+
     public HttpClient Portal => _portal;
 
     public HttpClient Department(string code)
@@ -24,8 +28,25 @@ public sealed class CaseDriver(OneThingApiFactory api)
         return client;
     }
 
-    public async Task<JsonElement> ItemAsync(string code) =>
-        await _portal.GetFromJsonAsync<JsonElement>(new Uri($"/api/items/{code}", UriKind.Relative));
+    /// <summary>The item as it applies in <paramref name="region"/> (the national base without one), newest or <paramref name="version"/>.</summary>
+    public async Task<JsonElement> ItemAsync(string code, string? region = null, int? version = null)
+    {
+        var query = string.Join("&", new[] { region is null ? null : $"region={region}", version is null ? null : $"version={version}" }.OfType<string>());
+        return await _portal.GetFromJsonAsync<JsonElement>(new Uri(query.Length == 0 ? $"/api/items/{code}" : $"/api/items/{code}?{query}", UriKind.Relative));
+    }
+
+    /// <summary>The definition a case runs: its item code, variant and version, as the case reports them.</summary>
+    public async Task<JsonElement> ItemOfCaseAsync(string caseId)
+    {
+        if (!_itemOfCase.TryGetValue(caseId, out var item))
+        {
+            var view = await CaseAsync(caseId);
+            var region = view.GetProperty("itemRegion") is { ValueKind: JsonValueKind.String } variant ? variant.GetString() : null;
+            item = await ItemAsync(view.GetProperty("itemCode").GetString()!, region, view.GetProperty("itemVersion").GetInt32());
+            _itemOfCase[caseId] = item;
+        }
+        return item;
+    }
 
     /// <summary>A valid application for any item: every form field filled by type, every material attached.</summary>
     public static JsonObject SampleApplication(JsonElement item, int seed, bool allOptionalMatters = true)
@@ -89,10 +110,16 @@ public sealed class CaseDriver(OneThingApiFactory api)
         return (response.StatusCode, await ReadAsync(response));
     }
 
-    public async Task<JsonElement> SubmitNewAsync(string itemCode, int seed)
+    /// <summary>Submits a complete application for the item as it applies in <paramref name="region"/>, filed there.</summary>
+    public async Task<JsonElement> SubmitNewAsync(string itemCode, int seed, string? region = null)
     {
-        var (status, body) = await SubmitAsync(SampleApplication(await ItemAsync(itemCode), seed));
-        Assert.True(status == HttpStatusCode.Created, $"submit {itemCode} answered {status}: {body}");
+        var application = SampleApplication(await ItemAsync(itemCode, region), seed);
+        if (region is not null)
+        {
+            application["region"] = region;
+        }
+        var (status, body) = await SubmitAsync(application);
+        Assert.True(status == HttpStatusCode.Created, $"submit {itemCode} ({region ?? "no region"}) answered {status}: {body}");
         return body;
     }
 
@@ -111,7 +138,7 @@ public sealed class CaseDriver(OneThingApiFactory api)
     /// <summary>Outputs a department would produce for a task: every declared output, nothing else.</summary>
     public static async Task<Dictionary<string, string>> OutputsForAsync(CaseDriver driver, JsonElement task)
     {
-        var item = await driver.ItemAsync(task.GetProperty("itemCode").GetString()!);
+        var item = await driver.ItemOfCaseAsync(task.GetProperty("caseId").GetString()!);
         var matter = item.GetProperty("matters").EnumerateArray().Single(m => m.GetProperty("code").GetString() == task.GetProperty("matterCode").GetString());
         return matter.GetProperty("outputs").EnumerateArray().ToDictionary(o => o.GetString()!, o => $"{o.GetString()}-{task.GetProperty("caseId").GetString()}");
     }

@@ -59,6 +59,56 @@ public sealed class PublishedItemTests(PublishingClusterFixture fixture)
     }
 
     [Fact]
+    public async Task ChongqingVersionMovesNeitherTheNationalBaseNorARunningCase()
+    {
+        var nationalBefore = (await GetItemAsync(_portal, "newborn"))["version"]!.GetValue<int>();
+        var chongqing = await GetItemAsync(_portal, "newborn", region: "chongqing");
+        var oldVersion = chongqing["version"]!.GetValue<int>();
+        var runningCase = await _driver.SubmitNewAsync("newborn", Interlocked.Increment(ref _seed), "chongqing");
+        Assert.Equal(oldVersion, runningCase.GetProperty("itemVersion").GetInt32());
+
+        var changed = chongqing.DeepClone().AsObject();
+        changed["name"] = "新生儿出生一件事（重庆新版）";
+        var (status, location, body) = await PutAsync(_ops, "/api/items/newborn", changed);
+        var again = await PutAsync(_ops, "/api/items/newborn", changed);
+
+        Assert.True(status == HttpStatusCode.Created, $"publish answered {status}: {body}");
+        Assert.Equal($"/api/items/newborn?region=chongqing&version={oldVersion + 1}", location);
+        Assert.Equal(("chongqing", oldVersion + 1), (body!["region"]!.GetValue<string>(), body["version"]!.GetValue<int>()));
+        Assert.Equal(HttpStatusCode.OK, again.Status);
+        Assert.Equal(oldVersion + 1, again.Body!["version"]!.GetValue<int>());
+        await AllSilosListAsync(fixture.Cluster, "newborn", oldVersion + 1, "chongqing");
+        var national = await GetItemAsync(_portal, "newborn");
+        Assert.Equal(nationalBefore, national["version"]!.GetValue<int>());
+        Assert.Null(national["region"]);
+        Assert.Equal("新生儿出生一件事（重庆新版）", (await GetItemAsync(_portal, "newborn", region: "chongqing"))["name"]!.GetValue<string>());
+        Assert.Equal(1L, await TestDatabase.ScalarAsync(fixture.ConnectionString,
+            "SELECT count(*) FROM onething_published_items WHERE code = 'newborn' AND region = 'chongqing'"));
+
+        var lateCase = await _driver.SubmitNewAsync("newborn", Interlocked.Increment(ref _seed), "chongqing");
+        Assert.Equal(oldVersion + 1, lateCase.GetProperty("itemVersion").GetInt32());
+        var runningId = runningCase.GetProperty("caseId").GetString()!;
+        var ended = await _driver.RunToEndAsync(runningId);
+        Assert.Equal(("Completed", oldVersion, "chongqing", 10), (ended.GetProperty("status").GetString(), ended.GetProperty("itemVersion").GetInt32(),
+            ended.GetProperty("itemRegion").GetString(), ended.GetProperty("tasks").GetArrayLength()));
+    }
+
+    [Fact]
+    public async Task VariantOfAnItemWithoutANationalBaseIsRefused()
+    {
+        var code = NewCode("orphan");
+        var item = await CopyOfAsync(_portal, "retirement", code);
+        item["region"] = "chongqing";
+
+        var (status, _, body) = await PutAsync(_ops, $"/api/items/{code}", item);
+
+        Assert.True(status == HttpStatusCode.BadRequest, $"publish answered {status}: {body}");
+        Assert.NotNull(body!["errors"]!["region"]);
+        Assert.Equal(0L, await TestDatabase.ScalarAsync(fixture.ConnectionString,
+            "SELECT count(*) FROM onething_published_items WHERE code = @code", ("code", code)));
+    }
+
+    [Fact]
     public async Task PublishingTheSameDefinitionAgainReturnsThatVersion()
     {
         var code = NewCode("same");
@@ -102,6 +152,7 @@ public sealed class PublishedItemTests(PublishingClusterFixture fixture)
         { "wrong JSON type", """{ "matters": { "0": { "optional": "yes" } } }""", "matters[0].optional" },
         { "misspelt property", """{ "timeLimt": { "workingDays": 5 } }""", "timeLimt" },
         { "code of another item", """{ "code": "newborn" }""", "code" },
+        { "region that is no region code", """{ "region": "Chong Qing" }""", "region" },
     };
 
     [Theory]

@@ -52,9 +52,10 @@ public static class PublishingDriver
     /// <summary>A code no built-in item and no other test uses.</summary>
     public static string NewCode(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
 
-    public static async Task<JsonObject> GetItemAsync(HttpClient client, string code, int? version = null)
+    public static async Task<JsonObject> GetItemAsync(HttpClient client, string code, int? version = null, string? region = null)
     {
-        var path = version is null ? $"/api/items/{code}" : $"/api/items/{code}?version={version}";
+        var query = string.Join("&", new[] { region is null ? null : $"region={region}", version is null ? null : $"version={version}" }.OfType<string>());
+        var path = query.Length == 0 ? $"/api/items/{code}" : $"/api/items/{code}?{query}";
         return (await client.GetFromJsonAsync<JsonObject>(new Uri(path, UriKind.Relative)))!;
     }
 
@@ -83,17 +84,18 @@ public static class PublishingDriver
     public static WorkingCalendar CalendarOf(IServiceProvider silo) => silo.GetRequiredService<WorkingCalendar>();
 
     /// <summary>
-    /// The newest version this silo's catalog lists for <paramref name="code"/>, read through <see cref="ItemCatalog.Latest"/>,
-    /// which (unlike <see cref="ItemCatalog.Find"/>) never asks the database: what the silo learnt by itself.
+    /// The newest version this silo's catalog lists for <paramref name="code"/>'s variant for <paramref name="region"/>
+    /// (the national base when null), read through <see cref="ItemCatalog.Latest(string?)"/>, which (unlike
+    /// <see cref="ItemCatalog.Find(string, int?)"/>) never asks the database: what the silo learnt by itself.
     /// </summary>
-    public static int? ListedVersion(IServiceProvider silo, string code) =>
-        CatalogOf(silo).Latest().FirstOrDefault(item => item.Code == code)?.Version;
+    public static int? ListedVersion(IServiceProvider silo, string code, string? region = null) =>
+        CatalogOf(silo).Latest(region).FirstOrDefault(item => item.Code == code && item.Region == region)?.Version;
 
-    /// <summary>Waits until every silo lists <paramref name="version"/> as the newest of <paramref name="code"/>.</summary>
-    public static Task AllSilosListAsync(TestCluster cluster, string code, int version) =>
+    /// <summary>Waits until every silo lists <paramref name="version"/> as the newest of <paramref name="code"/> (of its variant for <paramref name="region"/>).</summary>
+    public static Task AllSilosListAsync(TestCluster cluster, string code, int version, string? region = null) =>
         Poll.UntilAsync(
-            () => Task.FromResult(SiloServices(cluster).Select(silo => ListedVersion(silo, code)).ToList()),
+            () => Task.FromResult(SiloServices(cluster).Select(silo => ListedVersion(silo, code, region)).ToList()),
             versions => versions.All(listed => listed == version),
             PropagationBound,
-            $"every silo should list {code} v{version} as newest after its refresh");
+            $"every silo should list {code} ({region ?? "national"}) v{version} as newest after its refresh");
 }

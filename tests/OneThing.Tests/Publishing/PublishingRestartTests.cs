@@ -30,6 +30,18 @@ public sealed class PublishingRestartTests
         // A case placed on the other silo asks for the version the API validated against; it is read from the table.
         Assert.Equal(1, CatalogOf(other).Find(code, 1)?.Version);
         Assert.Equal(1, ListedVersion(other, code));
+
+        // The same for a regional variant: the exact (code, region, version) is read, not the national base it would fall back to.
+        var variant = (await GetItemAsync(ops, code)).DeepClone().AsObject();
+        variant["region"] = "chongqing";
+        variant["name"] = $"测试一件事 {code}（重庆）";
+        var (variantStatus, _, variantBody) = await PutAsync(ops, $"/api/items/{code}", variant);
+        Assert.True(variantStatus == HttpStatusCode.Created, $"publish answered {variantStatus}: {variantBody}");
+        var unaware = Assert.Single(silos, silo => ListedVersion(silo, code, "chongqing") is null);
+        var found = CatalogOf(unaware).Find(code, "chongqing", 1);
+        Assert.Equal(("chongqing", $"测试一件事 {code}（重庆）"), (found?.Region, found?.Name));
+        Assert.Equal(1, ListedVersion(unaware, code, "chongqing"));
+        Assert.Equal(["chongqing"], CatalogOf(unaware).Regions(code));
     }
 
     [Fact]

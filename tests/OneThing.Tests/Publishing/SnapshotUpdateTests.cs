@@ -55,19 +55,19 @@ public sealed class SnapshotUpdateTests
     public void AMissingVersionIsAskedOfTheLoaderAndKept()
     {
         var catalog = FreshCatalog();
-        var asked = new List<(string, int?)>();
+        var asked = new List<(string, string?, int?)>();
         var v3 = catalog.Find("newborn")! with { Version = 3 };
-        catalog.LoadMissingVersionsFrom((code, version) =>
+        catalog.LoadMissingVersionsFrom((code, region, version) =>
         {
-            asked.Add((code, version));
-            return code == "newborn" && version == 3 ? v3 : null;
+            asked.Add((code, region, version));
+            return code == "newborn" && region is null && version == 3 ? v3 : null;
         });
 
         Assert.Equal(3, catalog.Find("newborn", 3)!.Version);
         Assert.Equal(3, catalog.Find("newborn", 3)!.Version);
         Assert.Null(catalog.Find("newborn", 9));
         Assert.Equal(1, catalog.Find("newborn", 1)!.Version);
-        Assert.Equal([("newborn", (int?)3), ("newborn", 9)], asked);
+        Assert.Equal([("newborn", (string?)null, (int?)3), ("newborn", null, 9)], asked);
     }
 
     [Fact]
