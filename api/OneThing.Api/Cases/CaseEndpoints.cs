@@ -20,7 +20,9 @@ public static class CaseEndpoints
         var group = routes.MapGroup("/api/cases").WithTags("Cases");
         group.MapPost("", SubmitAsync).RequireAuthorization(Roles.Portal);
         group.MapGet("", ListByApplicantAsync).RequireAuthorization(Roles.Portal);
-        group.MapGet("/{caseId}", GetAsync).RequireAuthorization(policy => policy.RequireRole(Roles.Portal, Roles.Department, Roles.Ops));
+        group.MapGet("/{caseId}", GetAsync)
+            .Produces<CaseView>(StatusCodes.Status200OK, "application/json")
+            .RequireAuthorization(policy => policy.RequireRole(Roles.Portal, Roles.Department, Roles.Ops));
         group.MapPost("/{caseId}/supplements", SupplyAsync).RequireAuthorization(Roles.Portal);
         group.MapPost("/{caseId}/withdraw", WithdrawAsync).RequireAuthorization(Roles.Portal);
         group.MapPost("/{caseId}/evaluation", EvaluateAsync).RequireAuthorization(Roles.Portal);
@@ -66,15 +68,16 @@ public static class CaseEndpoints
         return OutcomeResults.ToHttp(outcome, view => $"/api/cases/{view.CaseId}");
     }
 
-    public static async Task<Results<Ok<CaseView>, ProblemHttpResult>> GetAsync(string caseId, ClaimsPrincipal user, IClusterClient cluster)
+    /// <summary>The case's document as the case grain serialized it (once per change): polls cost no encoding here.</summary>
+    public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetAsync(string caseId, ClaimsPrincipal user, IClusterClient cluster)
     {
-        var view = await cluster.GetGrain<ICaseGrain>(caseId).GetAsync();
+        var document = await cluster.GetGrain<ICaseGrain>(caseId).GetDocumentAsync();
         // A department sees only the cases it has a task in; to others the case does not exist.
-        if (view is null || (user.IsInRole(Roles.Department) && !view.HasTaskFor(user.DepartmentCode()!)))
+        if (document is null || (user.IsInRole(Roles.Department) && !document.Departments.Contains(user.DepartmentCode()!)))
         {
             return OutcomeResults.NotFound("No such case.");
         }
-        return TypedResults.Ok(view);
+        return TypedResults.Bytes(document.Utf8Json, "application/json; charset=utf-8");
     }
 
     /// <summary>Cases of one applicant, newest first, from the read model.</summary>

@@ -104,6 +104,16 @@ public sealed record CaseView(
     public bool HasTaskFor(string department) => Tasks.Any(t => t.Department == department);
 }
 
+/// <summary>
+/// A case as its HTTP document (<see cref="CaseView"/> in <see cref="Common.ViewJson"/>'s shape, UTF-8), with the
+/// departments that have a task in it. Status polling is the commonest call: the case serializes itself once per
+/// change, and each poll then moves these bytes instead of re-encoding the whole case twice (Orleans, then JSON).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("onething.CaseDocument")]
+public sealed record CaseDocument(
+    [property: Id(0)] byte[] Utf8Json,
+    [property: Id(1)] IReadOnlyList<string> Departments);
+
 [GenerateSerializer, Immutable, Alias("onething.SupplyMaterials")]
 public sealed record SupplyMaterials(
     [property: Id(0)] IReadOnlyList<MaterialRef> Materials,

@@ -19,6 +19,10 @@ public interface ICaseGrain : IGrainWithStringKey
     [Alias("Get"), ReadOnly]
     Task<CaseView?> GetAsync();
 
+    /// <summary>The case as its HTTP document, built once per change; null when no case has this id.</summary>
+    [Alias("GetDocument"), ReadOnly]
+    Task<CaseDocument?> GetDocumentAsync();
+
     [Alias("Supply")]
     Task<Outcome<CaseView>> SupplyAsync(SupplyMaterials supply);
 

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using OneThing.Grains.Calendar;
 using OneThing.Grains.Catalog;
@@ -40,8 +41,9 @@ public sealed partial class CaseGrain(
     /// <summary>Tasks changed by the change being committed: their inbox rows go with it.</summary>
     private readonly HashSet<string> _changedTasks = new(StringComparer.Ordinal);
 
-    /// <summary>The view of the current state: status polling is the commonest call, and most polls see no change.</summary>
+    /// <summary>The view of the current state, and its JSON: status polling is the commonest call, and most polls see no change.</summary>
     private CaseView? _view;
+    private CaseDocument? _document;
 
     private CaseState S => state.State;
 
@@ -117,6 +119,12 @@ public sealed partial class CaseGrain(
     }
 
     public Task<CaseView?> GetAsync() => Task.FromResult(Exists ? View() : null);
+
+    public Task<CaseDocument?> GetDocumentAsync() => Task.FromResult(Exists ? _document ??= Document(View()) : null);
+
+    private static CaseDocument Document(CaseView view) => new(
+        JsonSerializer.SerializeToUtf8Bytes(view, ViewJson.Options),
+        view.Tasks.Select(t => t.Department).Distinct().ToList());
 
     public Task<TaskView?> GetTaskAsync(string matterCode) =>
         Task.FromResult(Exists ? View().Tasks.FirstOrDefault(t => t.MatterCode == matterCode) : null);
@@ -401,9 +409,9 @@ public sealed partial class CaseGrain(
     {
         try
         {
-            _view = null;
+            ForgetViews();
             var result = await change();
-            _view = null;
+            ForgetViews();
             S.Revision++;
             // Armed before the state is written: a deadline the stored case holds always has a reminder behind it.
             await ArmReminderAsync(clock.GetUtcNow());
@@ -414,7 +422,7 @@ public sealed partial class CaseGrain(
         catch (Exception error)
         {
             LogCommitFailed(error, CaseId);
-            _view = null;
+            ForgetViews();
             DeactivateOnIdle();
             throw;
         }
@@ -449,6 +457,12 @@ public sealed partial class CaseGrain(
         await readModels.WriteAsync(rows);
         _projectedSummary = summary;
         _projectedEscalation = S.Escalation;
+    }
+
+    private void ForgetViews()
+    {
+        _view = null;
+        _document = null;
     }
 
     private void Touch(MatterState matter) => _changedTasks.Add(matter.Code);

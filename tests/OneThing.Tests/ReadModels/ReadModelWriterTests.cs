@@ -1,0 +1,50 @@
+using Npgsql;
+using OneThing.Grains.ReadModels;
+using OneThing.Grains.Tasks;
+using OneThing.Tests.Fixtures;
+
+namespace OneThing.Tests.ReadModels;
+
+/// <summary>The group-committing read-model writer against a real database.</summary>
+public sealed class ReadModelWriterTests
+{
+    [Fact]
+    public async Task ConcurrentWritesAreAllCommittedAndOlderRevisionsNeverOverwriteNewerOnes()
+    {
+        var connectionString = await TestDatabase.CreateMigratedAsync("rm_concurrent");
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using var writer = new ReadModelWriter(dataSource, new NoReadModelFaults());
+
+        // Many grains at once: each waits for its own rows, however the writer groups them.
+        await Task.WhenAll(Enumerable.Range(0, 200).Select(i =>
+            Task.Run(() => writer.WriteAsync(writer.Rows().Task(Row(i, DepartmentTaskStatus.Ready), revision: 2)))));
+        await writer.WriteAsync(writer.Rows().Task(Row(7, DepartmentTaskStatus.Waiting), revision: 1));
+
+        Assert.Equal(200L, await TestDatabase.ScalarAsync(connectionString, "SELECT count(*) FROM onething_department_tasks"));
+        Assert.Equal(0L, await TestDatabase.ScalarAsync(connectionString, "SELECT count(*) FROM onething_department_tasks WHERE status <> 'Ready'"));
+    }
+
+    [Fact]
+    public async Task AFailedBatchFailsItsCallersAndTheWriterGoesOn()
+    {
+        var connectionString = await TestDatabase.CreateMigratedAsync("rm_failure");
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using var writer = new ReadModelWriter(dataSource, new NoReadModelFaults());
+        await using (var breakTable = dataSource.CreateCommand(
+            "ALTER TABLE onething_department_tasks ADD CONSTRAINT test_no_police CHECK (department <> 'police')"))
+        {
+            await breakTable.ExecuteNonQueryAsync();
+        }
+
+        var refused = Row(1, DepartmentTaskStatus.Ready) with { Department = "police" };
+        await Assert.ThrowsAsync<PostgresException>(() => writer.WriteAsync(writer.Rows().Task(refused, revision: 1)));
+        await writer.WriteAsync(writer.Rows().Task(Row(2, DepartmentTaskStatus.Ready), revision: 1));
+
+        Assert.Equal(1L, await TestDatabase.ScalarAsync(connectionString, "SELECT count(*) FROM onething_department_tasks"));
+    }
+
+    private static TaskView Row(int i, DepartmentTaskStatus status) => new(
+        $"case-{i}.birth-certificate", $"case-{i}", "birth-certificate", "出生医学证明", "health", status,
+        DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(5), null, new Dictionary<string, string>(),
+        new Dictionary<string, string>(), null, null, "newborn", false);
+}
