@@ -60,7 +60,7 @@ public sealed record LifecycleSettings(
             region is "none" or "" ? null : region,
             mode,
             settings.Int("reads", DefaultReads),
-            settings.Int("concurrency", 16),
+            settings.Int("concurrency", 64),
             TimeSpan.FromSeconds(settings.Double("seconds", 20)),
             TimeSpan.FromSeconds(settings.Double("warmup", 5)),
             rate,
