@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Runs the benchmark suite on this machine against a throwaway PostgreSQL that lives exactly as long as this script.
 #
-#   scripts/bench.sh                     # storage, then lifecycle (case mode) with 3 and with 0 citizen reads
+#   scripts/bench.sh                     # storage; lifecycle (case mode) with 3 and 0 citizen reads; failover
 #   scripts/bench.sh -- --seconds 10     # arguments after -- go to every scenario (see bench/README.md)
 #
 # Steps: build (Release); start PostgreSQL with crash-safe settings (fsync on, synchronous_commit on: the figures
 # must be durable commits); run `storage` (it creates its own database); create database onething; start the silo
 # and the API as separate processes from their Release output; run `lifecycle` twice with --pg and --pids so the
-# report splits CPU between silo, API, PostgreSQL and the load generator; print a combined summary. Everything it
+# report splits CPU between silo, API, PostgreSQL and the load generator; start a second silo and run `lifecycle`
+# once more, killing that silo (SIGKILL) 10 s into the window (failover); print a combined summary. Everything it
 # started is stopped and the temporary folder removed on exit, Ctrl-C or SIGTERM.
 #
-# Results: bench/results/*.json. Exit code: 0 clean; 1 when a scenario failed or any request failed.
+# Results: bench/results/*.json. Exit code: 0 clean; 1 when a scenario failed, any request failed (the failover
+# scenario: when an acknowledged action was lost or throughput did not recover).
 # shellcheck disable=SC2317  # functions reached only through trap look unreachable to shellcheck
 set -euo pipefail
 
@@ -33,6 +35,7 @@ pg_data=""
 pg_port=""
 child_pid="" # a foreground step (build, a scenario) run in the background so signals are seen at once
 silo_pid=""
+silo2_pid=""
 api_pid=""
 api_url=""
 pg_connection=""
@@ -44,15 +47,13 @@ usage() {
   sed -n '2,4p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
 }
 
-
-
-
 cleanup() {
   local rc=$?
   trap '' INT TERM # a second Ctrl-C must not interrupt the clean-up and leave a server behind
   stop_group "running step" "$child_pid"
   stop_group API "$api_pid"
   stop_group silo "$silo_pid"
+  stop_group "second silo" "$silo2_pid"
   if [[ -n $pg_data ]] && ! pg_stop "$pg_data"; then
     note "could not stop PostgreSQL on $pg_data"
   fi
@@ -200,6 +201,27 @@ start_system() {
   note "silo (pid $silo_pid) and API (pid $api_pid) are ready"
 }
 
+# The failover scenario's second silo: same database, its own ports. Cases are placed on both silos at random,
+# so killing it takes about half of the active cases with it.
+start_second_silo() {
+  local silo_port gateway_port deadline
+  silo_port=$(pg_free_port) || exit 1
+  gateway_port=$(pg_free_port) || exit 1
+  note "starting a second silo (gateway port $gateway_port) for the failover scenario"
+  ConnectionStrings__OneThing="$pg_connection;Maximum Pool Size=40" \
+    OneThing__Cluster__SiloPort=$silo_port OneThing__Cluster__GatewayPort=$gateway_port \
+    start_app silo2 "$silo_dll"
+  silo2_pid=$app_pid
+  deadline=$((SECONDS + 90))
+  until listening "$gateway_port"; do
+    alive "$silo2_pid" || died "second silo" "$tmp_root/logs/silo2.log"
+    ((SECONDS < deadline)) || { note "the second silo did not open its gateway within 90 s"; died "second silo" "$tmp_root/logs/silo2.log"; }
+    sleep 0.5
+  done
+  # Joining is announced by gossip at once; a moment more lets the first silo place new cases there too.
+  sleep 3
+}
+
 # A freshly started silo and API spend their first ~20 s of load compiling hot code (tiered JIT); measured then,
 # they look several times more expensive than they are. One unreported lifecycle run brings them to steady state.
 warm_up_system() {
@@ -251,6 +273,12 @@ main() {
   warm_up_system "${lifecycle_args[@]}"
   scenario lifecycle-reads3 lifecycle --mode case --reads 3 "${lifecycle_args[@]}" "${scenario_args[@]}"
   scenario lifecycle-reads0 lifecycle --mode case --reads 0 "${lifecycle_args[@]}" "${scenario_args[@]}"
+
+  # Failover: under the same load, SIGKILL the second silo 10 s into a 40 s window; clients' errors over time, the
+  # time until throughput is back, and a read-back of every acknowledged action (exit code 1 if one is lost).
+  start_second_silo
+  scenario failover lifecycle --mode case --reads 3 "${lifecycle_args[@]}" "${scenario_args[@]}" \
+    --seconds 40 --kill-pid "$silo2_pid" --kill-at 10
 
   log_findings
   printf '\n== OneThing benchmark summary (%s cores; PostgreSQL, silo, API and load generator share them) ==\n' "$(nproc)"

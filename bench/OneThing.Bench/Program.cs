@@ -77,8 +77,11 @@ static async Task<int> RunLifecycleAsync(BenchSettings settings)
     {
         return 2;
     }
-    await WriteResultAsync(settings.ResultsDirectory, "lifecycle", lifecycle.ResultName, lifecycle.Parameters(), result);
-    return result.Errors + result.ErrorsOutsideWindow > 0 ? 1 : 0;
+    await WriteResultAsync(settings.ResultsDirectory, result.Failover is null ? "lifecycle" : "failover", lifecycle.ResultName, lifecycle.Parameters(), result);
+    // Killing a silo is expected to fail some requests; what must not happen is a lost acknowledged action or no recovery.
+    return result.Failover is { } failover
+        ? (failover.LostActions > 0 || failover.RecoverySeconds is null ? 1 : 0)
+        : (result.Errors + result.ErrorsOutsideWindow > 0 ? 1 : 0);
 }
 
 static async Task<string> CreateDatabaseAsync(string server, string name)

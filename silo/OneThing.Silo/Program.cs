@@ -82,6 +82,11 @@ static void ConfigureSilo(HostApplicationBuilder builder, string connectionStrin
             options.ClusterId = clusterSettings.ClusterId;
             options.ServiceId = clusterSettings.ServiceId;
         });
+        silo.Configure<ClusterMembershipOptions>(options =>
+        {
+            options.ProbeTimeout = clusterSettings.ProbeTimeout;
+            options.NumMissedProbesLimit = clusterSettings.MissedProbesLimit;
+        });
         silo.ConfigureEndpoints(advertised, clusterSettings.SiloPort, clusterSettings.GatewayPort,
             listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
         silo.UseOneThingClustering(connectionString);

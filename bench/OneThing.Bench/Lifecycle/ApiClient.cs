@@ -76,12 +76,17 @@ public sealed class ApiClient : IDisposable
             var length = application.Write(buffer);
             var request = Request(HttpMethod.Post, "/api/cases", _portal);
             request.Content = JsonContent(new ByteArrayContent(buffer, 0, length));
-            return await ExchangeAsync(_measurement.Submit, request, into, static async (body, snapshot, cancellationToken) =>
+            var created = await ExchangeAsync(_measurement.Submit, request, into, static async (body, snapshot, cancellationToken) =>
             {
                 using var document = await JsonDocument.ParseAsync(body, cancellationToken: cancellationToken);
                 snapshot.CaseId = document.RootElement.GetProperty("caseId").GetString()!;
                 return null;
             });
+            if (created)
+            {
+                _measurement.Acknowledged?.CaseCreated(into.CaseId);
+            }
+            return created;
         }
         finally
         {
@@ -98,14 +103,26 @@ public sealed class ApiClient : IDisposable
     public Task<bool> ReadCaseAsync(string caseId) =>
         ExchangeAsync(_measurement.GetCase, Request(HttpMethod.Get, $"/api/cases/{caseId}", _portal), 0, DrainAsync);
 
-    public Task<bool> AcceptAsync(string taskId, MatterModel matter) =>
-        ExchangeAsync(_measurement.Accept, Request(HttpMethod.Post, $"/api/tasks/{taskId}/accept", matter.Authorization), 0, DrainAsync);
+    public async Task<bool> AcceptAsync(string taskId, MatterModel matter)
+    {
+        var accepted = await ExchangeAsync(_measurement.Accept, Request(HttpMethod.Post, $"/api/tasks/{taskId}/accept", matter.Authorization), 0, DrainAsync);
+        if (accepted)
+        {
+            _measurement.Acknowledged?.TaskAccepted(taskId);
+        }
+        return accepted;
+    }
 
-    public Task<bool> CompleteAsync(string taskId, MatterModel matter)
+    public async Task<bool> CompleteAsync(string taskId, MatterModel matter)
     {
         var request = Request(HttpMethod.Post, $"/api/tasks/{taskId}/complete", matter.Authorization);
         request.Content = JsonContent(new ByteArrayContent(matter.CompleteBody));
-        return ExchangeAsync(_measurement.Complete, request, 0, DrainAsync);
+        var completed = await ExchangeAsync(_measurement.Complete, request, 0, DrainAsync);
+        if (completed)
+        {
+            _measurement.Acknowledged?.TaskCompleted(taskId);
+        }
+        return completed;
     }
 
     /// <summary>One page of a department's Ready tasks (earliest due first).</summary>

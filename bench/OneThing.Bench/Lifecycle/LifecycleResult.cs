@@ -45,7 +45,8 @@ public sealed record LifecycleResult(
     IReadOnlyList<RouteReport> Routes,
     RouteReport Lifecycle,
     IReadOnlyList<CpuReport> Cpu,
-    PostgresReport? Postgres)
+    PostgresReport? Postgres,
+    FailoverReport? Failover = null)
 {
     /// <summary>The human-readable report; the last line, "summary: ...", is what scripts/bench.sh collects.</summary>
     public string Format()
@@ -60,6 +61,10 @@ public sealed record LifecycleResult(
         if (DroppedStarts > 0)
         {
             Line($"  open loop: {DroppedStarts} starts dropped at the in-flight cap");
+        }
+        if (Failover is { } failover)
+        {
+            text.Append(failover.Format());
         }
         Line($"");
         Line($"| route | requests | /s | errors | p50 ms | p95 ms | p99 ms | max ms |");
@@ -116,6 +121,10 @@ public sealed record LifecycleResult(
         if (Postgres is { } pg)
         {
             Add($" | PG {pg.CommitsPerLifecycle:0.0} commits/lifecycle");
+        }
+        if (Failover is { } failover)
+        {
+            text.Append(failover.Summary());
         }
         if (Cpu.Count > 0)
         {

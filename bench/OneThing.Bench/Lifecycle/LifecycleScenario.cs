@@ -35,7 +35,7 @@ public static class LifecycleScenario
         await using var postgres = settings.Postgres is null ? null : NpgsqlDataSource.Create(settings.Postgres);
 
         using var control = new RunControl();
-        var measurement = new Measurement();
+        var measurement = new Measurement { Acknowledged = settings.KillPid is null ? null : new AcknowledgedActions() };
         using var api = new ApiClient(settings, item, measurement, control.AbortToken);
         IWorkload workload = settings.Mode == LoadMode.Case
             ? new CaseWorkload(api, item, application, measurement, control, settings.Reads)
@@ -62,11 +62,32 @@ public static class LifecycleScenario
             await Task.Delay(settings.Warmup);
             var before = await ResourceSnapshot.TakeAsync(settings.Pids, postgres);
             measurement.Open(Stopwatch.GetTimestamp());
-            await Task.Delay(settings.Duration);
+            if (settings.KillPid is { } victim)
+            {
+                await Task.Delay(settings.KillAt);
+                Kill(victim);
+                await Task.Delay(settings.Duration - settings.KillAt);
+            }
+            else
+            {
+                await Task.Delay(settings.Duration);
+            }
             measurement.Close(Stopwatch.GetTimestamp());
-            var after = await ResourceSnapshot.TakeAsync(settings.Pids, postgres);
+            var after = await ResourceSnapshot.TakeAsync(settings.Pids.Where(p => p.Value != settings.KillPid).ToList(), postgres);
 
             var result = Summarize(settings, item, measurement, before, after);
+            if (settings.KillPid is { } killed)
+            {
+                // Read back after the load has drained: every acknowledged action must be there.
+                control.Stop();
+                await Task.WhenAll(portals.Concat(background)).WaitAsync(DrainLimit);
+                using var verifier = ApiClient.Create(settings.Api, 16, settings.RequestTimeout);
+                result = result with
+                {
+                    Failover = await FailoverReport.BuildAsync(killed, (int)settings.KillAt.TotalSeconds, (int)Math.Ceiling(settings.Duration.TotalSeconds),
+                        measurement.Seconds, measurement.Acknowledged!, verifier, $"Bearer {settings.Keys.Portal}"),
+                };
+            }
             Console.Write(result.Format());
             return result;
         }
@@ -83,6 +104,21 @@ public static class LifecycleScenario
                 control.Abort();
                 await everyone;
             }
+        }
+    }
+
+    /// <summary>SIGKILL, as a crashed machine would: no graceful leave, no deactivation.</summary>
+    private static void Kill(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            process.Kill(entireProcessTree: false);
+            Console.WriteLine($"lifecycle: killed pid {pid} at {DateTimeOffset.Now:HH:mm:ss.fff}");
+        }
+        catch (Exception error) when (error is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            Console.Error.WriteLine($"onething-bench: could not kill pid {pid}: {error.Message}");
         }
     }
 

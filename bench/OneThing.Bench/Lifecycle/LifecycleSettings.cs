@@ -28,14 +28,16 @@ public sealed record LifecycleSettings(
     TimeSpan RequestTimeout,
     ApiKeys Keys,
     string? Postgres,
-    IReadOnlyList<KeyValuePair<string, int>> Pids)
+    IReadOnlyList<KeyValuePair<string, int>> Pids,
+    int? KillPid = null,
+    TimeSpan KillAt = default)
 {
     public const int DefaultReads = 3;
 
     public static readonly IReadOnlyCollection<string> OptionNames =
     [
         "api", "item", "region", "mode", "reads", "concurrency", "seconds", "warmup", "rate", "max-in-flight", "workers",
-        "poll-ms", "timeout", "portal-key", "keys-file", "pg", "pids", "results",
+        "poll-ms", "timeout", "portal-key", "keys-file", "pg", "pids", "results", "kill-pid", "kill-at",
     ];
 
     public static LifecycleSettings From(BenchSettings settings)
@@ -70,11 +72,17 @@ public sealed record LifecycleSettings(
             TimeSpan.FromSeconds(settings.Double("timeout", 30)),
             ApiKeys.Load(settings.Text("keys-file"), settings.Text("portal-key")),
             settings.Text("pg"),
-            ParsePids(settings.Text("pids")));
+            ParsePids(settings.Text("pids")),
+            settings.Text("kill-pid") is null ? null : settings.Int("kill-pid", 0),
+            TimeSpan.FromSeconds(settings.Double("kill-at", 10)));
 
         if (lifecycle.Reads < 0 || lifecycle.Concurrency < 1 || lifecycle.MaxInFlight < 1 || lifecycle.WorkersPerDepartment < 1)
         {
             throw new ArgumentException("--reads must be 0 or more; --concurrency, --max-in-flight and --workers at least 1.");
+        }
+        if (lifecycle.KillPid is <= 0 || (lifecycle.KillPid is not null && (lifecycle.KillAt <= TimeSpan.Zero || lifecycle.KillAt >= lifecycle.Duration)))
+        {
+            throw new ArgumentException("--kill-pid expects a process id, and --kill-at a second inside the measured window.");
         }
         if (lifecycle.Duration <= TimeSpan.Zero || lifecycle.Warmup < TimeSpan.Zero || rate is <= 0)
         {
@@ -91,6 +99,10 @@ public sealed record LifecycleSettings(
     {
         get
         {
+            if (KillPid is not null)
+            {
+                return "failover";
+            }
             var name = $"lifecycle-{Mode.ToString().ToLowerInvariant()}";
             if (Reads != DefaultReads)
             {
@@ -128,6 +140,7 @@ public sealed record LifecycleSettings(
         keys = Keys.Source,
         pids = Pids.ToDictionary(p => p.Key, p => p.Value),
         postgres = Postgres is not null,
+        killAtSecond = KillPid is null ? (double?)null : KillAt.TotalSeconds,
     };
 
     private static List<KeyValuePair<string, int>> ParsePids(string? text)

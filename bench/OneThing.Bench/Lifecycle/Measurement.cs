@@ -71,6 +71,14 @@ public sealed class Measurement
 
     public long DroppedStarts => Interlocked.Read(ref _droppedStarts);
 
+    /// <summary>Every HTTP request's outcome per second of the window.</summary>
+    public SecondBuckets Seconds { get; } = new();
+
+    /// <summary>Set for a failover run: what clients were told was done, to read back afterwards.</summary>
+    public AcknowledgedActions? Acknowledged { get; set; }
+
+    public long OpenedAt => Volatile.Read(ref _opened);
+
     public TimeSpan Window => Stopwatch.GetElapsedTime(Volatile.Read(ref _opened), Volatile.Read(ref _closed));
 
     public void Open(long timestamp) => Volatile.Write(ref _opened, timestamp);
@@ -83,6 +91,10 @@ public sealed class Measurement
         if (InWindow(now))
         {
             route.Latency.Record((long)Stopwatch.GetElapsedTime(started, now).TotalMicroseconds);
+            if (route != Lifecycles)
+            {
+                Seconds.Count(FailoverReport.SecondOf(OpenedAt, now), succeeded: true);
+            }
         }
     }
 
@@ -90,6 +102,10 @@ public sealed class Measurement
     {
         var now = Stopwatch.GetTimestamp();
         route.Error(message, InWindow(now), now < Volatile.Read(ref _opened) ? "warm-up" : "drain");
+        if (InWindow(now) && route != Lifecycles)
+        {
+            Seconds.Count(FailoverReport.SecondOf(OpenedAt, now), succeeded: false);
+        }
     }
 
     /// <summary>An open-loop start skipped because the in-flight cap was reached.</summary>

@@ -25,6 +25,18 @@ public sealed class OneThingClusterOptions
     /// <summary>The address other silos and clients use to reach this silo. Loopback by default.</summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
 
+    /// <summary>
+    /// How long a silo waits for another's answer to a liveness probe. With <see cref="MissedProbesLimit"/> it bounds
+    /// how long a crashed silo's grains stay unreachable: about timeout × limit (Orleans' defaults, 5 s × 3, left
+    /// clients without those cases for 15–20 s; 2 s × 3 keeps it under 10 s while a loaded silo that answers late is
+    /// still given time, and Orleans extends the timeout when the probing silo itself is degraded).
+    /// </summary>
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Probes in a row a silo may miss before the others vote it dead.</summary>
+    [Range(1, 10)]
+    public int MissedProbesLimit { get; set; } = 3;
+
     /// <summary>How long a graceful shutdown (leave the membership, deactivate grains) may take.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

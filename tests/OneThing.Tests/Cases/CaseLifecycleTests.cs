@@ -244,6 +244,38 @@ public sealed class CaseLifecycleTests(TwoSiloClusterFixture fixture)
         Assert.Equal("retirement", page.GetProperty("items")[0].GetProperty("itemCode").GetString());
     }
 
+    [Fact]
+    public async Task CitizensPollingWhileDepartmentsActAlwaysReadAWholeCurrentCase()
+    {
+        // The case serves a document built once per change; reads racing the changes must never see a torn or
+        // stale one (an earlier view shared the grain's live lists and could fail mid-serialization).
+        var caseId = (await _driver.SubmitNewAsync("newborn", NextSeed(), "chongqing")).GetProperty("caseId").GetString()!;
+        using var stop = new CancellationTokenSource();
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var pollers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            using var portal = fixture.Api.CreateClient("test-portal");
+            while (!stop.IsCancellationRequested)
+            {
+                using var response = await portal.GetAsync(new Uri($"/api/cases/{caseId}", UriKind.Relative));
+                if (response.StatusCode != HttpStatusCode.OK)
+                {
+                    failures.Add($"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+                }
+            }
+        })).ToList();
+
+        var ended = await _driver.RunToEndAsync(caseId);
+        await stop.CancelAsync();
+        await Task.WhenAll(pollers);
+        var reread = await _driver.CaseAsync(caseId);
+
+        Assert.Empty(failures);
+        Assert.Equal("Completed", ended.GetProperty("status").GetString());
+        Assert.Equal(ended.GetProperty("timeline").GetArrayLength(), reread.GetProperty("timeline").GetArrayLength());
+        Assert.All(reread.GetProperty("tasks").EnumerateArray(), t => Assert.Equal("Completed", t.GetProperty("status").GetString()));
+    }
+
     private async Task<List<JsonElement>> InboxAsync(string department, string? status)
     {
         var query = status is null ? "" : $"status={status}&";
