@@ -82,6 +82,7 @@ static void ConfigureSilo(HostApplicationBuilder builder, string connectionStrin
             options.ClusterId = clusterSettings.ClusterId;
             options.ServiceId = clusterSettings.ServiceId;
         });
+        silo.Configure<SiloMessagingOptions>(options => options.ResponseTimeout = clusterSettings.ResponseTimeout);
         silo.Configure<ClusterMembershipOptions>(options =>
         {
             options.ProbeTimeout = clusterSettings.ProbeTimeout;

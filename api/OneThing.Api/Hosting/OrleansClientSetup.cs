@@ -32,6 +32,7 @@ public static partial class OrleansClientSetup
                 options.ClusterId = settings.ClusterId;
                 options.ServiceId = settings.ServiceId;
             });
+            client.Configure<ClientMessagingOptions>(options => options.ResponseTimeout = settings.ResponseTimeout);
             client.UseAdoNetClustering(options =>
             {
                 options.Invariant = "Npgsql";

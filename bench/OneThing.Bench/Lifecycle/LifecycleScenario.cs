@@ -84,7 +84,7 @@ public static class LifecycleScenario
                 using var verifier = ApiClient.Create(settings.Api, 16, settings.RequestTimeout);
                 result = result with
                 {
-                    Failover = await FailoverReport.BuildAsync(killed, (int)settings.KillAt.TotalSeconds, (int)Math.Ceiling(settings.Duration.TotalSeconds),
+                    Failover = await FailoverReport.BuildAsync(killed, (int)settings.KillAt.TotalSeconds, (int)Math.Ceiling(measurement.Window.TotalSeconds),
                         measurement.Seconds, measurement.Acknowledged!, verifier, $"Bearer {settings.Keys.Portal}"),
                 };
             }

@@ -37,6 +37,13 @@ public sealed class OneThingClusterOptions
     [Range(1, 10)]
     public int MissedProbesLimit { get; set; } = 3;
 
+    /// <summary>
+    /// How long a grain call between silos may go unanswered (a department task forwarding to its case on a silo
+    /// that just crashed). Orleans' default is 30 s; the API's own limit (<c>OneThing:Cluster:ResponseTimeout</c>
+    /// there, 8 s) is shorter, so this one only frees the silo's resources.
+    /// </summary>
+    public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long a graceful shutdown (leave the membership, deactivate grains) may take.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
