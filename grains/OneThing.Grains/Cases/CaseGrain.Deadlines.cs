@@ -23,6 +23,8 @@ public sealed partial class CaseGrain : IRemindable
     {
         if (Exists)
         {
+            // First: the projection and the deadlines below both read the definition.
+            await ResolveItemAsync(cancellationToken);
             // If the last activation died between the case's write and its rows' write, the rows catch up now.
             await WriteReadModelsAsync(all: true);
         }

@@ -30,6 +30,7 @@ public sealed partial class CaseGrain(
     /// <summary>容缺受理 without a date from the applicant: the promise runs for 5 working days (cf. 行政许可法 Art 32).</summary>
     private static readonly TimeLimit DefaultPromise = new(WorkingDays: 5);
 
+    /// <summary>The case's definition: resolved once per activation (<see cref="ResolveItemAsync"/>) or by the submission.</summary>
     private ItemDefinition? _item;
 
     /// <summary>What this activation last wrote to the applicant's read-model row; null until it wrote once.</summary>
@@ -53,9 +54,18 @@ public sealed partial class CaseGrain(
 
     private bool IsEnded => S.Status is CaseStatus.Completed or CaseStatus.Rejected or CaseStatus.Withdrawn;
 
-    private ItemDefinition Item => _item ??= catalog.FindVariant(S.ItemCode!, S.ItemRegion, S.ItemVersion)
-        ?? throw new InvalidOperationException(
-            $"Case {CaseId} runs {ItemCatalog.Describe(S.ItemCode!, S.ItemRegion, S.ItemVersion)}, which the catalog no longer has.");
+    /// <summary>Never reads the database: a case that exists resolved its definition when it activated.</summary>
+    private ItemDefinition Item => _item ??= catalog.FindVariant(S.ItemCode!, S.ItemRegion, S.ItemVersion) ?? throw MissingItem();
+
+    /// <summary>
+    /// Finds the case's own variant and version, reading it from the table of published versions when this silo does
+    /// not hold it yet (published through another silo since the last refresh), without blocking the activation's thread.
+    /// </summary>
+    private async Task ResolveItemAsync(CancellationToken cancellationToken) =>
+        _item = await catalog.FindVariantAsync(S.ItemCode!, S.ItemRegion, S.ItemVersion, cancellationToken) ?? throw MissingItem();
+
+    private InvalidOperationException MissingItem() => new(
+        $"Case {CaseId} runs {ItemCatalog.Describe(S.ItemCode!, S.ItemRegion, S.ItemVersion)}, which the catalog does not have.");
 
     public async Task<Outcome<CaseView>> SubmitAsync(SubmitCase command)
     {
@@ -69,8 +79,8 @@ public sealed partial class CaseGrain(
         // Exactly the variant and version the API validated the application against; without them (a caller that
         // validated nothing) what applies in the applicant's region now.
         var item = command.ItemVersion is null && command.ItemRegion is null
-            ? catalog.Find(command.ItemCode, command.Region)
-            : catalog.FindVariant(command.ItemCode, command.ItemRegion, command.ItemVersion);
+            ? await catalog.FindAsync(command.ItemCode, command.Region)
+            : await catalog.FindVariantAsync(command.ItemCode, command.ItemRegion, command.ItemVersion);
         if (item is null)
         {
             return Outcome<CaseView>.Invalid("itemCode", $"No item '{command.ItemCode}' in the catalog.");

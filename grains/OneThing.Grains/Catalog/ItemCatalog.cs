@@ -9,11 +9,14 @@ namespace OneThing.Grains.Catalog;
 /// Every item version this silo serves: the built-in files, validated once at start-up, plus the versions ops
 /// published (<see cref="AddPublished"/>). Reads go to an immutable snapshot (lists included) that is swapped whole
 /// when versions arrive, so any number of grains read it at once without locks and no caller can change what another sees.
+/// The synchronous look-ups read only that snapshot; the asynchronous ones also read what it lacks from the table of
+/// published versions (<see cref="LoadMissingVersionsFrom"/>).
 /// </summary>
 /// <remarks>
 /// Items come in variants keyed by (code, region): region null is the national base, a region code a regional variant
 /// (Chongqing's newborn item next to the national one). Each variant numbers its own versions. Which variant applies
-/// where is decided here and only here: <see cref="Find(string, string?, int?)"/> and <see cref="Latest(string?)"/>.
+/// where is decided here and only here: <see cref="Find(string, string?, int?)"/> (and <see cref="FindAsync"/>) and
+/// <see cref="Latest(string?)"/>.
 /// </remarks>
 public sealed class ItemCatalog
 {
@@ -23,9 +26,18 @@ public sealed class ItemCatalog
     /// </summary>
     public static JsonSerializerOptions JsonOptions => CatalogJson.Options;
 
+    /// <summary>
+    /// How long a (code, region, version) the table did not have is answered null without asking it again. Short: a
+    /// version published through another silo is found by its exact look-up at most this long after it was published.
+    /// </summary>
+    public static readonly TimeSpan MissesRememberedFor = TimeSpan.FromSeconds(5);
+
+    /// <summary>At most this many misses are remembered at once; beyond it (codes that do not exist, en masse) a miss is read again.</summary>
+    public const int MostMissesRemembered = 1024;
+
     private readonly FrozenSet<string> _departmentCodes;
     private Snapshot _snapshot;
-    private Func<string, string?, int?, ItemDefinition?>? _loadMissing;
+    private MissingVersionReader? _missing;
 
     /// <summary>Builds a catalog from definitions already in memory; throws <see cref="CatalogException"/> when one is invalid.</summary>
     public ItemCatalog(IEnumerable<DepartmentDefinition> departments, IEnumerable<ItemDefinition> items)
@@ -177,69 +189,95 @@ public sealed class ItemCatalog
     public IReadOnlyList<string> Regions(string code) =>
         code is not null && Volatile.Read(ref _snapshot).RegionsByCode.TryGetValue(code, out var regions) ? regions : [];
 
-    /// <summary>The national base of an item: its newest version, or the version asked for; null when either is unknown.</summary>
+    /// <summary>The national base of an item this silo holds: its newest version, or the version asked for; null when either is unknown here.</summary>
     public ItemDefinition? Find(string code, int? version = null) => FindVariant(code, null, version);
 
     /// <summary>
     /// The item as it applies in <paramref name="region"/>: when the region has a variant of it, the newest version of
     /// that variant or the one asked for (null if the variant has no such version); otherwise, and without a region,
-    /// the national base's. The one place that decides which variant a region gets.
+    /// the national base's. The one place that decides which variant a region gets. Reads only what this silo holds;
+    /// <see cref="FindAsync"/> also reads what it does not hold yet.
     /// </summary>
     public ItemDefinition? Find(string code, string? region, int? version = null)
     {
+        var snapshot = Volatile.Read(ref _snapshot);
+        return region is not null && code is not null && snapshot.Versions.ContainsKey(new VariantKey(code, region))
+            ? Find(snapshot, code, region, version)
+            : Find(snapshot, code!, null, version);
+    }
+
+    /// <summary>
+    /// <see cref="Find(string, string?, int?)"/>, and what this silo does not hold yet is read from the table of
+    /// published versions: an explicit version, of the region's variant or (when the region has none) of the national
+    /// base, or an item this silo has never heard of.
+    /// </summary>
+    public async ValueTask<ItemDefinition?> FindAsync(
+        string code, string? region, int? version = null, CancellationToken cancellationToken = default)
+    {
         if (region is null || code is null)
         {
-            return FindVariant(code!, null, version);
+            return await FindVariantAsync(code!, null, version, cancellationToken);
         }
-        var snapshot = Volatile.Read(ref _snapshot);
-        var variantHere = snapshot.Versions.ContainsKey(new VariantKey(code, region));
+        var variantHere = Volatile.Read(ref _snapshot).Versions.ContainsKey(new VariantKey(code, region));
         if (variantHere || version is not null)
         {
             // An explicit version of a variant this silo has not heard of yet is read from the table: it may have been
             // published through another silo since the last refresh. Which version is the newest may lag instead.
-            var own = FindVariant(code, region, version);
+            var own = await FindVariantAsync(code, region, version, cancellationToken);
             if (own is not null || variantHere)
             {
                 return own;
             }
         }
-        return FindVariant(code, null, version);
+        return await FindVariantAsync(code, null, version, cancellationToken);
     }
 
     /// <summary>
-    /// Exactly one variant: the newest version of (<paramref name="code"/>, <paramref name="region"/>) or the version
-    /// asked for, with no falling back to the national base; null when unknown. What a running case re-finds its
+    /// Exactly one variant as this silo holds it: the newest version of (<paramref name="code"/>, <paramref name="region"/>)
+    /// or the version asked for, with no falling back to the national base; null when unknown here. Never leaves memory,
+    /// so it is safe anywhere; <see cref="FindVariantAsync"/> also reads what this silo does not hold yet.
+    /// </summary>
+    public ItemDefinition? FindVariant(string code, string? region, int? version = null) =>
+        Find(Volatile.Read(ref _snapshot), code, region, version);
+
+    /// <summary>
+    /// <see cref="FindVariant"/>, and on a miss the table of published versions: a version (or a whole variant or item)
+    /// published through another silo since this one's last refresh, which the API may have validated an application
+    /// against there, or a case started on it there may re-activate here. What is read joins the snapshot. One read per
+    /// key at a time, however many callers ask; a key the table does not have is answered null without reading for
+    /// <see cref="MissesRememberedFor"/>, or until a version of its variant arrives. What a running case re-finds its
     /// definition with.
     /// </summary>
-    public ItemDefinition? FindVariant(string code, string? region, int? version = null)
+    public ValueTask<ItemDefinition?> FindVariantAsync(
+        string code, string? region, int? version = null, CancellationToken cancellationToken = default)
     {
-        var snapshot = Volatile.Read(ref _snapshot);
-        var found = Find(snapshot, code, region, version);
-        if (found is not null || code is null || Volatile.Read(ref _loadMissing) is not { } load)
+        var found = FindVariant(code, region, version);
+        if (found is not null || code is null || Volatile.Read(ref _missing) is not { } missing)
         {
-            return found;
+            return ValueTask.FromResult(found);
         }
-        // A version (or a whole variant or item) published through another silo since this one's last refresh: the
-        // API may have validated an application against it there, or a case started on it there may re-activate here.
-        // Callers (the case grain) need the answer synchronously, hence a blocking read; it is one index look-up, made
-        // only in that window or for a variant or version that does not exist.
-        if (load(code, region, version) is not { } loaded)
-        {
-            return null;
-        }
-        AddPublished([loaded]);
-        return Find(Volatile.Read(ref _snapshot), code, region, loaded.Version);
+        var key = new Lookup(code, region, version);
+        return missing.IsKnownMissing(key)
+            ? ValueTask.FromResult<ItemDefinition?>(null)
+            : new ValueTask<ItemDefinition?>(ReadMissingAsync(missing, key, cancellationToken));
     }
 
     /// <summary>
-    /// Where <see cref="FindVariant"/> looks for a version, a variant or an item this silo does not hold (yet): the
-    /// table of published versions (the loader gets the code, the region (null for the national base) and the version
-    /// asked for, null for the newest). Without it (tests, tools) a miss is simply null.
+    /// Where <see cref="FindVariantAsync"/> and <see cref="FindAsync"/> look for a version, a variant or an item this
+    /// silo does not hold (yet): the table of published versions (the loader gets the code, the region (null for the
+    /// national base), the version asked for (null for the newest) and <paramref name="stopping"/>). Without it (tests,
+    /// tools) a miss is simply null.
     /// </summary>
-    public void LoadMissingVersionsFrom(Func<string, string?, int?, ItemDefinition?> loader)
+    /// <param name="loader">Reads one published version, or null when the table has none.</param>
+    /// <param name="clock">Measures <see cref="MissesRememberedFor"/>; the system clock when null.</param>
+    /// <param name="stopping">Ends the reads in flight, which callers share, so no one caller's token can.</param>
+    public void LoadMissingVersionsFrom(
+        Func<string, string?, int?, CancellationToken, Task<ItemDefinition?>> loader,
+        TimeProvider? clock = null,
+        CancellationToken stopping = default)
     {
         ArgumentNullException.ThrowIfNull(loader);
-        Volatile.Write(ref _loadMissing, loader);
+        Volatile.Write(ref _missing, new MissingVersionReader(this, loader, clock ?? TimeProvider.System, stopping));
     }
 
     /// <summary>
@@ -287,6 +325,7 @@ public sealed class ItemCatalog
             var next = Snapshot.Create(versions.ToFrozenDictionary());
             if (Interlocked.CompareExchange(ref _snapshot, next, current) == current)
             {
+                Volatile.Read(ref _missing)?.Forget(added);
                 return new PublishedMerge(added, replaced);
             }
         }
@@ -342,6 +381,13 @@ public sealed class ItemCatalog
             }
         }
         return -1;
+    }
+
+    private async Task<ItemDefinition?> ReadMissingAsync(MissingVersionReader missing, Lookup key, CancellationToken cancellationToken)
+    {
+        var loaded = await missing.ReadAsync(key, cancellationToken).ConfigureAwait(false);
+        // The snapshot's copy: frozen, and the same instance for every caller.
+        return loaded is null ? null : Find(Volatile.Read(ref _snapshot), key.Code, key.Region, loaded.Version);
     }
 
     private static ItemDefinition? Find(Snapshot snapshot, string code, string? region, int? version)

@@ -10,9 +10,9 @@ namespace OneThing.Grains.Publishing;
 /// Brings what ops published through any silo into this silo's <see cref="ItemCatalog"/> and
 /// <see cref="WorkingCalendar"/>: every row before the silo joins the cluster, then the rows newer than the last seen,
 /// every <see cref="CatalogRefreshOptions.RefreshInterval"/>. Meanwhile an item or a version this silo does not hold is
-/// read from the table on demand (<see cref="ItemCatalog.LoadMissingVersionsFrom"/>); what lags by up to one interval
-/// is only which version counts as the newest of a variant this silo already serves, and whether a region that had no
-/// variant here has one now.
+/// read from the table, asynchronously, when a grain asks for it (<see cref="ItemCatalog.LoadMissingVersionsFrom"/>);
+/// what lags by up to one interval is only which version counts as the newest of a variant this silo already serves,
+/// and whether a region that had no variant here has one now.
 /// </summary>
 /// <remarks>
 /// "Newer than the last seen" is read with an overlap: a row's timestamp is taken before its transaction commits, so
@@ -122,7 +122,8 @@ public sealed partial class PublishedDataRefresher(
         var (loadedItems, loadedYears) = await RefreshAsync(announce: false, cancellationToken);
         LogLoaded(loadedItems, loadedYears);
         WarnAboutMissingYears();
-        catalog.LoadMissingVersionsFrom(items.Find);
+        // Real time for how long a miss is remembered, like the refresh: a faked domain clock must not keep it forever.
+        catalog.LoadMissingVersionsFrom(items.FindAsync, TimeProvider.System, _stopping.Token);
         // Off any grain scheduler: this loop belongs to the silo, not to a grain.
         _loop = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
     }

@@ -89,13 +89,12 @@ public sealed class PublishedItemStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// One published version of a variant (the newest when <paramref name="version"/> is null), or null. Synchronous
-    /// because <see cref="ItemCatalog.FindVariant"/> is (see <see cref="ItemCatalog.LoadMissingVersionsFrom"/>); one
-    /// index look-up.
+    /// One published version of a variant (the newest when <paramref name="version"/> is null), or null: one index
+    /// look-up, what <see cref="ItemCatalog.FindVariantAsync"/> reads on a miss (see <see cref="ItemCatalog.LoadMissingVersionsFrom"/>).
     /// </summary>
-    public ItemDefinition? Find(string code, string? region, int? version)
+    public async Task<ItemDefinition?> FindAsync(string code, string? region, int? version, CancellationToken cancellationToken = default)
     {
-        using var command = dataSource.CreateCommand(version is null
+        await using var command = dataSource.CreateCommand(version is null
             ? "SELECT definition::text FROM onething_published_items WHERE code = $1 AND region = $2 ORDER BY version DESC LIMIT 1"
             : "SELECT definition::text FROM onething_published_items WHERE code = $1 AND region = $2 AND version = $3");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = code });
@@ -104,7 +103,9 @@ public sealed class PublishedItemStore(NpgsqlDataSource dataSource)
         {
             command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = wanted });
         }
-        return command.ExecuteScalar() is string stored ? JsonSerializer.Deserialize<ItemDefinition>(stored, ItemCatalog.JsonOptions) : null;
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string stored
+            ? JsonSerializer.Deserialize<ItemDefinition>(stored, ItemCatalog.JsonOptions)
+            : null;
     }
 
     /// <summary>Rows published after <paramref name="after"/> (every row when null), oldest first.</summary>

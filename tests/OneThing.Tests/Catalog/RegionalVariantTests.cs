@@ -106,32 +106,31 @@ public sealed class RegionalVariantTests
     }
 
     [Fact]
-    public void MissingVariantsAreReadByCodeRegionAndVersionOnlyWhenAVersionIsAskedFor()
+    public async Task MissingVariantsAreReadByCodeRegionAndVersionOnlyWhenAVersionIsAskedFor()
     {
         var catalog = FreshCatalog();
         var guangdong = catalog.Find("newborn")! with { Region = "guangdong", Name = "新生儿出生一件事（广东）" };
         var asked = new List<(string, string?, int?)>();
-        catalog.LoadMissingVersionsFrom((code, region, version) =>
+        catalog.LoadMissingVersionsFrom((code, region, version, _) =>
         {
             asked.Add((code, region, version));
-            return code == "newborn" && region == "guangdong" && version == 1 ? guangdong : null;
+            return Task.FromResult(code == "newborn" && region == "guangdong" && version == 1 ? guangdong : null);
         });
 
         // A region without a variant here gets the national base's newest at once: a variant published elsewhere
         // arrives with the refresh, like any newer version.
-        Assert.Null(catalog.Find("newborn", "guangdong")!.Region);
+        Assert.Null((await catalog.FindAsync("newborn", "guangdong"))!.Region);
         Assert.Empty(asked);
         // A case that started on another silo's new variant asks for it exactly, and finds it.
-        Assert.Equal("新生儿出生一件事（广东）", catalog.FindVariant("newborn", "guangdong", 1)!.Name);
+        Assert.Equal("新生儿出生一件事（广东）", (await catalog.FindVariantAsync("newborn", "guangdong", 1))!.Name);
         Assert.Equal("guangdong", catalog.Find("newborn", "guangdong")!.Region);
         Assert.Equal(["chongqing", "guangdong"], catalog.Regions("newborn"));
-        // An unknown version of a known variant is asked for and stays unknown; an unknown variant's version falls back.
-        Assert.Null(catalog.Find("newborn", "chongqing", 9));
-        Assert.Equal(1, catalog.Find("newborn", "hainan", 1)!.Version);
-        Assert.Null(catalog.Find("newborn", "hainan", 1)!.Region);
-        Assert.Equal(
-            [("newborn", (string?)"guangdong", (int?)1), ("newborn", "chongqing", 9), ("newborn", "hainan", 1), ("newborn", "hainan", 1)],
-            asked);
+        // An unknown version of a known variant is asked for and stays unknown; an unknown variant's version falls
+        // back, and is not asked for again while the miss is remembered.
+        Assert.Null(await catalog.FindAsync("newborn", "chongqing", 9));
+        Assert.Equal(1, (await catalog.FindAsync("newborn", "hainan", 1))!.Version);
+        Assert.Null((await catalog.FindAsync("newborn", "hainan", 1))!.Region);
+        Assert.Equal([("newborn", (string?)"guangdong", (int?)1), ("newborn", "chongqing", 9), ("newborn", "hainan", 1)], asked);
     }
 
     [Theory]

@@ -39,9 +39,9 @@ public sealed class PublishedItemMigrationTests
         Assert.Equal([8], applied);
         Assert.Equal("", await TestDatabase.ScalarAsync(connectionString, "SELECT region FROM onething_published_items WHERE code = 'newborn'"));
         var store = new PublishedItemStore(dataSource);
-        var national = store.Find("newborn", null, 2)!;
+        var national = (await store.FindAsync("newborn", null, 2))!;
         Assert.Equal(("新生儿出生一件事（旧版）", (string?)null, 10), (national.Name, national.Region, national.Matters.Count));
-        Assert.Null(store.Find("newborn", "chongqing", 2));
+        Assert.Null(await store.FindAsync("newborn", "chongqing", 2));
         Assert.Equal(1L, await TestDatabase.ScalarAsync(connectionString,
             "SELECT count(*) FROM onething_published_items WHERE definition->'region' = 'null'::jsonb"));
 
@@ -55,8 +55,8 @@ public sealed class PublishedItemMigrationTests
         Assert.Equal(("chongqing", 3), (variant.Region, variant.Version));
         Assert.False(createdAgain);
         Assert.Equal(3, again.Version);
-        Assert.Equal(3, store.Find("newborn", "chongqing", null)!.Version);
-        Assert.Equal(2, store.Find("newborn", null, null)!.Version);
+        Assert.Equal(3, (await store.FindAsync("newborn", "chongqing", null))!.Version);
+        Assert.Equal(2, (await store.FindAsync("newborn", null, null))!.Version);
         var rows = await store.ReadAsync(after: null);
         Assert.Equal([("newborn", (string?)null, 2), ("newborn", "chongqing", 3)], rows.Select(row => (row.Code, row.Region, row.Version)));
         Assert.Equal(1L, await TestDatabase.ScalarAsync(connectionString,

@@ -86,7 +86,7 @@ public static class PublishingDriver
     /// <summary>
     /// The newest version this silo's catalog lists for <paramref name="code"/>'s variant for <paramref name="region"/>
     /// (the national base when null), read through <see cref="ItemCatalog.Latest(string?)"/>, which (unlike
-    /// <see cref="ItemCatalog.Find(string, int?)"/>) never asks the database: what the silo learnt by itself.
+    /// <see cref="ItemCatalog.FindVariantAsync"/>) never asks the database: what the silo learnt by itself.
     /// </summary>
     public static int? ListedVersion(IServiceProvider silo, string code, string? region = null) =>
         CatalogOf(silo).Latest(region).FirstOrDefault(item => item.Code == code && item.Region == region)?.Version;

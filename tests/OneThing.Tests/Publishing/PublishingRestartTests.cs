@@ -27,8 +27,10 @@ public sealed class PublishingRestartTests
         var handler = Assert.Single(silos, silo => ListedVersion(silo, code) == 1);
         var other = Assert.Single(silos, silo => silo != handler);
         Assert.Null(ListedVersion(other, code));
-        // A case placed on the other silo asks for the version the API validated against; it is read from the table.
-        Assert.Equal(1, CatalogOf(other).Find(code, 1)?.Version);
+        // A case placed on the other silo asks for the version the API validated against; it is read from the table,
+        // by the asynchronous look-up only: the synchronous one never leaves memory.
+        Assert.Null(CatalogOf(other).Find(code, 1));
+        Assert.Equal(1, (await CatalogOf(other).FindVariantAsync(code, null, 1))?.Version);
         Assert.Equal(1, ListedVersion(other, code));
 
         // The same for a regional variant: the exact (code, region, version) is read, not the national base it would fall back to.
@@ -38,7 +40,7 @@ public sealed class PublishingRestartTests
         var (variantStatus, _, variantBody) = await PutAsync(ops, $"/api/items/{code}", variant);
         Assert.True(variantStatus == HttpStatusCode.Created, $"publish answered {variantStatus}: {variantBody}");
         var unaware = Assert.Single(silos, silo => ListedVersion(silo, code, "chongqing") is null);
-        var found = CatalogOf(unaware).Find(code, "chongqing", 1);
+        var found = await CatalogOf(unaware).FindAsync(code, "chongqing", 1);
         Assert.Equal(("chongqing", $"测试一件事 {code}（重庆）"), (found?.Region, found?.Name));
         Assert.Equal(1, ListedVersion(unaware, code, "chongqing"));
         Assert.Equal(["chongqing"], CatalogOf(unaware).Regions(code));

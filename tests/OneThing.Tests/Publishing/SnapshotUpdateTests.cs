@@ -52,21 +52,23 @@ public sealed class SnapshotUpdateTests
     }
 
     [Fact]
-    public void AMissingVersionIsAskedOfTheLoaderAndKept()
+    public async Task AMissingVersionIsAskedOfTheLoaderAndKept()
     {
         var catalog = FreshCatalog();
         var asked = new List<(string, string?, int?)>();
         var v3 = catalog.Find("newborn")! with { Version = 3 };
-        catalog.LoadMissingVersionsFrom((code, region, version) =>
+        catalog.LoadMissingVersionsFrom(async (code, region, version, cancellationToken) =>
         {
             asked.Add((code, region, version));
+            await Task.Yield();
             return code == "newborn" && region is null && version == 3 ? v3 : null;
         });
 
+        Assert.Equal(3, (await catalog.FindVariantAsync("newborn", null, 3))!.Version);
+        Assert.Equal(3, (await catalog.FindVariantAsync("newborn", null, 3))!.Version);
         Assert.Equal(3, catalog.Find("newborn", 3)!.Version);
-        Assert.Equal(3, catalog.Find("newborn", 3)!.Version);
-        Assert.Null(catalog.Find("newborn", 9));
-        Assert.Equal(1, catalog.Find("newborn", 1)!.Version);
+        Assert.Null(await catalog.FindVariantAsync("newborn", null, 9));
+        Assert.Equal(1, (await catalog.FindVariantAsync("newborn", null, 1))!.Version);
         Assert.Equal([("newborn", (string?)null, (int?)3), ("newborn", null, 9)], asked);
     }
 
