@@ -1,6 +1,10 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using OneThing.Grains.Cases;
 using OneThing.Tests.Fixtures;
+using Orleans.Runtime;
+using Orleans.Runtime.Placement;
 using static OneThing.Tests.Publishing.PublishingDriver;
 
 namespace OneThing.Tests.Publishing;
@@ -47,6 +51,39 @@ public sealed class PublishingRestartTests
     }
 
     [Fact]
+    public async Task CaseStartedOnAVersionPublishedThroughOneSiloReactivatesOnASiloThatHasNotRefreshed()
+    {
+        var (cluster, connectionString) = await PostgresTestCluster.StartAsync(2, "publish_reactivate", NoRefreshDuringTheTest);
+        await using var _ = cluster;
+        await using var api = new OneThingApiFactory(cluster, connectionString);
+        var ops = api.CreateClient("test-ops");
+        var code = NewCode("moved");
+        var (status, _, body) = await PutAsync(ops, $"/api/items/{code}", await CopyOfAsync(ops, "retirement", code));
+        Assert.True(status == HttpStatusCode.Created, $"publish answered {status}: {body}");
+        var silos = SiloServices(cluster);
+        var handler = Assert.Single(silos, silo => ListedVersion(silo, code) == 1);
+        var unaware = Assert.Single(silos, silo => silo != handler);
+        var management = cluster.Client.GetGrain<IManagementGrain>(0);
+        var grain = cluster.Client.GetGrain<ICaseGrain>($"moved-{Guid.NewGuid():N}");
+
+        // Started on the silo that published the version...
+        var submitted = await PlacedOnAsync(handler, () => grain.SubmitAsync(new SubmitCase(
+            code, "web", null, new Applicant("person", "测试", TestIdentities.IdNumber(3_100_001), null, TestIdentities.Phone),
+            new Dictionary<string, string>(), [], [], null, "moved", ItemVersion: 1)));
+        Assert.Equal((code, 1), (submitted.Value?.ItemCode, submitted.Value?.ItemVersion));
+        Assert.Equal(AddressOf(handler), await management.GetActivationAddress(grain));
+
+        // ...then put away, and woken on the other, which never heard of the version: it reads it without blocking.
+        await management.ForceActivationCollection(TimeSpan.Zero);
+        Assert.Null(ListedVersion(unaware, code));
+        var woken = await PlacedOnAsync(unaware, grain.GetAsync);
+
+        Assert.Equal(AddressOf(unaware), await management.GetActivationAddress(grain));
+        Assert.Equal((code, 1, submitted.Value!.Tasks.Count), (woken?.ItemCode, woken?.ItemVersion, woken?.Tasks.Count));
+        Assert.Equal(1, ListedVersion(unaware, code));
+    }
+
+    [Fact]
     public async Task PublishedItemsCalendarYearsAndCasesOnThemSurviveARestart()
     {
         var (first, connectionString) = await PostgresTestCluster.StartAsync(1, "publish_restart");
@@ -85,4 +122,20 @@ public sealed class PublishingRestartTests
         Assert.Equal(1, (await driver.CaseAsync(caseId)).GetProperty("itemVersion").GetInt32());
         Assert.Equal("Completed", (await driver.RunToEndAsync(caseId)).GetProperty("status").GetString());
     }
+
+    /// <summary>Makes the call with a placement hint: a grain it activates is activated on <paramref name="silo"/>.</summary>
+    private static async Task<T> PlacedOnAsync<T>(IServiceProvider silo, Func<Task<T>> call)
+    {
+        RequestContext.Set(IPlacementDirector.PlacementHintKey, AddressOf(silo));
+        try
+        {
+            return await call();
+        }
+        finally
+        {
+            RequestContext.Remove(IPlacementDirector.PlacementHintKey);
+        }
+    }
+
+    private static SiloAddress AddressOf(IServiceProvider silo) => silo.GetRequiredService<ILocalSiloDetails>().SiloAddress;
 }
