@@ -12,29 +12,37 @@ public sealed class ReminderFailoverTests
     public async Task OverdueIsFlaggedAndEscalatedAfterTheSiloHoldingTheCaseWasKilled()
     {
         var catalog = CatalogWithQuickItem();
-        var (cluster, connectionString) = await PostgresTestCluster.StartAsync(2, "reminder_overdue", new Dictionary<string, string?>
+        try
         {
-            [PostgresSiloConfigurator.MinimumReminderPeriodKey] = "00:00:02",
-            ["OneThing:Catalog:Directory"] = catalog,
-        });
-        await using var _cluster = cluster;
-        await using var api = new OneThingApiFactory(cluster, connectionString);
-        var driver = new CaseDriver(api);
-        var caseId = (await driver.SubmitNewAsync("quick-check", 42)).GetProperty("caseId").GetString()!;
+            var (cluster, connectionString) = await PostgresTestCluster.StartAsync(2, "reminder_overdue", new Dictionary<string, string?>
+            {
+                [PostgresSiloConfigurator.MinimumReminderPeriodKey] = "00:00:02",
+                ["OneThing:Catalog:Directory"] = catalog,
+            });
+            await using var _cluster = cluster;
+            await using var api = new OneThingApiFactory(cluster, connectionString);
+            var driver = new CaseDriver(api);
+            var caseId = (await driver.SubmitNewAsync("quick-check", 42)).GetProperty("caseId").GetString()!;
 
-        var holder = await cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(cluster.Client.GetGrain<ICaseGrain>(caseId));
-        await cluster.KillSiloAsync(cluster.GetActiveSilos().Single(s => s.SiloAddress.Equals(holder)));
+            var holder = await cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(cluster.Client.GetGrain<ICaseGrain>(caseId));
+            await cluster.KillSiloAsync(cluster.GetActiveSilos().Single(s => s.SiloAddress.Equals(holder)));
 
-        var reason = await Poll.UntilAsync(
-            () => TestDatabase.ScalarAsync(connectionString, "SELECT reason FROM onething_fallback_desk WHERE case_id = @id", ("id", caseId)),
-            found => found is not null, TimeSpan.FromSeconds(120),
-            "the overdue case never reached the fallback desk after its silo was killed");
-        var view = await Poll.UntilAsync(() => cluster.Client.GetGrain<ICaseGrain>(caseId).GetAsync(), v => v!.Overdue, TimeSpan.FromSeconds(30),
-            "the case is not flagged overdue");
+            var reason = await Poll.UntilAsync(
+                () => TestDatabase.ScalarAsync(connectionString, "SELECT reason FROM onething_fallback_desk WHERE case_id = @id", ("id", caseId)),
+                found => found is not null, TimeSpan.FromSeconds(120),
+                "the overdue case never reached the fallback desk after its silo was killed");
+            var view = await Poll.UntilAsync(() => cluster.Client.GetGrain<ICaseGrain>(caseId).GetAsync(), v => v!.Overdue, TimeSpan.FromSeconds(30),
+                "the case is not flagged overdue");
 
-        Assert.NotNull(reason);
-        Assert.Single(view!.Timeline, e => e.Type == "Overdue" && e.Detail!.StartsWith("Case was due", StringComparison.Ordinal));
-        Assert.Single(view.Timeline, e => e.Type == "Escalated");
+            Assert.NotNull(reason);
+            Assert.Single(view!.Timeline, e => e.Type == "Overdue" && e.Detail!.StartsWith("Case was due", StringComparison.Ordinal));
+            Assert.Single(view.Timeline, e => e.Type == "Escalated");
+        }
+        finally
+        {
+            // The cluster is disposed by now; the copied catalog is this test's alone.
+            Directory.Delete(catalog, recursive: true);
+        }
     }
 
     /// <summary>The built-in catalog plus an item due 20 seconds after submission.</summary>
