@@ -170,7 +170,7 @@ public sealed class ApiClient : IDisposable
         return null;
     }
 
-    private static HttpRequestMessage Request(HttpMethod method, string path, string authorization)
+    internal static HttpRequestMessage Request(HttpMethod method, string path, string authorization)
     {
         var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
         // Precomputed header text, added unparsed: no per-request header object.

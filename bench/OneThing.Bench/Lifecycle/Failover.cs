@@ -97,8 +97,7 @@ public sealed class AcknowledgedActions
         // The cluster may still be settling after the kill: a few tries, a second apart.
         for (var attempt = 0; attempt < 10; attempt++)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"/api/cases/{caseId}", UriKind.Relative));
-            request.Headers.TryAddWithoutValidation("Authorization", authorization);
+            using var request = ApiClient.Request(HttpMethod.Get, $"/api/cases/{caseId}", authorization);
             try
             {
                 using var response = await http.SendAsync(request, cancellationToken);

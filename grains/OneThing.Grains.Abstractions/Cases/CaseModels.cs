@@ -99,10 +99,7 @@ public sealed record CaseView(
     [property: Id(20)] Evaluation? Evaluation,
     [property: Id(21)] Escalation? Escalation = null,
     [property: Id(22)] IReadOnlyList<DeferredMaterial>? DeferredMaterials = null,
-    [property: Id(23)] string? ItemRegion = null)
-{
-    public bool HasTaskFor(string department) => Tasks.Any(t => t.Department == department);
-}
+    [property: Id(23)] string? ItemRegion = null);
 
 /// <summary>
 /// A case as its HTTP document (<see cref="CaseView"/> in <see cref="Common.ViewJson"/>'s shape, UTF-8), with the

@@ -36,10 +36,7 @@ public sealed record TaskView(
     [property: Id(13)] string ItemCode,
     [property: Id(14)] bool Optional,
     [property: Id(15)] bool Warning = false,
-    [property: Id(16)] bool Overdue = false)
-{
-    public bool IsEnded => Status is DepartmentTaskStatus.Completed or DepartmentTaskStatus.Rejected or DepartmentTaskStatus.Cancelled;
-}
+    [property: Id(16)] bool Overdue = false);
 
 /// <summary>What a department does to its task; the case applies it (see <see cref="IDepartmentTaskGrain"/>).</summary>
 public enum TaskActionKind

@@ -162,8 +162,9 @@ public sealed partial class CaseGrain(
                 return Outcome<TaskView>.Invalid(decision.FieldErrors!);
             case TaskDecisionKind.Unchanged:
                 // A repeat: the change is stored; write its row again in case the first answer was lost with its row.
-                await readModels.WriteAsync(readModels.Rows().Task(TaskView(matter), S.Revision));
-                return Outcome<TaskView>.Ok(TaskView(matter));
+                var current = TaskView(matter);
+                await readModels.WriteAsync(readModels.Rows().Task(current, S.Revision));
+                return Outcome<TaskView>.Ok(current);
             default:
                 break;
         }

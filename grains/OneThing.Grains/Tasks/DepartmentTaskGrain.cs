@@ -17,7 +17,7 @@ namespace OneThing.Grains.Tasks;
 public sealed class DepartmentTaskGrain : Grain, IDepartmentTaskGrain
 {
     public Task<TaskView?> GetAsync() =>
-        TryParse(out var owner, out var matterCode) ? owner.GetTaskAsync(matterCode) : Task.FromResult<TaskView?>(null);
+        Owner(out var matterCode) is { } owner ? owner.GetTaskAsync(matterCode) : Task.FromResult<TaskView?>(null);
 
     public Task<Outcome<TaskView>> AcceptAsync(string department) =>
         ActAsync(new TaskAction(TaskActionKind.Accept, department));
@@ -32,14 +32,11 @@ public sealed class DepartmentTaskGrain : Grain, IDepartmentTaskGrain
         ActAsync(new TaskAction(TaskActionKind.RequestSupplement, department, Materials: materials, Note: note));
 
     private Task<Outcome<TaskView>> ActAsync(TaskAction action) =>
-        TryParse(out var owner, out var matterCode)
+        Owner(out var matterCode) is { } owner
             ? owner.ActOnTaskAsync(matterCode, action)
             : Task.FromResult(Outcome<TaskView>.NotFound("No such task."));
 
-    private bool TryParse(out ICaseGrain owner, out string matterCode)
-    {
-        var parsed = TaskIds.TryParse(this.GetPrimaryKeyString(), out var caseId, out matterCode);
-        owner = GrainFactory.GetGrain<ICaseGrain>(parsed ? caseId : "-");
-        return parsed;
-    }
+    /// <summary>The case this task belongs to (its id says which); null for an id that names no task.</summary>
+    private ICaseGrain? Owner(out string matterCode) =>
+        TaskIds.TryParse(this.GetPrimaryKeyString(), out var caseId, out matterCode) ? GrainFactory.GetGrain<ICaseGrain>(caseId) : null;
 }
