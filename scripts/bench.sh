@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Runs the benchmark suite on this machine against a throwaway PostgreSQL that lives exactly as long as this script.
 #
-#   scripts/bench.sh                     # storage; lifecycle (case mode) with 3 and 0 citizen reads; failover
+#   scripts/bench.sh                     # storage; lifecycle (case mode) with 3 and 0 citizen reads; failover; deadlines
 #   scripts/bench.sh -- --seconds 10     # arguments after -- go to every scenario (see bench/README.md)
+#   scripts/bench.sh --only deadlines -- --cases 20000   # some scenarios only (storage,lifecycle,failover,deadlines)
 #
 # Steps: build (Release); start PostgreSQL with crash-safe settings (fsync on, synchronous_commit on: the figures
 # must be durable commits); run `storage` (it creates its own database); create database onething; start the silo
 # and the API as separate processes from their Release output; run `lifecycle` twice with --pg and --pids so the
 # report splits CPU between silo, API, PostgreSQL and the load generator; start a second silo and run `lifecycle`
-# once more, killing that silo (SIGKILL) 10 s into the window (failover); print a combined summary. Everything it
-# started is stopped and the temporary folder removed on exit, Ctrl-C or SIGTERM.
+# once more, killing that silo (SIGKILL) 10 s into the window (failover); stop them all, start a fresh silo and API on
+# database onething_deadlines with cases leaving memory after 2 idle minutes and run `deadlines` (200,000 open cases);
+# print a combined summary. Everything it started is stopped and the temporary folder removed on exit, Ctrl-C or
+# SIGTERM.
 #
 # Results: bench/results/*.json. Exit code: 0 clean; 1 when a scenario failed, any request failed (the failover
 # scenario: when an acknowledged action was lost or throughput did not recover).
@@ -40,12 +43,21 @@ api_pid=""
 api_url=""
 pg_connection=""
 scenario_args=()
+load_env=() # NAME=value words for the load generator's environment (set once storage has run)
+only="storage,lifecycle,failover,deadlines"
 summaries=()
 failed=0
 
+# The deadlines scenario's silo lets idle cases go after 2 minutes (the default is 5) so that its memory figure
+# comes sooner; the scenario waits this long after the last case was touched (age + Orleans' 1-minute check + 30 s).
+deadline_collection_age=00:02:00
+deadline_idle_wait=210
+
 usage() {
-  sed -n '2,4p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,5p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
 }
+
+wanted() { [[ ,$only, == *",$1,"* ]]; }
 
 cleanup() {
   local rc=$?
@@ -74,6 +86,10 @@ parse_args() {
   while (($# > 0)); do
     case $1 in
       --) shift; scenario_args=("$@"); return 0 ;;
+      --only)
+        [[ $# -ge 2 && $2 =~ ^(storage|lifecycle|failover|deadlines)(,(storage|lifecycle|failover|deadlines))*$ ]] || {
+          note "--only takes a comma-separated list of storage, lifecycle, failover, deadlines"; exit 2; }
+        only=$2; shift 2; continue ;;
       -h | --help) usage; exit 0 ;;
       *) note "unknown argument '$1'; scenario options go after --"; usage; exit 2 ;;
     esac
@@ -126,7 +142,7 @@ scenario() {
   # passes on whatever the scenario prints while it is being stopped.
   exec {fd}> >(trap '' INT TERM; exec tee "$out")
   tee_pid=$!
-  run_step dotnet "$repo_root/$bench_dll" "$@" >&"$fd" 2>&1 || rc=$?
+  run_step env "${load_env[@]}" dotnet "$repo_root/$bench_dll" "$@" >&"$fd" 2>&1 || rc=$?
   exec {fd}>&-
   wait "$tee_pid" 2>/dev/null || true
   if ((rc != 0)); then
@@ -140,8 +156,10 @@ scenario() {
   fi
 }
 
-# start_app <name> <dll relative to the repo> [args...]: starts it in the background; sets app_pid. The working
-# folder is the output folder because .NET hosts take their content root (appsettings*.json) from it.
+# start_app <name> <dll relative to the repo> [args...]: starts it in the background, with the NAME=value words of
+# app_env added to its environment; sets app_pid. The working folder is the output folder because .NET hosts take
+# their content root (appsettings*.json) from it.
+app_env=()
 start_app() {
   local name=$1 dll=$repo_root/$2 log=$tmp_root/logs/$1.log
   shift 2
@@ -149,8 +167,16 @@ start_app() {
     note "$dll does not exist; did the build produce it?"
     exit 1
   fi
-  (cd "$(dirname -- "$dll")" && exec setsid dotnet "$dll" "$@") >"$log" 2>&1 &
+  (cd "$(dirname -- "$dll")" && exec setsid env "${app_env[@]}" dotnet "$dll" "$@") >"$log" 2>&1 &
   app_pid=$!
+}
+
+# Stops the API and the silos, so the next scenario starts on fresh processes.
+stop_system() {
+  stop_group API "$api_pid"
+  stop_group silo "$silo_pid"
+  stop_group "second silo" "$silo2_pid"
+  api_pid="" silo_pid="" silo2_pid=""
 }
 
 died() {
@@ -159,42 +185,47 @@ died() {
   exit 1
 }
 
+# start_system <database> <log suffix>: a silo and an API on that database (created if missing), logging to
+# logs/silo<suffix>.log and logs/api<suffix>.log. Extra environment for the silo comes from silo_env (NAME=value).
+silo_env=()
 start_system() {
-  local silo_port gateway_port api_port deadline code="" server
-  pg_create_db "$pg_port" onething || exit 1
+  local database=$1 suffix=$2 silo_port gateway_port api_port deadline code="" server
+  pg_create_db "$pg_port" "$database" || exit 1
   silo_port=$(pg_free_port) || exit 1
   gateway_port=$(pg_free_port) || exit 1
   api_port=$(pg_free_port) || exit 1
   api_url=http://127.0.0.1:$api_port
-  server="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=onething"
+  server="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=$database"
   pg_connection="$server"
 
   note "starting the silo (gateway port $gateway_port)"
+  app_env=("${silo_env[@]}")
   ConnectionStrings__OneThing="$server;Maximum Pool Size=40" \
     OneThing__Cluster__SiloPort=$silo_port OneThing__Cluster__GatewayPort=$gateway_port \
-    start_app silo "$silo_dll"
+    start_app "silo$suffix" "$silo_dll"
+  app_env=()
   silo_pid=$app_pid
   deadline=$((SECONDS + 90))
   until listening "$gateway_port"; do
-    alive "$silo_pid" || died silo "$tmp_root/logs/silo.log"
-    ((SECONDS < deadline)) || { note "the silo did not open its gateway within 90 s"; died silo "$tmp_root/logs/silo.log"; }
+    alive "$silo_pid" || died silo "$tmp_root/logs/silo$suffix.log"
+    ((SECONDS < deadline)) || { note "the silo did not open its gateway within 90 s"; died silo "$tmp_root/logs/silo$suffix.log"; }
     sleep 0.5
   done
 
   note "starting the API on $api_url"
   # Development: the API then has the development keys, which the bench reads from the same file.
   ConnectionStrings__OneThing="$server;Maximum Pool Size=20" ASPNETCORE_ENVIRONMENT=Development \
-    start_app api "$api_dll" --urls "$api_url"
+    start_app "api$suffix" "$api_dll" --urls "$api_url"
   api_pid=$app_pid
   deadline=$((SECONDS + 90))
   while :; do
     code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$api_url/health/ready" 2>/dev/null) || true
     [[ $code == 200 ]] && break
-    alive "$api_pid" || died API "$tmp_root/logs/api.log"
-    alive "$silo_pid" || died silo "$tmp_root/logs/silo.log"
+    alive "$api_pid" || died API "$tmp_root/logs/api$suffix.log"
+    alive "$silo_pid" || died silo "$tmp_root/logs/silo$suffix.log"
     if ((SECONDS >= deadline)); then
       note "GET /health/ready did not answer 200 within 90 s (last status: ${code:-none})"
-      died API "$tmp_root/logs/api.log"
+      died API "$tmp_root/logs/api$suffix.log"
     fi
     sleep 0.5
   done
@@ -227,7 +258,7 @@ start_second_silo() {
 warm_up_system() {
   local out=$tmp_root/logs/warm-up.out
   note "warming up the silo and the API for $system_warmup_seconds s (not reported)"
-  if ! run_step dotnet "$repo_root/$bench_dll" lifecycle "$@" "${scenario_args[@]}" \
+  if ! run_step env "${load_env[@]}" dotnet "$repo_root/$bench_dll" lifecycle "$@" "${scenario_args[@]}" \
     --seconds "$system_warmup_seconds" --warmup 0 --results "$tmp_root/warm-up" >"$out" 2>&1; then
     note "the warm-up run reported problems; the measured runs will show them too. Its last lines:"
     tail -n 15 -- "$out" >&2 || true
@@ -237,7 +268,7 @@ warm_up_system() {
 # Warnings and failures the silo and the API logged during the runs: a clean-looking figure can hide them.
 log_findings() {
   local name log count
-  for name in silo api; do
+  for name in silo api silo2 silo-deadlines api-deadlines; do
     log=$tmp_root/logs/$name.log
     [[ -f $log ]] || continue
     count=$(grep -cE '^(warn|fail|crit): ' "$log" || true)
@@ -260,25 +291,45 @@ main() {
   build
   start_postgres
 
-  ConnectionStrings__OneThing="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres" \
-    scenario storage storage "${scenario_args[@]}"
+  if wanted storage; then
+    ConnectionStrings__OneThing="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres" \
+      scenario storage storage "${scenario_args[@]}"
+  fi
 
-  start_system
-  postmaster=$(head -n 1 -- "$pg_data/postmaster.pid")
-  local lifecycle_args=(--api "$api_url" --pg "$pg_connection" --pids "silo=$silo_pid,api=$api_pid,postgres=$postmaster")
   # The load generator is not what is measured: without tiering it compiles everything once, during its warm-up,
   # instead of re-compiling hot code inside the window, and without spinning it does not burn the cores it shares
   # with the system. This roughly quarters its CPU use here. The silo and the API keep their default settings.
-  export DOTNET_TieredCompilation=0 DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0
-  warm_up_system "${lifecycle_args[@]}"
-  scenario lifecycle-reads3 lifecycle --mode case --reads 3 "${lifecycle_args[@]}" "${scenario_args[@]}"
-  scenario lifecycle-reads0 lifecycle --mode case --reads 0 "${lifecycle_args[@]}" "${scenario_args[@]}"
+  load_env=(DOTNET_TieredCompilation=0 DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0)
+  postmaster=$(head -n 1 -- "$pg_data/postmaster.pid")
 
-  # Failover: under the same load, SIGKILL the second silo 10 s into a 40 s window; clients' errors over time, the
-  # time until throughput is back, and a read-back of every acknowledged action (exit code 1 if one is lost).
-  start_second_silo
-  scenario failover lifecycle --mode case --reads 3 "${lifecycle_args[@]}" "${scenario_args[@]}" \
-    --seconds 40 --kill-pid "$silo2_pid" --kill-at 10
+  if wanted lifecycle || wanted failover; then
+    start_system onething ""
+    local lifecycle_args=(--api "$api_url" --pg "$pg_connection" --pids "silo=$silo_pid,api=$api_pid,postgres=$postmaster")
+    warm_up_system "${lifecycle_args[@]}"
+    if wanted lifecycle; then
+      scenario lifecycle-reads3 lifecycle --mode case --reads 3 "${lifecycle_args[@]}" "${scenario_args[@]}"
+      scenario lifecycle-reads0 lifecycle --mode case --reads 0 "${lifecycle_args[@]}" "${scenario_args[@]}"
+    fi
+    # Failover: under the same load, SIGKILL the second silo 10 s into a 40 s window; clients' errors over time, the
+    # time until throughput is back, and a read-back of every acknowledged action (exit code 1 if one is lost).
+    if wanted failover; then
+      start_second_silo
+      scenario failover lifecycle --mode case --reads 3 "${lifecycle_args[@]}" "${scenario_args[@]}" \
+        --seconds 40 --kill-pid "$silo2_pid" --kill-at 10
+    fi
+    stop_system
+  fi
+
+  # Deadlines at scale: a silo and an API of their own, on a database of their own, so that the memory before the
+  # load is a fresh silo's and the reminder table holds this scenario's cases only.
+  if wanted deadlines; then
+    silo_env=("OneThing__Cases__CollectionAge=$deadline_collection_age")
+    start_system onething_deadlines -deadlines
+    silo_env=()
+    scenario deadlines deadlines --api "$api_url" --pg "$pg_connection" --silo-pid "$silo_pid" \
+      --idle-wait "$deadline_idle_wait" "${scenario_args[@]}"
+    stop_system
+  fi
 
   log_findings
   printf '\n== OneThing benchmark summary (%s cores; PostgreSQL, silo, API and load generator share them) ==\n' "$(nproc)"

@@ -3,11 +3,13 @@ using System.Globalization;
 using System.Text.Json;
 using Npgsql;
 using OneThing.Bench;
+using OneThing.Bench.Deadlines;
 using OneThing.Bench.Lifecycle;
 using OneThing.Bench.Storage;
 
 // dotnet run --project bench/OneThing.Bench -c Release -- storage [--seconds 15] [--concurrency 32] [--grains 2000]
 // dotnet run --project bench/OneThing.Bench -c Release -- lifecycle [--api http://127.0.0.1:5080] [--mode case|inbox] [--reads 3] ...
+// dotnet run --project bench/OneThing.Bench -c Release -- deadlines --pg "<connection string>" [--silo-pid P] [--cases 200000] ...
 // scripts/bench.sh starts a throwaway PostgreSQL, runs storage (which makes its own database), then starts the silo
 // and the API and runs lifecycle against them. Exit codes: 0 measured, 1 measured but requests failed, 2 could not run.
 var scenario = args.Length > 0 ? args[0] : "storage";
@@ -28,8 +30,10 @@ switch (scenario)
         return await RunStorageAsync(settings);
     case "lifecycle":
         return await RunLifecycleAsync(settings);
+    case "deadlines":
+        return await RunDeadlinesAsync(settings);
     default:
-        Console.Error.WriteLine($"onething-bench: unknown scenario '{scenario}' (known: storage, lifecycle).");
+        Console.Error.WriteLine($"onething-bench: unknown scenario '{scenario}' (known: storage, lifecycle, deadlines).");
         return 2;
 }
 
@@ -82,6 +86,43 @@ static async Task<int> RunLifecycleAsync(BenchSettings settings)
     return result.Failover is { } failover
         ? (failover.LostActions > 0 || failover.RecoverySeconds is null ? 1 : 0)
         : (result.Errors + result.ErrorsOutsideWindow > 0 ? 1 : 0);
+}
+
+static async Task<int> RunDeadlinesAsync(BenchSettings settings)
+{
+    settings.WarnAboutUnknown("deadlines", DeadlineSettings.OptionNames);
+    DeadlineSettings deadlines;
+    try
+    {
+        deadlines = DeadlineSettings.From(settings);
+    }
+    catch (Exception error) when (error is ArgumentException or IOException or JsonException or UnauthorizedAccessException)
+    {
+        Console.Error.WriteLine($"onething-bench: {error.Message}");
+        return 2;
+    }
+
+    var result = await DeadlineScenario.RunAsync(deadlines);
+    if (result is null)
+    {
+        return 2;
+    }
+    var memory = result.Memory is { } m
+        ? string.Create(CultureInfo.InvariantCulture, $"{m.BytesPerOpenCase:0} B per idle open case (silo {m.BeforeBytes / 1048576.0:0} → {m.IdleBytes / 1048576.0:0} MiB, peak {m.PeakBytes / 1048576.0:0} MiB)")
+        : "memory not measured (no --silo-pid)";
+    var tardiness = result.Tardiness;
+    Console.WriteLine();
+    Console.WriteLine("| deadlines | value | goal |");
+    Console.WriteLine("|---|---:|---:|");
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| open cases loaded | {result.Loaded:N0} at {result.LoadPerSecond:0}/s, {result.LoadFailed} failed | |"));
+    Console.WriteLine($"| silo memory | {memory} | ≤ 2048 B per case |");
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| reminder table read | {result.ReminderTable.MedianMilliseconds:0} ms for {result.ReminderTable.Rows:N0} rows | |"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"| tardiness of {tardiness.Due} due {result.DueMinute:HH:mm} UTC | p50 {tardiness.P50Seconds:0.000} s, p99 {tardiness.P99Seconds:0.000} s, max {tardiness.MaxSeconds:0.000} s; {tardiness.Flagged} flagged | p99 ≤ 60 s |"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"summary: deadlines | {result.Loaded + result.DueSubmitted:N0} open cases, loaded at {result.LoadPerSecond:0}/s | {memory} | reminder table read {result.ReminderTable.MedianMilliseconds:0} ms ({result.ReminderTable.Rows:N0} rows) | tardiness p50 {tardiness.P50Seconds:0.000} s, p99 {tardiness.P99Seconds:0.000} s ({tardiness.Flagged}/{tardiness.Due} flagged)"));
+    await WriteResultAsync(settings.ResultsDirectory, "deadlines", "deadlines", deadlines.Parameters(), result);
+    return result.Clean ? 0 : 1;
 }
 
 static async Task<string> CreateDatabaseAsync(string server, string name)

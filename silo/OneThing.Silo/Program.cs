@@ -30,6 +30,12 @@ builder.Services.AddOptions<OneThingClusterOptions>()
     .BindConfiguration(OneThingClusterOptions.SectionName)
     .ValidateDataAnnotations()
     .ValidateOnStart();
+var caseSettings = builder.Configuration.GetSection(OneThingCaseOptions.SectionName).Get<OneThingCaseOptions>()
+    ?? new OneThingCaseOptions();
+builder.Services.AddOptions<OneThingCaseOptions>()
+    .BindConfiguration(OneThingCaseOptions.SectionName)
+    .ValidateDataAnnotations()
+    .ValidateOnStart();
 builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = clusterSettings.ShutdownTimeout);
 builder.Services.TryAddSingleton(TimeProvider.System);
 
@@ -42,7 +48,7 @@ try
     }
     else
     {
-        ConfigureSilo(builder, connectionString, clusterSettings);
+        ConfigureSilo(builder, connectionString, clusterSettings, caseSettings);
     }
     host = builder.Build();
 }
@@ -73,7 +79,8 @@ if (migrateOnly)
 await host.RunAsync();
 return 0;
 
-static void ConfigureSilo(HostApplicationBuilder builder, string connectionString, OneThingClusterOptions clusterSettings) =>
+static void ConfigureSilo(
+    HostApplicationBuilder builder, string connectionString, OneThingClusterOptions clusterSettings, OneThingCaseOptions caseSettings) =>
     builder.UseOrleans(silo =>
     {
         var advertised = ResolveAdvertisedAddress(clusterSettings.AdvertisedAddress);
@@ -92,6 +99,7 @@ static void ConfigureSilo(HostApplicationBuilder builder, string connectionStrin
             listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
         silo.UseOneThingClustering(connectionString);
         silo.AddOneThingStorage(connectionString, builder.Configuration["OneThing:Catalog:Directory"]);
+        silo.UseCaseCollectionAge(caseSettings.CollectionAge);
     });
 
 static IPAddress ResolveAdvertisedAddress(string address) =>

@@ -3,11 +3,12 @@ using System.Text.Json;
 namespace OneThing.Bench.Lifecycle;
 
 /// <summary>
-/// The keys the load generator presents: one portal key and one key per department. Read from an appsettings-style
+/// The keys the load generator presents: one portal key, one key per department and, for the scenarios that publish
+/// an item, an ops key (null when the file has none). Read from an appsettings-style
 /// file (section <c>OneThing:Auth:Keys</c>), by default the API's own development settings, so the bench cannot
 /// drift from the keys the API accepts.
 /// </summary>
-public sealed record ApiKeys(string Portal, IReadOnlyDictionary<string, string> Departments, string Source)
+public sealed record ApiKeys(string Portal, IReadOnlyDictionary<string, string> Departments, string Source, string? Ops = null)
 {
     public const string DevelopmentSettings = "api/OneThing.Api/appsettings.Development.json";
 
@@ -20,6 +21,7 @@ public sealed record ApiKeys(string Portal, IReadOnlyDictionary<string, string> 
         using var document = JsonDocument.Parse(File.ReadAllText(path), options);
 
         string? portal = null;
+        string? ops = null;
         var departments = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var entry in Entries(Child(Child(Child(document.RootElement, "OneThing"), "Auth"), "Keys")))
         {
@@ -33,6 +35,10 @@ public sealed record ApiKeys(string Portal, IReadOnlyDictionary<string, string> 
             {
                 portal ??= key;
             }
+            else if (string.Equals(role, "ops", StringComparison.OrdinalIgnoreCase))
+            {
+                ops ??= key;
+            }
             else if (string.Equals(role, "department", StringComparison.OrdinalIgnoreCase) && Text(entry, "Department") is { Length: > 0 } department)
             {
                 departments.TryAdd(department, key);
@@ -41,7 +47,7 @@ public sealed record ApiKeys(string Portal, IReadOnlyDictionary<string, string> 
 
         portal = portalKey ?? portal
             ?? throw new ArgumentException($"{path} has no key of role portal under OneThing:Auth:Keys; pass --portal-key.");
-        return new ApiKeys(portal, departments, path);
+        return new ApiKeys(portal, departments, path, ops);
     }
 
     /// <summary>The bench runs from the repository root (bench.sh) or from its own output folder (an IDE).</summary>

@@ -1,8 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using OneThing.Grains.Cases;
 using OneThing.Grains.Catalog;
 using OneThing.Grains.Hosting;
 using OneThing.Silo.Database;
+using Orleans.Configuration;
 
 namespace OneThing.Silo.Hosting;
 
@@ -68,6 +70,11 @@ public static class OneThingSiloBuilderExtensions
         silo.Services.AddOneThingGrains(catalogDirectory ?? CatalogServiceCollectionExtensions.DefaultDirectory);
         return silo;
     }
+
+    /// <summary>Case grains idle for <paramref name="collectionAge"/> leave memory; other grains keep Orleans' default.</summary>
+    public static ISiloBuilder UseCaseCollectionAge(this ISiloBuilder silo, TimeSpan collectionAge) =>
+        silo.Configure<GrainCollectionOptions>(options =>
+            options.ClassSpecificCollectionAge[typeof(CaseGrain).FullName!] = collectionAge);
 
     /// <summary>The Npgsql data source and the schema migrator.</summary>
     public static IServiceCollection AddOneThingDatabase(this IServiceCollection services, string connectionString)
