@@ -5,7 +5,10 @@ using Orleans.Runtime;
 
 namespace OneThing.Tests.Deadlines;
 
-/// <summary>Real time, real reminders on PostgreSQL: the deadline fires even though the silo holding the case died.</summary>
+/// <summary>
+/// Real time, real reminders on PostgreSQL: the deadline fires even though the silo holding the case died, or the
+/// case had left memory because no one asked for it.
+/// </summary>
 public sealed class ReminderFailoverTests
 {
     [Fact]
@@ -41,6 +44,46 @@ public sealed class ReminderFailoverTests
         finally
         {
             // The cluster is disposed by now; the copied catalog is this test's alone.
+            Directory.Delete(catalog, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task AnIdleCaseLeavesMemoryAndItsDeadlineStillFlagsIt()
+    {
+        var catalog = CatalogWithQuickItem();
+        try
+        {
+            var (cluster, connectionString) = await PostgresTestCluster.StartAsync(1, "idle_case", new Dictionary<string, string?>
+            {
+                [PostgresSiloConfigurator.MinimumReminderPeriodKey] = "00:00:02",
+                [PostgresSiloConfigurator.CaseCollectionAgeKey] = "00:00:03",
+                ["OneThing:Catalog:Directory"] = catalog,
+            });
+            await using var _cluster = cluster;
+            await using var api = new OneThingApiFactory(cluster, connectionString);
+            var caseId = (await new CaseDriver(api).SubmitNewAsync("quick-check", 43)).GetProperty("caseId").GetString()!;
+            var management = cluster.Client.GetGrain<IManagementGrain>(0);
+            var @case = cluster.Client.GetGrain<ICaseGrain>(caseId);
+            Assert.NotNull(await management.GetActivationAddress(@case));
+
+            // Well before its deadline (20 s) the untouched case is no longer active anywhere...
+            await Poll.UntilAsync(() => management.GetActivationAddress(@case).AsTask(), address => address is null, TimeSpan.FromSeconds(15),
+                "the idle case was still in memory 15 s after its last call, with a collection age of 3 s");
+            Assert.Null(await TestDatabase.ScalarAsync(connectionString, "SELECT reason FROM onething_fallback_desk WHERE case_id = @id", ("id", caseId)));
+
+            // ...and its reminder brings it back when the deadline passes.
+            await Poll.UntilAsync(
+                () => TestDatabase.ScalarAsync(connectionString, "SELECT reason FROM onething_fallback_desk WHERE case_id = @id", ("id", caseId)),
+                found => found is not null, TimeSpan.FromSeconds(90),
+                "the idle case's deadline passed but it never reached the fallback desk");
+            var view = await @case.GetAsync();
+            Assert.True(view!.Overdue);
+            Assert.Equal(caseId, view.CaseId);
+            Assert.Single(view.Timeline, e => e.Type == "Escalated");
+        }
+        finally
+        {
             Directory.Delete(catalog, recursive: true);
         }
     }

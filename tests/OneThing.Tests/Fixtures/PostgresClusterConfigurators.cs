@@ -18,6 +18,9 @@ public sealed class PostgresSiloConfigurator : ISiloConfigurator
     /// <summary>Optional host setting that lowers the reminder minimum period for tests that wait on real ticks.</summary>
     public const string MinimumReminderPeriodKey = "Test:MinimumReminderPeriod";
 
+    /// <summary>The silo's <c>OneThing:Cases:CollectionAge</c>; when set, Orleans also checks for idle grains every second.</summary>
+    public const string CaseCollectionAgeKey = "OneThing:Cases:CollectionAge";
+
     public void Configure(ISiloBuilder siloBuilder)
     {
         var connectionString = siloBuilder.Configuration.GetConnectionString("OneThing")!;
@@ -31,6 +34,12 @@ public sealed class PostgresSiloConfigurator : ISiloConfigurator
         }
         siloBuilder.UseOneThingClustering(connectionString);
         siloBuilder.AddOneThingStorage(connectionString, siloBuilder.Configuration["OneThing:Catalog:Directory"]);
+        if (siloBuilder.Configuration[CaseCollectionAgeKey] is { Length: > 0 } collectionAge)
+        {
+            // The silo's own setting; Orleans looks for idle grains once a minute, which a test cannot wait for.
+            siloBuilder.UseCaseCollectionAge(TimeSpan.Parse(collectionAge, System.Globalization.CultureInfo.InvariantCulture));
+            siloBuilder.Configure<GrainCollectionOptions>(options => options.CollectionQuantum = TimeSpan.FromSeconds(1));
+        }
         if (siloBuilder.Configuration[MinimumReminderPeriodKey] is { Length: > 0 } period)
         {
             siloBuilder.Configure<ReminderOptions>(options =>
