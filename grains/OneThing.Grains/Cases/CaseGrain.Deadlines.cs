@@ -19,6 +19,9 @@ public sealed partial class CaseGrain : IRemindable
     private DateTimeOffset? _armedFor;
     private bool _armedThisActivation;
 
+    /// <summary>The reminder as this activation last registered it: removing it by this handle needs no table read.</summary>
+    private IGrainReminder? _reminder;
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (Exists)
@@ -217,7 +220,7 @@ public sealed partial class CaseGrain : IRemindable
             wait = LongestReminderWait;
         }
         // Each tick re-arms to the next event, so the period only matters if a tick's re-arm is lost: keep it minimal.
-        await this.RegisterOrUpdateReminder(DeadlineReminder, wait, reminderOptions.Value.MinimumReminderPeriod);
+        _reminder = await this.RegisterOrUpdateReminder(DeadlineReminder, wait, reminderOptions.Value.MinimumReminderPeriod);
         _armedFor = now + wait;
         _armedThisActivation = true;
     }
@@ -228,11 +231,23 @@ public sealed partial class CaseGrain : IRemindable
         {
             return;
         }
-        var reminder = await this.GetReminder(DeadlineReminder);
-        if (reminder is not null)
+        if (_reminder is not null)
         {
-            await this.UnregisterReminder(reminder);
+            try
+            {
+                await this.UnregisterReminder(_reminder);
+            }
+            catch (ReminderException)
+            {
+                // Another activation re-registered it since (a duplicate during a silo's failure): remove the current row.
+                _reminder = null;
+            }
         }
+        if (_reminder is null && await this.GetReminder(DeadlineReminder) is { } stored)
+        {
+            await this.UnregisterReminder(stored);
+        }
+        _reminder = null;
         _armedFor = null;
         _armedThisActivation = true;
     }
