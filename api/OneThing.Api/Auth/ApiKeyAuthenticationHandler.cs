@@ -1,4 +1,8 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
@@ -14,7 +18,7 @@ public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    IOptionsMonitor<ApiKeyOptions> keys,
+    ApiKeyIndex keys,
     IProblemDetailsService problems)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
@@ -33,20 +37,10 @@ public sealed class ApiKeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.Fail("Authorization must be 'Bearer <api key>'."));
         }
 
-        var presented = header[BearerPrefix.Length..].Trim();
-        var entry = keys.CurrentValue.Keys.Find(k => FixedTimeEquals(k.Key, presented));
-        if (entry is null)
-        {
-            return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
-        }
-
-        List<Claim> claims = [new(ClaimTypes.Role, entry.Role), new(ClaimTypes.Name, entry.Name ?? entry.Department ?? entry.Role)];
-        if (entry.Department is { Length: > 0 } department)
-        {
-            claims.Add(new Claim(Roles.DepartmentClaim, department));
-        }
-        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
+        var principal = keys.Find(header.AsSpan(BearerPrefix.Length).Trim());
+        return Task.FromResult(principal is null
+            ? AuthenticateResult.Fail("Unknown API key.")
+            : AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
@@ -70,11 +64,74 @@ public sealed class ApiKeyAuthenticationHandler(
             ProblemDetails = { Status = status, Title = title, Detail = detail },
         });
     }
+}
 
-    // Compares without an early exit, so response timing does not reveal how much of a key was right.
-    private static bool FixedTimeEquals(string expected, string presented) =>
-        System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
-            System.Text.Encoding.UTF8.GetBytes(expected), System.Text.Encoding.UTF8.GetBytes(presented));
+/// <summary>
+/// The configured keys by their SHA-256 digest, each with the principal its callers act as, rebuilt when the keys
+/// change. A request hashes the key it presents and looks the digest up: no scan over every key, nothing allocated.
+/// Looking up a digest rather than comparing keys is also what keeps timing from telling how much of a key was right.
+/// The principals are shared by every request with the same key, so nothing may change them.
+/// </summary>
+public sealed class ApiKeyIndex : IDisposable
+{
+    private const int StackLimit = 256;
+    private volatile Dictionary<Digest, ClaimsPrincipal> _principals;
+    private readonly IDisposable? _subscription;
+
+    public ApiKeyIndex(IOptionsMonitor<ApiKeyOptions> keys)
+    {
+        _principals = Build(keys.CurrentValue);
+        _subscription = keys.OnChange(changed => _principals = Build(changed));
+    }
+
+    public ClaimsPrincipal? Find(ReadOnlySpan<char> presented)
+    {
+        var length = Encoding.UTF8.GetMaxByteCount(presented.Length);
+        byte[]? rented = null;
+        var utf8 = length <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(length));
+        try
+        {
+            var written = Encoding.UTF8.GetBytes(presented, utf8);
+            return _principals.GetValueOrDefault(Digest.Of(utf8[..written]));
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented, clearArray: true);
+            }
+        }
+    }
+
+    public void Dispose() => _subscription?.Dispose();
+
+    private static Dictionary<Digest, ClaimsPrincipal> Build(ApiKeyOptions options)
+    {
+        var principals = new Dictionary<Digest, ClaimsPrincipal>();
+        foreach (var entry in options.Keys.Where(entry => !string.IsNullOrEmpty(entry.Key)))
+        {
+            List<Claim> claims = [new(ClaimTypes.Role, entry.Role), new(ClaimTypes.Name, entry.Name ?? entry.Department ?? entry.Role)];
+            if (entry.Department is { Length: > 0 } department)
+            {
+                claims.Add(new Claim(Roles.DepartmentClaim, department));
+            }
+            // Validation refuses repeated keys; the first one wins should validation ever be bypassed.
+            principals.TryAdd(Digest.Of(Encoding.UTF8.GetBytes(entry.Key)),
+                new ClaimsPrincipal(new ClaimsIdentity(claims, ApiKeyAuthenticationHandler.SchemeName)));
+        }
+        return principals;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private readonly record struct Digest(ulong A, ulong B, ulong C, ulong D)
+    {
+        public static Digest Of(ReadOnlySpan<byte> key)
+        {
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(key, hash);
+            return MemoryMarshal.Read<Digest>(hash);
+        }
+    }
 }
 
 public static class ApiKeyAuthenticationExtensions
@@ -85,6 +142,7 @@ public static class ApiKeyAuthenticationExtensions
             .BindConfiguration(ApiKeyOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSingleton<ApiKeyIndex>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
