@@ -3,13 +3,14 @@
 #
 #   scripts/bench.sh                     # storage; lifecycle (case mode) with 3 and 0 citizen reads; failover; deadlines
 #   scripts/bench.sh -- --seconds 10     # arguments after -- go to every scenario (see bench/README.md)
-#   scripts/bench.sh --only deadlines -- --cases 20000   # some scenarios only (storage,lifecycle,failover,deadlines)
+#   scripts/bench.sh --only deadlines -- --cases 20000   # some scenarios only (storage,lifecycle,failover,cohost,deadlines)
 #
 # Steps: build (Release); start PostgreSQL with crash-safe settings (fsync on, synchronous_commit on: the figures
 # must be durable commits); run `storage` (it creates its own database); create database onething; start the silo
 # and the API as separate processes from their Release output; run `lifecycle` twice with --pg and --pids so the
 # report splits CPU between silo, API, PostgreSQL and the load generator; start a second silo and run `lifecycle`
-# once more, killing that silo (SIGKILL) 10 s into the window (failover); stop them all, start a fresh silo and API on
+# once more, killing that silo (SIGKILL) 10 s into the window (failover); stop them all; run `lifecycle` twice more
+# against one API process that hosts the silo itself (cohost, database onething_cohost); start a fresh silo and API on
 # database onething_deadlines with cases leaving memory after 2 idle minutes and run `deadlines` (200,000 open cases);
 # print a combined summary. Everything it started is stopped and the temporary folder removed on exit, Ctrl-C or
 # SIGTERM.
@@ -44,7 +45,7 @@ api_url=""
 pg_connection=""
 scenario_args=()
 load_env=() # NAME=value words for the load generator's environment (set once storage has run)
-only="storage,lifecycle,failover,deadlines"
+only="storage,lifecycle,failover,cohost,deadlines"
 summaries=()
 failed=0
 
@@ -87,8 +88,8 @@ parse_args() {
     case $1 in
       --) shift; scenario_args=("$@"); return 0 ;;
       --only)
-        [[ $# -ge 2 && $2 =~ ^(storage|lifecycle|failover|deadlines)(,(storage|lifecycle|failover|deadlines))*$ ]] || {
-          note "--only takes a comma-separated list of storage, lifecycle, failover, deadlines"; exit 2; }
+        [[ $# -ge 2 && $2 =~ ^(storage|lifecycle|failover|cohost|deadlines)(,(storage|lifecycle|failover|cohost|deadlines))*$ ]] || {
+          note "--only takes a comma-separated list of storage, lifecycle, failover, cohost, deadlines"; exit 2; }
         only=$2; shift 2; continue ;;
       -h | --help) usage; exit 0 ;;
       *) note "unknown argument '$1'; scenario options go after --"; usage; exit 2 ;;
@@ -185,11 +186,12 @@ died() {
   exit 1
 }
 
-# start_system <database> <log suffix>: a silo and an API on that database (created if missing), logging to
-# logs/silo<suffix>.log and logs/api<suffix>.log. Extra environment for the silo comes from silo_env (NAME=value).
+# start_system <database> <log suffix> [cohost]: a silo and an API on that database (created if missing), logging
+# to logs/silo<suffix>.log and logs/api<suffix>.log; with "cohost", one API process that hosts the silo itself
+# (OneThing:Api:HostSilo) and no separate silo. Extra environment for the silo comes from silo_env (NAME=value).
 silo_env=()
 start_system() {
-  local database=$1 suffix=$2 silo_port gateway_port api_port deadline code="" server
+  local database=$1 suffix=$2 cohost=${3:-} silo_port gateway_port api_port deadline code="" server
   pg_create_db "$pg_port" "$database" || exit 1
   silo_port=$(pg_free_port) || exit 1
   gateway_port=$(pg_free_port) || exit 1
@@ -198,38 +200,45 @@ start_system() {
   server="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=$database"
   pg_connection="$server"
 
-  note "starting the silo (gateway port $gateway_port)"
-  app_env=("${silo_env[@]}")
-  ConnectionStrings__OneThing="$server;Maximum Pool Size=40" \
-    OneThing__Cluster__SiloPort=$silo_port OneThing__Cluster__GatewayPort=$gateway_port \
-    start_app "silo$suffix" "$silo_dll"
-  app_env=()
-  silo_pid=$app_pid
-  deadline=$((SECONDS + 90))
-  until listening "$gateway_port"; do
-    alive "$silo_pid" || died silo "$tmp_root/logs/silo$suffix.log"
-    ((SECONDS < deadline)) || { note "the silo did not open its gateway within 90 s"; died silo "$tmp_root/logs/silo$suffix.log"; }
-    sleep 0.5
-  done
+  if [[ -z $cohost ]]; then
+    note "starting the silo (gateway port $gateway_port)"
+    app_env=("${silo_env[@]}")
+    ConnectionStrings__OneThing="$server;Maximum Pool Size=40" \
+      OneThing__Cluster__SiloPort=$silo_port OneThing__Cluster__GatewayPort=$gateway_port \
+      start_app "silo$suffix" "$silo_dll"
+    app_env=()
+    silo_pid=$app_pid
+    deadline=$((SECONDS + 90))
+    until listening "$gateway_port"; do
+      alive "$silo_pid" || died silo "$tmp_root/logs/silo$suffix.log"
+      ((SECONDS < deadline)) || { note "the silo did not open its gateway within 90 s"; died silo "$tmp_root/logs/silo$suffix.log"; }
+      sleep 0.5
+    done
+    app_env=("ConnectionStrings__OneThing=$server;Maximum Pool Size=20")
+  else
+    # The API's own silo takes the silo's pool and its ports.
+    app_env=("${silo_env[@]}" "OneThing__Api__HostSilo=true" "ConnectionStrings__OneThing=$server;Maximum Pool Size=40"
+      "OneThing__Cluster__SiloPort=$silo_port" "OneThing__Cluster__GatewayPort=$gateway_port")
+  fi
 
-  note "starting the API on $api_url"
+  note "starting the API on $api_url${cohost:+ (hosting its own silo)}"
   # Development: the API then has the development keys, which the bench reads from the same file.
-  ConnectionStrings__OneThing="$server;Maximum Pool Size=20" ASPNETCORE_ENVIRONMENT=Development \
-    start_app "api$suffix" "$api_dll" --urls "$api_url"
+  ASPNETCORE_ENVIRONMENT=Development start_app "api$suffix" "$api_dll" --urls "$api_url"
+  app_env=()
   api_pid=$app_pid
   deadline=$((SECONDS + 90))
   while :; do
     code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$api_url/health/ready" 2>/dev/null) || true
     [[ $code == 200 ]] && break
     alive "$api_pid" || died API "$tmp_root/logs/api$suffix.log"
-    alive "$silo_pid" || died silo "$tmp_root/logs/silo$suffix.log"
+    [[ -n $cohost ]] || alive "$silo_pid" || died silo "$tmp_root/logs/silo$suffix.log"
     if ((SECONDS >= deadline)); then
       note "GET /health/ready did not answer 200 within 90 s (last status: ${code:-none})"
       died API "$tmp_root/logs/api$suffix.log"
     fi
     sleep 0.5
   done
-  note "silo (pid $silo_pid) and API (pid $api_pid) are ready"
+  note "${cohost:+API hosting its silo}${cohost:-silo (pid $silo_pid) and API} (pid $api_pid) ready"
 }
 
 # The failover scenario's second silo: same database, its own ports. Cases are placed on both silos at random,
@@ -268,7 +277,7 @@ warm_up_system() {
 # Warnings and failures the silo and the API logged during the runs: a clean-looking figure can hide them.
 log_findings() {
   local name log count
-  for name in silo api silo2 silo-deadlines api-deadlines; do
+  for name in silo api silo2 api-cohost silo-deadlines api-deadlines; do
     log=$tmp_root/logs/$name.log
     [[ -f $log ]] || continue
     count=$(grep -cE '^(warn|fail|crit): ' "$log" || true)
@@ -317,6 +326,16 @@ main() {
       scenario failover lifecycle --mode case --reads 3 "${lifecycle_args[@]}" "${scenario_args[@]}" \
         --seconds 40 --kill-pid "$silo2_pid" --kill-at 10
     fi
+    stop_system
+  fi
+
+  # The same lifecycle load against one process that serves HTTP and hosts the silo (OneThing:Api:HostSilo).
+  if wanted cohost; then
+    start_system onething_cohost -cohost cohost
+    local cohost_args=(--api "$api_url" --pg "$pg_connection" --pids "api+silo=$api_pid,postgres=$postmaster" --label cohost)
+    warm_up_system "${cohost_args[@]}"
+    scenario lifecycle-cohost-reads3 lifecycle --mode case --reads 3 "${cohost_args[@]}" "${scenario_args[@]}"
+    scenario lifecycle-cohost-reads0 lifecycle --mode case --reads 0 "${cohost_args[@]}" "${scenario_args[@]}"
     stop_system
   fi
 

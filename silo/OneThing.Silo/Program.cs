@@ -1,15 +1,11 @@
-using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 using Npgsql;
 using OneThing.Grains.Catalog;
 using OneThing.Silo.Database;
 using OneThing.Silo.Hosting;
-using Orleans.Configuration;
 
 // `OneThing.Silo migrate` applies the schema and exits; without a command the silo runs (and migrates first).
 var migrateOnly = args.Length > 0 && args[0] == "migrate";
@@ -24,21 +20,6 @@ if (string.IsNullOrWhiteSpace(connectionString))
     return 2;
 }
 
-var clusterSettings = builder.Configuration.GetSection(OneThingClusterOptions.SectionName).Get<OneThingClusterOptions>()
-    ?? new OneThingClusterOptions();
-builder.Services.AddOptions<OneThingClusterOptions>()
-    .BindConfiguration(OneThingClusterOptions.SectionName)
-    .ValidateDataAnnotations()
-    .ValidateOnStart();
-var caseSettings = builder.Configuration.GetSection(OneThingCaseOptions.SectionName).Get<OneThingCaseOptions>()
-    ?? new OneThingCaseOptions();
-builder.Services.AddOptions<OneThingCaseOptions>()
-    .BindConfiguration(OneThingCaseOptions.SectionName)
-    .ValidateDataAnnotations()
-    .ValidateOnStart();
-builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = clusterSettings.ShutdownTimeout);
-builder.Services.TryAddSingleton(TimeProvider.System);
-
 IHost host;
 try
 {
@@ -48,7 +29,7 @@ try
     }
     else
     {
-        ConfigureSilo(builder, connectionString, clusterSettings, caseSettings);
+        builder.AddOneThingSilo(connectionString);
     }
     host = builder.Build();
 }
@@ -78,34 +59,6 @@ if (migrateOnly)
 
 await host.RunAsync();
 return 0;
-
-static void ConfigureSilo(
-    HostApplicationBuilder builder, string connectionString, OneThingClusterOptions clusterSettings, OneThingCaseOptions caseSettings) =>
-    builder.UseOrleans(silo =>
-    {
-        var advertised = ResolveAdvertisedAddress(clusterSettings.AdvertisedAddress);
-        silo.Configure<ClusterOptions>(options =>
-        {
-            options.ClusterId = clusterSettings.ClusterId;
-            options.ServiceId = clusterSettings.ServiceId;
-        });
-        silo.Configure<SiloMessagingOptions>(options => options.ResponseTimeout = clusterSettings.ResponseTimeout);
-        silo.Configure<ClusterMembershipOptions>(options =>
-        {
-            options.ProbeTimeout = clusterSettings.ProbeTimeout;
-            options.NumMissedProbesLimit = clusterSettings.MissedProbesLimit;
-        });
-        silo.ConfigureEndpoints(advertised, clusterSettings.SiloPort, clusterSettings.GatewayPort,
-            listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
-        silo.UseOneThingClustering(connectionString);
-        silo.AddOneThingStorage(connectionString, builder.Configuration["OneThing:Catalog:Directory"]);
-        silo.UseCaseCollectionAge(caseSettings.CollectionAge);
-    });
-
-static IPAddress ResolveAdvertisedAddress(string address) =>
-    IPAddress.TryParse(address, out var ip)
-        ? ip
-        : Dns.GetHostAddresses(address).First(a => a.AddressFamily == AddressFamily.InterNetwork);
 
 static string OneLine(Exception error)
 {

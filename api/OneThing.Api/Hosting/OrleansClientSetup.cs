@@ -1,13 +1,19 @@
 using Npgsql;
+using OneThing.Silo.Hosting;
 using Orleans.Configuration;
 
 namespace OneThing.Api.Hosting;
 
 public static partial class OrleansClientSetup
 {
+    /// <summary>Set to true, the API process hosts a silo of its own and calls its grains in-process.</summary>
+    public const string HostSiloKey = "OneThing:Api:HostSilo";
+
     /// <summary>
     /// Adds the Orleans client (gateways from the PostgreSQL membership table) and the Npgsql data source for
     /// read models and readiness. The client keeps retrying until a silo answers, so the API can start first.
+    /// With <see cref="HostSiloKey"/> the process runs a silo instead, configured exactly as the silo process
+    /// (<c>OneThing:Cluster</c>, <c>OneThing:Cases</c>, <c>OneThing:Catalog</c>), and joins the same cluster.
     /// </summary>
     public static WebApplicationBuilder AddOneThingCluster(this WebApplicationBuilder builder)
     {
@@ -16,6 +22,14 @@ public static partial class OrleansClientSetup
         {
             throw new InvalidOperationException(
                 "ConnectionStrings:OneThing is not set (e.g. ConnectionStrings__OneThing=\"Host=127.0.0.1;Port=5432;Username=postgres;Database=onething;Maximum Pool Size=20\").");
+        }
+
+        if (HostsSilo(builder.Configuration))
+        {
+            // Grain calls then skip the client's serialization, its socket and the gateway: on a small machine that
+            // is CPU the cases get instead (bench/README.md). The silo's data source serves the read models too.
+            builder.AddOneThingSilo(connectionString, migrateOnStart: true);
+            return builder;
         }
 
         var settings = builder.Configuration.GetSection(ClusterSettings.SectionName).Get<ClusterSettings>() ?? new ClusterSettings();
@@ -47,4 +61,6 @@ public static partial class OrleansClientSetup
         });
         return builder;
     }
+
+    public static bool HostsSilo(IConfiguration configuration) => configuration.GetValue<bool>(HostSiloKey);
 }

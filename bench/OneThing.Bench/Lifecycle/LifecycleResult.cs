@@ -46,7 +46,8 @@ public sealed record LifecycleResult(
     RouteReport Lifecycle,
     IReadOnlyList<CpuReport> Cpu,
     PostgresReport? Postgres,
-    FailoverReport? Failover = null)
+    FailoverReport? Failover = null,
+    string? Label = null)
 {
     /// <summary>The human-readable report; the last line, "summary: ...", is what scripts/bench.sh collects.</summary>
     public string Format()
@@ -112,7 +113,7 @@ public sealed record LifecycleResult(
         var text = new StringBuilder();
         void Add(FormattableString part) => text.Append(part.ToString(CultureInfo.InvariantCulture));
 
-        Add($"summary: lifecycle {Mode} reads={Reads} {(Rate is { } r ? $"rate={r:0.##}" : $"c={Concurrency}")} | {LifecyclesPerSecond:0.00} lifecycles/s | {HttpRequestsPerSecond:0} req/s | errors {Errors}+{ErrorsOutsideWindow}");
+        Add($"summary: lifecycle {Mode} reads={Reads} {(Rate is { } r ? $"rate={r:0.##}" : $"c={Concurrency}")}{(Label is null ? "" : $" [{Label}]")} | {LifecyclesPerSecond:0.00} lifecycles/s | {HttpRequestsPerSecond:0} req/s | errors {Errors}+{ErrorsOutsideWindow}");
         Add($" | p50/p99 ms");
         foreach (var route in Routes.Where(r => r.Requests > 0))
         {

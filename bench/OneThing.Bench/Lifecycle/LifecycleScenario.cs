@@ -295,7 +295,7 @@ public static class LifecycleScenario
             settings.Rate is null ? settings.Concurrency : null, settings.Rate, item.Code, item.Matters.Count, Math.Round(seconds, 2),
             completed, Math.Round(completed / seconds, 2), requests, Math.Round(requests / seconds, 1), Math.Round(PerLifecycle(requests), 1),
             routes.Sum(r => r.Errors) + lifecycle.Errors, routes.Sum(r => r.ErrorsOutsideWindow) + lifecycle.ErrorsOutsideWindow,
-            measurement.DroppedStarts, Math.Round(generatorShare, 3), routes, lifecycle, cpu, postgres);
+            measurement.DroppedStarts, Math.Round(generatorShare, 3), routes, lifecycle, cpu, postgres, Label: settings.Label);
     }
 
     private sealed class InFlight

@@ -30,14 +30,15 @@ public sealed record LifecycleSettings(
     string? Postgres,
     IReadOnlyList<KeyValuePair<string, int>> Pids,
     int? KillPid = null,
-    TimeSpan KillAt = default)
+    TimeSpan KillAt = default,
+    string? Label = null)
 {
     public const int DefaultReads = 3;
 
     public static readonly IReadOnlyCollection<string> OptionNames =
     [
         "api", "item", "region", "mode", "reads", "concurrency", "seconds", "warmup", "rate", "max-in-flight", "workers",
-        "poll-ms", "timeout", "portal-key", "keys-file", "pg", "pids", "results", "kill-pid", "kill-at",
+        "poll-ms", "timeout", "portal-key", "keys-file", "pg", "pids", "results", "kill-pid", "kill-at", "label",
     ];
 
     public static LifecycleSettings From(BenchSettings settings)
@@ -74,8 +75,13 @@ public sealed record LifecycleSettings(
             settings.Text("pg"),
             ParsePids(settings.Text("pids")),
             settings.Text("kill-pid") is null ? null : settings.Int("kill-pid", 0),
-            TimeSpan.FromSeconds(settings.Double("kill-at", 10)));
+            TimeSpan.FromSeconds(settings.Double("kill-at", 10)),
+            settings.Text("label") is { Length: > 0 } label ? label : null);
 
+        if (lifecycle.Label is { } text && !text.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+        {
+            throw new ArgumentException($"--label names the result file: letters, digits and '-' only, got '{text}'.");
+        }
         if (lifecycle.Reads < 0 || lifecycle.Concurrency < 1 || lifecycle.MaxInFlight < 1 || lifecycle.WorkersPerDepartment < 1)
         {
             throw new ArgumentException("--reads must be 0 or more; --concurrency, --max-in-flight and --workers at least 1.");
@@ -93,7 +99,8 @@ public sealed record LifecycleSettings(
 
     /// <summary>
     /// lifecycle-case.json for the default workload; other read counts and open-loop runs get their own file, so
-    /// bench.sh's two case runs (reads 3 and 0) do not overwrite each other.
+    /// bench.sh's two case runs (reads 3 and 0) do not overwrite each other, and <c>--label</c> (a deployment
+    /// such as <c>cohost</c>) is appended last.
     /// </summary>
     public string ResultName
     {
@@ -112,7 +119,7 @@ public sealed record LifecycleSettings(
             {
                 name += string.Create(CultureInfo.InvariantCulture, $"-rate{r:0.##}");
             }
-            return name;
+            return Label is null ? name : $"{name}-{Label}";
         }
     }
 
@@ -141,6 +148,7 @@ public sealed record LifecycleSettings(
         pids = Pids.ToDictionary(p => p.Key, p => p.Value),
         postgres = Postgres is not null,
         killAtSecond = KillPid is null ? (double?)null : KillAt.TotalSeconds,
+        label = Label,
     };
 
     private static List<KeyValuePair<string, int>> ParsePids(string? text)

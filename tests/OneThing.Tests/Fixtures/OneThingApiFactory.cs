@@ -9,9 +9,17 @@ namespace OneThing.Tests.Fixtures;
 /// <summary>
 /// The real API host (routes, auth, problem+json) as an Orleans client of a test cluster, configured through the
 /// same keys ops use: <c>ConnectionStrings:OneThing</c>, <c>OneThing:Cluster:*</c>, <c>OneThing:Auth:Keys:N:*</c>.
+/// With <paramref name="settings"/> it can also be configured as anything else ops could set, such as an API that
+/// hosts its own silo.
 /// </summary>
-public sealed class OneThingApiFactory(TestCluster cluster, string connectionString) : WebApplicationFactory<Program>
+public sealed class OneThingApiFactory(string connectionString, string clusterId, string serviceId, IReadOnlyDictionary<string, string?>? settings = null)
+    : WebApplicationFactory<Program>
 {
+    public OneThingApiFactory(TestCluster cluster, string connectionString)
+        : this(connectionString, cluster.Options.ClusterId, cluster.Options.ServiceId)
+    {
+    }
+
     public static readonly IReadOnlyList<(string Key, string Role, string? Department)> Keys =
     [
         ("test-portal", "portal", null),
@@ -66,8 +74,8 @@ public sealed class OneThingApiFactory(TestCluster cluster, string connectionStr
         builder.UseEnvironment("Testing");
         builder.ConfigureLogging(logging => logging.AddProvider(new CapturedLogs()).SetMinimumLevel(LogLevel.Debug));
         builder.UseSetting("ConnectionStrings:OneThing", connectionString);
-        builder.UseSetting("OneThing:Cluster:ClusterId", cluster.Options.ClusterId);
-        builder.UseSetting("OneThing:Cluster:ServiceId", cluster.Options.ServiceId);
+        builder.UseSetting("OneThing:Cluster:ClusterId", clusterId);
+        builder.UseSetting("OneThing:Cluster:ServiceId", serviceId);
         for (var i = 0; i < Keys.Count; i++)
         {
             builder.UseSetting($"OneThing:Auth:Keys:{i}:Key", Keys[i].Key);
@@ -76,6 +84,10 @@ public sealed class OneThingApiFactory(TestCluster cluster, string connectionStr
             {
                 builder.UseSetting($"OneThing:Auth:Keys:{i}:Department", department);
             }
+        }
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            builder.UseSetting(key, value);
         }
     }
 }
