@@ -49,7 +49,7 @@ public static class CaseEndpoints
         }
         var itemCode = JsonBody.OptionalString(body, "itemCode");
         var region = RegionQuery.Normalize(JsonBody.OptionalString(body, "region"));
-        var item = itemCode is null ? null : (await cluster.GetGrain<ICatalogGrain>(0).GetEntryAsync(itemCode, region, null))?.Item;
+        var item = itemCode is null ? null : (await cluster.Reference<ICatalogGrain>(0).GetEntryAsync(itemCode, region, null))?.Item;
         if (item is null)
         {
             return JsonBody.Problem("itemCode", itemCode is null ? "Required." : $"No item '{itemCode}' in the catalog (GET /api/items lists them).");
@@ -64,14 +64,14 @@ public static class CaseEndpoints
         application = application with { Fingerprint = ApplicationReader.Fingerprint(application) };
 
         var caseId = ApplicationReader.NewCaseId(idempotencyKey);
-        var outcome = await cluster.GetGrain<ICaseGrain>(caseId).SubmitAsync(application);
+        var outcome = await cluster.Reference<ICaseGrain>(caseId).SubmitAsync(application);
         return OutcomeResults.ToHttp(outcome, view => $"/api/cases/{view.CaseId}");
     }
 
     /// <summary>The case's document as the case grain serialized it (once per change): polls cost no encoding here.</summary>
     public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetAsync(string caseId, ClaimsPrincipal user, IClusterClient cluster)
     {
-        var document = await cluster.GetGrain<ICaseGrain>(caseId).GetDocumentAsync();
+        var document = await cluster.Reference<ICaseGrain>(caseId).GetDocumentAsync();
         // A department sees only the cases it has a task in; to others the case does not exist.
         if (document is null || (user.IsInRole(Roles.Department) && !document.Departments.Contains(user.DepartmentCode()!)))
         {
@@ -132,7 +132,7 @@ public static class CaseEndpoints
         {
             return problem;
         }
-        var grain = cluster.GetGrain<ICaseGrain>(caseId);
+        var grain = cluster.Reference<ICaseGrain>(caseId);
         var view = await grain.GetAsync();
         if (view is null)
         {
@@ -166,7 +166,7 @@ public static class CaseEndpoints
                 return JsonBody.Problem("reason", "At most 1000 characters.");
             }
         }
-        return OutcomeResults.ToHttp(await cluster.GetGrain<ICaseGrain>(caseId).WithdrawAsync(reason));
+        return OutcomeResults.ToHttp(await cluster.Reference<ICaseGrain>(caseId).WithdrawAsync(reason));
     }
 
     /// <summary>好差评: 5 = 非常满意 … 1 = 非常不满意; once, after the case has ended.</summary>
@@ -193,12 +193,12 @@ public static class CaseEndpoints
         {
             return errors.ToProblem();
         }
-        return OutcomeResults.ToHttp(await cluster.GetGrain<ICaseGrain>(caseId).EvaluateAsync(rating, comment));
+        return OutcomeResults.ToHttp(await cluster.Reference<ICaseGrain>(caseId).EvaluateAsync(rating, comment));
     }
 
     /// <summary>The very definition a case runs: its item's variant and version, which it keeps for its whole life.</summary>
     internal static async Task<ItemDefinition?> ItemOfAsync(IClusterClient cluster, CaseView view) =>
-        (await cluster.GetGrain<ICatalogGrain>(0).GetEntryAsync(view.ItemCode, view.ItemRegion, view.ItemVersion))?.Item;
+        (await cluster.Reference<ICatalogGrain>(0).GetEntryAsync(view.ItemCode, view.ItemRegion, view.ItemVersion))?.Item;
 
     private static async Task<long> CountAsync(NpgsqlDataSource database, string key, CancellationToken cancellationToken)
     {

@@ -78,7 +78,7 @@ public static class DepartmentEndpoints
 
     public static async Task<Results<Ok<TaskView>, ProblemHttpResult>> GetTaskAsync(string taskId, ClaimsPrincipal user, IClusterClient cluster)
     {
-        var view = await cluster.GetGrain<IDepartmentTaskGrain>(taskId).GetAsync();
+        var view = await cluster.Reference<IDepartmentTaskGrain>(taskId).GetAsync();
         return view is null || view.Department != user.DepartmentCode()
             ? OutcomeResults.NotFound("No such task in your department.")
             : TypedResults.Ok(view);
@@ -86,7 +86,7 @@ public static class DepartmentEndpoints
 
     public static async Task<Results<Ok<TaskView>, Created<TaskView>, ValidationProblem, ProblemHttpResult>> AcceptAsync(
         string taskId, ClaimsPrincipal user, IClusterClient cluster) =>
-        OutcomeResults.ToHttp(await cluster.GetGrain<IDepartmentTaskGrain>(taskId).AcceptAsync(user.DepartmentCode()!));
+        OutcomeResults.ToHttp(await cluster.Reference<IDepartmentTaskGrain>(taskId).AcceptAsync(user.DepartmentCode()!));
 
     /// <summary><c>outputs</c> must hold every output the matter declares and nothing else.</summary>
     public static async Task<Results<Ok<TaskView>, Created<TaskView>, ValidationProblem, ProblemHttpResult>> CompleteAsync(
@@ -121,7 +121,7 @@ public static class DepartmentEndpoints
         {
             return errors.ToProblem();
         }
-        return OutcomeResults.ToHttp(await cluster.GetGrain<IDepartmentTaskGrain>(taskId).CompleteAsync(user.DepartmentCode()!, outputs));
+        return OutcomeResults.ToHttp(await cluster.Reference<IDepartmentTaskGrain>(taskId).CompleteAsync(user.DepartmentCode()!, outputs));
     }
 
     public static async Task<Results<Ok<TaskView>, Created<TaskView>, ValidationProblem, ProblemHttpResult>> RejectAsync(
@@ -137,7 +137,7 @@ public static class DepartmentEndpoints
         {
             return JsonBody.Problem("reason", "Required, at most 2000 characters: the applicant is told why.");
         }
-        return OutcomeResults.ToHttp(await cluster.GetGrain<IDepartmentTaskGrain>(taskId).RejectAsync(user.DepartmentCode()!, reason));
+        return OutcomeResults.ToHttp(await cluster.Reference<IDepartmentTaskGrain>(taskId).RejectAsync(user.DepartmentCode()!, reason));
     }
 
     /// <summary>一次性告知: one request names every missing material; the case's clock stops until they arrive.</summary>
@@ -149,13 +149,13 @@ public static class DepartmentEndpoints
         {
             return problem;
         }
-        var grain = cluster.GetGrain<IDepartmentTaskGrain>(taskId);
+        var grain = cluster.Reference<IDepartmentTaskGrain>(taskId);
         var task = await grain.GetAsync();
         if (task is null || task.Department != user.DepartmentCode())
         {
             return OutcomeResults.NotFound("No such task in your department.");
         }
-        var caseView = await cluster.GetGrain<ICaseGrain>(task.CaseId).GetAsync();
+        var caseView = await cluster.Reference<ICaseGrain>(task.CaseId).GetAsync();
         var item = caseView is null ? null : await CaseEndpoints.ItemOfAsync(cluster, caseView);
 
         var errors = new FieldErrors();

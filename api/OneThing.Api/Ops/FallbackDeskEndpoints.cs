@@ -4,6 +4,7 @@ using Npgsql;
 using OneThing.Api.Auth;
 using OneThing.Api.Common;
 using OneThing.Grains.Cases;
+using OneThing.Grains.Common;
 
 namespace OneThing.Api.Ops;
 
@@ -93,7 +94,7 @@ public static class FallbackDeskEndpoints
             return errors.ToProblem();
         }
         resolvedBy ??= user.Identity?.Name ?? Roles.Ops;
-        return OutcomeResults.ToHttp(await cluster.GetGrain<ICaseGrain>(caseId).ResolveEscalationAsync(resolvedBy, resolution!));
+        return OutcomeResults.ToHttp(await cluster.Reference<ICaseGrain>(caseId).ResolveEscalationAsync(resolvedBy, resolution!));
     }
 
     public sealed record EscalatedCase(
