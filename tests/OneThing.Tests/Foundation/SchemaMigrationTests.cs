@@ -27,6 +27,33 @@ public sealed class SchemaMigrationTests
     }
 
     [Fact]
+    public async Task AGrainStateOfACaseSizeStaysInItsRow()
+    {
+        var connectionString = await TestDatabase.CreateMigratedAsync("inline_state");
+        // A case-like 12 KB of JSON (a long timeline) that compresses to a few KB: out of line under PostgreSQL's
+        // defaults (over 2 KB), in the row now.
+        var entries = Enumerable.Range(0, 110).Select(i =>
+            $$"""{"at":"2026-11-{{10 + (i % 18)}}T{{i % 24:00}}:{{i % 60:00}}:00+08:00","type":"TaskAccepted","actor":"department-{{i % 7}}","detail":"{{Guid.NewGuid():N}}"}""");
+        var payload = System.Text.Encoding.UTF8.GetBytes($$"""{"timeline":[{{string.Join(',', entries)}}]}""");
+        await using (var dataSource = NpgsqlDataSource.Create(connectionString))
+        await using (var insert = dataSource.CreateCommand("""
+            INSERT INTO orleansstorage (grainidhash, grainidn0, grainidn1, graintypehash, graintypestring, serviceid, payloadbinary, version)
+            VALUES (1, 1, 1, 1, 'case', 'test', $1, 1)
+            """))
+        {
+            insert.Parameters.Add(new NpgsqlParameter { Value = payload });
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal(0L, await TestDatabase.ScalarAsync(connectionString,
+            "SELECT pg_relation_size(reltoastrelid) FROM pg_class WHERE relname = 'orleansstorage'"));
+        // Compressed (it is longer than a page), and too long for the default 2 KB target: only the new one keeps it in.
+        var stored = (int)(await TestDatabase.ScalarAsync(connectionString, "SELECT pg_column_size(payloadbinary) FROM orleansstorage"))!;
+        Assert.True(payload.Length > 8160, $"the payload is {payload.Length} bytes");
+        Assert.InRange(stored, 2033, payload.Length - 1);
+    }
+
+    [Fact]
     public async Task TwoSiloProcessesMigratingAtOnceApplyEachMigrationOnce()
     {
         var connectionString = await TestDatabase.CreateEmptyAsync("migrate_race");

@@ -34,7 +34,7 @@ public sealed class PublishedItemMigrationTests
             await insert.ExecuteNonQueryAsync();
         }
 
-        var applied = await migrator.MigrateAsync();
+        var applied = await migrator.MigrateAsync(upToVersion: 8);
 
         Assert.Equal([8], applied);
         Assert.Equal("", await TestDatabase.ScalarAsync(connectionString, "SELECT region FROM onething_published_items WHERE code = 'newborn'"));
