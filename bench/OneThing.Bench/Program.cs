@@ -64,15 +64,8 @@ static async Task<int> RunStorageAsync(BenchSettings settings)
 
 static async Task<int> RunLifecycleAsync(BenchSettings settings)
 {
-    settings.WarnAboutUnknown("lifecycle", LifecycleSettings.OptionNames);
-    LifecycleSettings lifecycle;
-    try
+    if (ReadSettings("lifecycle", LifecycleSettings.OptionNames, settings, LifecycleSettings.From) is not { } lifecycle)
     {
-        lifecycle = LifecycleSettings.From(settings);
-    }
-    catch (Exception error) when (error is ArgumentException or IOException or JsonException or UnauthorizedAccessException)
-    {
-        Console.Error.WriteLine($"onething-bench: {error.Message}");
         return 2;
     }
 
@@ -90,15 +83,8 @@ static async Task<int> RunLifecycleAsync(BenchSettings settings)
 
 static async Task<int> RunDeadlinesAsync(BenchSettings settings)
 {
-    settings.WarnAboutUnknown("deadlines", DeadlineSettings.OptionNames);
-    DeadlineSettings deadlines;
-    try
+    if (ReadSettings("deadlines", DeadlineSettings.OptionNames, settings, DeadlineSettings.From) is not { } deadlines)
     {
-        deadlines = DeadlineSettings.From(settings);
-    }
-    catch (Exception error) when (error is ArgumentException or IOException or JsonException or UnauthorizedAccessException)
-    {
-        Console.Error.WriteLine($"onething-bench: {error.Message}");
         return 2;
     }
 
@@ -107,22 +93,25 @@ static async Task<int> RunDeadlinesAsync(BenchSettings settings)
     {
         return 2;
     }
-    var memory = result.Memory is { } m
-        ? string.Create(CultureInfo.InvariantCulture, $"{m.BytesPerOpenCase:0} B per idle open case (silo {m.BeforeBytes / 1048576.0:0} → {m.IdleBytes / 1048576.0:0} MiB, peak {m.PeakBytes / 1048576.0:0} MiB)")
-        : "memory not measured (no --silo-pid)";
-    var tardiness = result.Tardiness;
-    Console.WriteLine();
-    Console.WriteLine("| deadlines | value | goal |");
-    Console.WriteLine("|---|---:|---:|");
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| open cases loaded | {result.Loaded:N0} at {result.LoadPerSecond:0}/s, {result.LoadFailed} failed | |"));
-    Console.WriteLine($"| silo memory | {memory} | ≤ 2048 B per case |");
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| reminder table read | {result.ReminderTable.MedianMilliseconds:0} ms for {result.ReminderTable.Rows:N0} rows | |"));
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| tardiness of {tardiness.Due} due {result.DueMinute:HH:mm} UTC | p50 {tardiness.P50Seconds:0.000} s, p99 {tardiness.P99Seconds:0.000} s, max {tardiness.MaxSeconds:0.000} s; {tardiness.Flagged} flagged | p99 ≤ 60 s |"));
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"summary: deadlines | {result.Loaded + result.DueSubmitted:N0} open cases, loaded at {result.LoadPerSecond:0}/s | {memory} | reminder table read {result.ReminderTable.MedianMilliseconds:0} ms ({result.ReminderTable.Rows:N0} rows) | tardiness p50 {tardiness.P50Seconds:0.000} s, p99 {tardiness.P99Seconds:0.000} s ({tardiness.Flagged}/{tardiness.Due} flagged)"));
+    Console.Write(result.Format());
     await WriteResultAsync(settings.ResultsDirectory, "deadlines", "deadlines", deadlines.Parameters(), result);
     return result.Clean ? 0 : 1;
+}
+
+/// <summary>A scenario's settings from the command line; null (and the reason on stderr) when they cannot be used.</summary>
+static T? ReadSettings<T>(string scenario, IReadOnlyCollection<string> known, BenchSettings settings, Func<BenchSettings, T> read)
+    where T : class
+{
+    settings.WarnAboutUnknown(scenario, known);
+    try
+    {
+        return read(settings);
+    }
+    catch (Exception error) when (error is ArgumentException or IOException or JsonException or UnauthorizedAccessException)
+    {
+        Console.Error.WriteLine($"onething-bench: {error.Message}");
+        return null;
+    }
 }
 
 static async Task<string> CreateDatabaseAsync(string server, string name)

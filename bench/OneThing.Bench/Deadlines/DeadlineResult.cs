@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text;
+
 namespace OneThing.Bench.Deadlines;
 
 /// <summary>What the deadlines scenario measured; written to bench/results/deadlines.json.</summary>
@@ -15,6 +18,27 @@ public sealed record DeadlineResult(
     TardinessFigures Tardiness)
 {
     public bool Clean => LoadFailed == 0 && DueFailed == 0 && Tardiness.Flagged == Tardiness.Due;
+
+    /// <summary>The human-readable report; the last line, "summary: ...", is what scripts/bench.sh collects.</summary>
+    public string Format()
+    {
+        var text = new StringBuilder();
+        void Line(FormattableString line) => text.AppendLine(line.ToString(CultureInfo.InvariantCulture));
+
+        var memory = Memory is { } m
+            ? FormattableString.Invariant($"{m.BytesPerOpenCase:0} B per idle open case (silo {m.BeforeBytes / 1048576.0:0} → {m.IdleBytes / 1048576.0:0} MiB, peak {m.PeakBytes / 1048576.0:0} MiB)")
+            : "memory not measured (no --silo-pid)";
+        var late = Tardiness;
+        Line($"");
+        Line($"| deadlines | value | goal |");
+        Line($"|---|---:|---:|");
+        Line($"| open cases loaded | {Loaded:N0} at {LoadPerSecond:0}/s, {LoadFailed} failed | |");
+        Line($"| silo memory | {memory} | ≤ 2048 B per case |");
+        Line($"| reminder table read | {ReminderTable.MedianMilliseconds:0} ms for {ReminderTable.Rows:N0} rows | |");
+        Line($"| tardiness of {late.Due} due {DueMinute:HH:mm} UTC | p50 {late.P50Seconds:0.000} s, p99 {late.P99Seconds:0.000} s, max {late.MaxSeconds:0.000} s; {late.Flagged} flagged | p99 ≤ 60 s |");
+        Line($"summary: deadlines | {Loaded + DueSubmitted:N0} open cases, loaded at {LoadPerSecond:0}/s | {memory} | reminder table read {ReminderTable.MedianMilliseconds:0} ms ({ReminderTable.Rows:N0} rows) | tardiness p50 {late.P50Seconds:0.000} s, p99 {late.P99Seconds:0.000} s ({late.Flagged}/{late.Due} flagged)");
+        return text.ToString();
+    }
 }
 
 /// <summary>Silo resident memory after a full collection, before the load and once every case has been idle.</summary>
