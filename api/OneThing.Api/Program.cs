@@ -8,6 +8,7 @@ using OneThing.Api.Health;
 using OneThing.Api.Hosting;
 using OneThing.Api.Ops;
 using OneThing.Api.Problems;
+using OneThing.Grains.Common;
 using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -20,7 +21,10 @@ builder.Services.AddOneThingAuth();
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<UnavailableExceptionHandler>();
 builder.Services.ConfigureHttpJsonOptions(json =>
-    json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+{
+    json.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+    json.SerializerOptions.Encoder = ViewJson.Encoder;
+});
 builder.Services.AddOpenApi();
 
 var app = builder.Build();

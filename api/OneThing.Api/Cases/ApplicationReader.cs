@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using OneThing.Api.Catalog;
 using OneThing.Api.Common;
 using OneThing.Api.Validation;
@@ -47,7 +48,21 @@ public static class ApplicationReader
 
     /// <summary>A stable hash of the validated application, so a repeated Idempotency-Key can be told apart from a new body.</summary>
     public static string Fingerprint(SubmitCase application) =>
-        Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(application with { Fingerprint = "" }, ViewJson.Options)));
+        Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(application with { Fingerprint = "" }, FingerprintJson)));
+
+    /// <summary>
+    /// The spelling fingerprints hash, frozen: stored cases hold fingerprints made with it, so it must not follow the
+    /// views' JSON if that changes (the default encoder escapes every non-ASCII character, as it did when views used it).
+    /// </summary>
+    private static readonly JsonSerializerOptions FingerprintJson = CreateFingerprintJson();
+
+    private static JsonSerializerOptions CreateFingerprintJson()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        options.Converters.Add(new JsonStringEnumConverter());
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
 
     /// <summary>
     /// Case ids are URL-safe. With an Idempotency-Key the id is derived from it, so the same key always lands on the

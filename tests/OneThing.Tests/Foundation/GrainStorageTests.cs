@@ -64,6 +64,20 @@ public sealed class GrainStorageTests(TwoSiloClusterFixture fixture)
     }
 
     [Fact]
+    public async Task ChineseTextIsStoredAsItIsNotAsEscapes()
+    {
+        var key = $"cjk-{Guid.NewGuid():N}";
+        await fixture.Cluster.Client.GetGrain<ICounterGrain>(key).IncrementAsync("出生医学证明 <b>");
+
+        var stored = (string?)await TestDatabase.ScalarAsync(fixture.ConnectionString,
+            "SELECT convert_from(payloadbinary, 'UTF8') FROM orleansstorage WHERE graintypestring = 'test-counter' AND grainidextensionstring = @key",
+            ("key", key));
+
+        // Half the bytes of \uXXXX escapes, and what ops see in psql; characters that matter in HTML stay escaped.
+        Assert.Contains("出生医学证明 \\u003Cb\\u003E", stored);
+    }
+
+    [Fact]
     public async Task WritingWithStaleEtagRaisesInconsistentStateException()
     {
         var storage = Storage();
