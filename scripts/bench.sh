@@ -29,7 +29,10 @@ source "$repo_root/scripts/lib/processes.sh"
 note() { printf '[onething] %s\n' "$*" >&2; }
 
 config=Release
-system_warmup_seconds=20
+# The runtime's tiered compiler re-compiles hot code for the first minute or so of load: its thread used 20-38 % of a
+# core in each 10 s of the first 60 s, then ~0 (per-thread CPU from /proc/<pid>/task). Measuring before that mixes a
+# one-off start-up cost into the steady state.
+system_warmup_seconds=60
 bench_dll=bench/OneThing.Bench/bin/$config/net10.0/OneThing.Bench.dll
 silo_dll=silo/OneThing.Silo/bin/$config/net10.0/OneThing.Silo.dll
 api_dll=api/OneThing.Api/bin/$config/net10.0/OneThing.Api.dll
