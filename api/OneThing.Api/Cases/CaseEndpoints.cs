@@ -22,6 +22,7 @@ public static class CaseEndpoints
         group.MapGet("", ListByApplicantAsync).RequireAuthorization(Roles.Portal);
         group.MapGet("/{caseId}", GetAsync)
             .Produces<CaseView>(StatusCodes.Status200OK, "application/json")
+            .Produces(StatusCodes.Status304NotModified)
             .RequireAuthorization(policy => policy.RequireRole(Roles.Portal, Roles.Department, Roles.Ops));
         group.MapPost("/{caseId}/supplements", SupplyAsync).RequireAuthorization(Roles.Portal);
         group.MapPost("/{caseId}/withdraw", WithdrawAsync).RequireAuthorization(Roles.Portal);
@@ -68,14 +69,27 @@ public static class CaseEndpoints
         return OutcomeResults.ToHttp(outcome, view => $"/api/cases/{view.CaseId}");
     }
 
-    /// <summary>The case's document as the case grain serialized it (once per change): polls cost no encoding here.</summary>
-    public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetAsync(string caseId, ClaimsPrincipal user, IClusterClient cluster)
+    /// <summary>
+    /// The case's document as the case grain serialized it (once per change): polls cost no encoding here. Answers
+    /// carry an ETag; a poll that sends it back in <c>If-None-Match</c> gets 304 while the case has not changed.
+    /// </summary>
+    public static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> GetAsync(
+        string caseId, HttpRequest request, HttpResponse response, ClaimsPrincipal user, IClusterClient cluster)
     {
-        var document = await cluster.Reference<ICaseGrain>(caseId).GetDocumentAsync();
+        var grain = cluster.Reference<ICaseGrain>(caseId);
+        var known = CaseETag.KnownRevision(request.Headers.IfNoneMatch);
+        var document = known is { } revision ? await grain.GetDocumentAsync(revision) : await grain.GetDocumentAsync();
         // A department sees only the cases it has a task in; to others the case does not exist.
         if (document is null || (user.IsInRole(Roles.Department) && !document.Departments.Contains(user.DepartmentCode()!)))
         {
             return OutcomeResults.NotFound("No such case.");
+        }
+        response.Headers.ETag = CaseETag.Format(document.Revision);
+        // Personal data: shared caches must not keep it, and a browser asks again (cheaply, with the ETag) each time.
+        response.Headers.CacheControl = "private, no-cache";
+        if (document.IsUnchanged || known == int.MaxValue)
+        {
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }
         return TypedResults.Bytes(document.Utf8Json, "application/json; charset=utf-8");
     }

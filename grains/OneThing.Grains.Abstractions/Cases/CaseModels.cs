@@ -106,10 +106,19 @@ public sealed record CaseView(
 /// departments that have a task in it. Status polling is the commonest call: the case serializes itself once per
 /// change, and each poll then moves these bytes instead of re-encoding the whole case twice (Orleans, then JSON).
 /// </summary>
+/// <remarks>
+/// <see cref="Revision"/> counts the case's stored changes, so it names this document: a caller that holds it gets the
+/// record back without the bytes (<see cref="Utf8Json"/> empty, <see cref="IsUnchanged"/>).
+/// </remarks>
 [GenerateSerializer, Immutable, Alias("onething.CaseDocument")]
 public sealed record CaseDocument(
     [property: Id(0)] byte[] Utf8Json,
-    [property: Id(1)] IReadOnlyList<string> Departments);
+    [property: Id(1)] IReadOnlyList<string> Departments,
+    [property: Id(2)] int Revision = 0)
+{
+    /// <summary>True for the answer to a caller that already holds this revision: a real document is never empty.</summary>
+    public bool IsUnchanged => Utf8Json.Length == 0;
+}
 
 [GenerateSerializer, Immutable, Alias("onething.SupplyMaterials")]
 public sealed record SupplyMaterials(

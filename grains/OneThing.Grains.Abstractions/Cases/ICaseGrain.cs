@@ -23,6 +23,13 @@ public interface ICaseGrain : IGrainWithStringKey
     [Alias("GetDocument"), ReadOnly]
     Task<CaseDocument?> GetDocumentAsync();
 
+    /// <summary>
+    /// As <see cref="GetDocumentAsync()"/>, but without the bytes when the case is still at <paramref name="knownRevision"/>:
+    /// a portal polling with the ETag it was given moves no document while nothing changed.
+    /// </summary>
+    [Alias("GetDocumentUnlessAt"), ReadOnly]
+    Task<CaseDocument?> GetDocumentAsync(int knownRevision);
+
     [Alias("Supply")]
     Task<Outcome<CaseView>> SupplyAsync(SupplyMaterials supply);
 

@@ -136,11 +136,22 @@ public sealed partial class CaseGrain(
 
     public Task<CaseView?> GetAsync() => Task.FromResult(Exists ? View() : null);
 
-    public Task<CaseDocument?> GetDocumentAsync() => Task.FromResult(Exists ? _document ??= Document(View()) : null);
+    public Task<CaseDocument?> GetDocumentAsync() => Task.FromResult(Exists ? Document() : null);
 
-    private static CaseDocument Document(CaseView view) => new(
-        JsonSerializer.SerializeToUtf8Bytes(view, ViewJson.Options),
-        view.Tasks.Select(t => t.Department).Distinct().ToList());
+    public Task<CaseDocument?> GetDocumentAsync(int knownRevision)
+    {
+        if (!Exists)
+        {
+            return Task.FromResult<CaseDocument?>(null);
+        }
+        var document = Document();
+        return Task.FromResult<CaseDocument?>(document.Revision == knownRevision ? document with { Utf8Json = [] } : document);
+    }
+
+    private CaseDocument Document() => _document ??= new CaseDocument(
+        JsonSerializer.SerializeToUtf8Bytes(View(), ViewJson.Options),
+        View().Tasks.Select(t => t.Department).Distinct().ToList(),
+        S.Revision);
 
     public Task<TaskView?> GetTaskAsync(string matterCode) =>
         Task.FromResult(Exists ? View().Tasks.FirstOrDefault(t => t.MatterCode == matterCode) : null);
