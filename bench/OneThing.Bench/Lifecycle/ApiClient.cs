@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Text.Json;
 
 namespace OneThing.Bench.Lifecycle;
@@ -19,6 +20,20 @@ public sealed class CaseSnapshot
 public readonly record struct ActionableTask(string TaskId, int Matter, bool Accepted);
 
 public readonly record struct InboxTask(string TaskId, string CaseId, int Matter);
+
+/// <summary>What a call's state reads from the response headers, besides the body.</summary>
+public interface IReadsResponseHeaders
+{
+    void Read(HttpResponseHeaders headers);
+}
+
+/// <summary>A citizen's conditional polling of one case: the ETag of the last answer, sent back in If-None-Match.</summary>
+public sealed class CitizenPoll : IReadsResponseHeaders
+{
+    public EntityTagHeaderValue? ETag { get; private set; }
+
+    public void Read(HttpResponseHeaders headers) => ETag = headers.ETag ?? ETag;
+}
 
 /// <summary>
 /// The routes the load generator calls, over one pooled HttpClient. Every call is timed with Stopwatch timestamps
@@ -99,9 +114,19 @@ public sealed class ApiClient : IDisposable
     public Task<bool> GetCaseAsync(CaseSnapshot snapshot) =>
         ExchangeAsync(_measurement.GetCase, Request(HttpMethod.Get, $"/api/cases/{snapshot.CaseId}", _portal), snapshot, _readCase);
 
-    /// <summary>A citizen polling the status: the whole case is fetched and read, nothing is parsed.</summary>
-    public Task<bool> ReadCaseAsync(string caseId) =>
-        ExchangeAsync(_measurement.GetCase, Request(HttpMethod.Get, $"/api/cases/{caseId}", _portal), 0, DrainAsync);
+    /// <summary>
+    /// A citizen polling the status: the whole case is fetched and read, nothing is parsed. With a
+    /// <paramref name="poll"/>, the ETag of its last answer goes along, and a 304 is an answer without a body.
+    /// </summary>
+    public Task<bool> ReadCaseAsync(string caseId, CitizenPoll? poll = null)
+    {
+        var request = Request(HttpMethod.Get, $"/api/cases/{caseId}", _portal);
+        if (poll?.ETag is { } etag)
+        {
+            request.Headers.IfNoneMatch.Add(etag);
+        }
+        return poll is null ? ExchangeAsync(_measurement.GetCase, request, 0, DrainAsync) : ExchangeAsync(_measurement.GetCase, request, poll, DrainAsync);
+    }
 
     public async Task<bool> AcceptAsync(string taskId, MatterModel matter)
     {
@@ -184,7 +209,7 @@ public sealed class ApiClient : IDisposable
         return content;
     }
 
-    private static async ValueTask<string?> DrainAsync(Stream body, int _, CancellationToken cancellationToken)
+    private static async ValueTask<string?> DrainAsync<TState>(Stream body, TState _, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
@@ -210,15 +235,19 @@ public sealed class ApiClient : IDisposable
         var started = Stopwatch.GetTimestamp();
         try
         {
+            bool notModified;
             using (request)
             {
                 using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, _abort);
-                if (!response.IsSuccessStatusCode)
+                // A 304 is a success only for the conditional read that asked for it.
+                notModified = response.StatusCode == HttpStatusCode.NotModified && request.Headers.IfNoneMatch.Count > 0;
+                if (!response.IsSuccessStatusCode && !notModified)
                 {
                     var detail = await response.Content.ReadAsStringAsync(_abort);
                     _measurement.Failed(route, $"{Describe(request)} → {(int)response.StatusCode} {response.ReasonPhrase}: {Shorten(detail)}");
                     return false;
                 }
+                (state as IReadsResponseHeaders)?.Read(response.Headers);
                 await using var body = await response.Content.ReadAsStreamAsync(_abort);
                 if (await read(body, state, _abort) is { } problem)
                 {
@@ -226,7 +255,7 @@ public sealed class ApiClient : IDisposable
                     return false;
                 }
             }
-            _measurement.Succeeded(route, started);
+            _measurement.Succeeded(route, started, notModified);
             return true;
         }
         catch (OperationCanceledException) when (_abort.IsCancellationRequested)

@@ -5,9 +5,11 @@ namespace OneThing.Bench.Lifecycle;
 /// <summary>
 /// Case-driven: the virtual user submits a case, then reads it and, for each Ready task, acts as that task's
 /// department (accept, then complete with every declared output) until the case is Completed. After every
-/// department action the citizen reads the case <c>reads</c> more times, as a status-polling portal would.
+/// department action the citizen reads the case <c>reads</c> more times, as a status-polling portal would; with
+/// <c>conditionalReads</c>, sending the ETag of its last answer, as a browser revalidating would.
 /// </summary>
-public sealed class CaseWorkload(ApiClient api, ItemModel item, ApplicationTemplate application, Measurement measurement, RunControl control, int reads)
+public sealed class CaseWorkload(
+    ApiClient api, ItemModel item, ApplicationTemplate application, Measurement measurement, RunControl control, int reads, bool conditionalReads)
     : IWorkload
 {
     private static readonly TimeSpan ErrorPause = TimeSpan.FromMilliseconds(50);
@@ -20,6 +22,7 @@ public sealed class CaseWorkload(ApiClient api, ItemModel item, ApplicationTempl
     public async Task<bool> RunLifecycleAsync(CaseSnapshot snapshot)
     {
         var started = Stopwatch.GetTimestamp();
+        var poll = conditionalReads ? new CitizenPoll() : null;
         if (!await api.SubmitAsync(application, snapshot))
         {
             // A short pause keeps a refusing API from turning the run into a tight error loop.
@@ -69,11 +72,11 @@ public sealed class CaseWorkload(ApiClient api, ItemModel item, ApplicationTempl
                     {
                         continue; // still Ready: the next round tries again
                     }
-                    await CitizenReadsAsync(snapshot.CaseId);
+                    await CitizenReadsAsync(snapshot.CaseId, poll);
                 }
                 if (await api.CompleteAsync(task.TaskId, matter))
                 {
-                    await CitizenReadsAsync(snapshot.CaseId);
+                    await CitizenReadsAsync(snapshot.CaseId, poll);
                 }
             }
         }
@@ -81,11 +84,11 @@ public sealed class CaseWorkload(ApiClient api, ItemModel item, ApplicationTempl
         return false;
     }
 
-    private async Task CitizenReadsAsync(string caseId)
+    private async Task CitizenReadsAsync(string caseId, CitizenPoll? poll)
     {
         for (var i = 0; i < reads && !control.Stopping; i++)
         {
-            await api.ReadCaseAsync(caseId);
+            await api.ReadCaseAsync(caseId, poll);
         }
     }
 }

@@ -37,6 +37,7 @@ public sealed class InboxWorkload(
         }
         // A department may have acted before the submission answered; then its tracker exists already.
         var tracked = _cases.GetOrAdd(snapshot.CaseId, static _ => new TrackedCase());
+        var poll = settings.ConditionalReads ? new CitizenPoll() : null;
         using var patience = CancellationTokenSource.CreateLinkedTokenSource(control.StoppingToken);
         try
         {
@@ -59,7 +60,7 @@ public sealed class InboxWorkload(
                 }
                 for (var i = 0; i < settings.Reads && !control.Stopping; i++)
                 {
-                    await api.ReadCaseAsync(snapshot.CaseId);
+                    await api.ReadCaseAsync(snapshot.CaseId, poll);
                 }
                 if (!last)
                 {

@@ -5,7 +5,7 @@ namespace OneThing.Bench.Lifecycle;
 
 public sealed record RouteReport(
     string Route, long Requests, double PerSecond, long Errors, long ErrorsOutsideWindow,
-    double P50Ms, double P95Ms, double P99Ms, double MaxMs, double MeanMs, IReadOnlyList<string> FirstErrors)
+    double P50Ms, double P95Ms, double P99Ms, double MaxMs, double MeanMs, IReadOnlyList<string> FirstErrors, long NotModified = 0)
 {
     public static RouteReport From(RouteStats stats, double seconds)
     {
@@ -13,7 +13,7 @@ public sealed record RouteReport(
         static double Ms(long microseconds) => Math.Round(microseconds / 1000.0, 2);
         return new RouteReport(stats.Name, stats.Requests, Math.Round(stats.Requests / seconds, 1), stats.Errors, stats.ErrorsOutsideWindow,
             Ms(latency.Percentile(0.50)), Ms(latency.Percentile(0.95)), Ms(latency.Percentile(0.99)), Ms(latency.MaxMicroseconds),
-            Math.Round(latency.MeanMicroseconds / 1000.0, 2), stats.FirstErrors);
+            Math.Round(latency.MeanMicroseconds / 1000.0, 2), stats.FirstErrors, stats.NotModified);
     }
 }
 
@@ -47,7 +47,8 @@ public sealed record LifecycleResult(
     IReadOnlyList<CpuReport> Cpu,
     PostgresReport? Postgres,
     FailoverReport? Failover = null,
-    string? Label = null)
+    string? Label = null,
+    bool ConditionalReads = false)
 {
     /// <summary>The human-readable report; the last line, "summary: ...", is what scripts/bench.sh collects.</summary>
     public string Format()
@@ -59,6 +60,10 @@ public sealed record LifecycleResult(
         Line($"lifecycle ({Mode} mode, {Reads} citizen reads per department action, {Loop} loop{(Rate is { } r ? $" at {r:0.##} cases/s" : $", {Concurrency} virtual users")}), item {Item} ({MattersPerCase} matters), {MeasuredSeconds:0.0} s measured");
         Line($"  lifecycles: {LifecyclesCompleted} completed = {LifecyclesPerSecond:0.00}/s (submit to Completed: p50 {Lifecycle.P50Ms:0} ms, p99 {Lifecycle.P99Ms:0} ms)");
         Line($"  HTTP: {HttpRequests} requests = {HttpRequestsPerSecond:0.0}/s, {HttpRequestsPerLifecycle:0.0} per lifecycle; errors {Errors} in the window, {ErrorsOutsideWindow} in warm-up or drain");
+        foreach (var route in Routes.Where(r => r.NotModified > 0))
+        {
+            Line($"  conditional reads: {route.NotModified} of {route.Requests} {route.Route} answered 304 Not Modified ({(double)route.NotModified / route.Requests:P0})");
+        }
         if (DroppedStarts > 0)
         {
             Line($"  open loop: {DroppedStarts} starts dropped at the in-flight cap");
@@ -113,7 +118,7 @@ public sealed record LifecycleResult(
         var text = new StringBuilder();
         void Add(FormattableString part) => text.Append(part.ToString(CultureInfo.InvariantCulture));
 
-        Add($"summary: lifecycle {Mode} reads={Reads} {(Rate is { } r ? $"rate={r:0.##}" : $"c={Concurrency}")}{(Label is null ? "" : $" [{Label}]")} | {LifecyclesPerSecond:0.00} lifecycles/s | {HttpRequestsPerSecond:0} req/s | errors {Errors}+{ErrorsOutsideWindow}");
+        Add($"summary: lifecycle {Mode} reads={Reads}{(ConditionalReads ? " etag" : "")} {(Rate is { } r ? $"rate={r:0.##}" : $"c={Concurrency}")}{(Label is null ? "" : $" [{Label}]")} | {LifecyclesPerSecond:0.00} lifecycles/s | {HttpRequestsPerSecond:0} req/s | errors {Errors}+{ErrorsOutsideWindow}");
         Add($" | p50/p99 ms");
         foreach (var route in Routes.Where(r => r.Requests > 0))
         {

@@ -38,12 +38,12 @@ public static class LifecycleScenario
         var measurement = new Measurement { Acknowledged = settings.KillPid is null ? null : new AcknowledgedActions() };
         using var api = new ApiClient(settings, item, measurement, control.AbortToken);
         IWorkload workload = settings.Mode == LoadMode.Case
-            ? new CaseWorkload(api, item, application, measurement, control, settings.Reads)
+            ? new CaseWorkload(api, item, application, measurement, control, settings.Reads, settings.ConditionalReads)
             : new InboxWorkload(api, item, application, measurement, control, settings);
 
         Console.WriteLine($"lifecycle: {settings.Mode.ToString().ToLowerInvariant()} mode against {settings.Api}, item {item.Code} ({item.Matters.Count} matters), " +
             $"{(settings.Rate is { } openRate ? $"open loop at {openRate} cases/s (at most {settings.MaxInFlight} in flight)" : $"{settings.Concurrency} virtual users")}, " +
-            $"{settings.Reads} citizen reads per department action, {settings.Warmup.TotalSeconds:0} s warm-up + {settings.Duration.TotalSeconds:0} s measured; keys from {settings.Keys.Source}");
+            $"{settings.Reads} citizen reads per department action{(settings.ConditionalReads ? " (conditional, with the last ETag)" : "")}, {settings.Warmup.TotalSeconds:0} s warm-up + {settings.Duration.TotalSeconds:0} s measured; keys from {settings.Keys.Source}");
 
         var background = workload.StartBackground();
         var portals = new List<Task>();
@@ -295,7 +295,8 @@ public static class LifecycleScenario
             settings.Rate is null ? settings.Concurrency : null, settings.Rate, item.Code, item.Matters.Count, Math.Round(seconds, 2),
             completed, Math.Round(completed / seconds, 2), requests, Math.Round(requests / seconds, 1), Math.Round(PerLifecycle(requests), 1),
             routes.Sum(r => r.Errors) + lifecycle.Errors, routes.Sum(r => r.ErrorsOutsideWindow) + lifecycle.ErrorsOutsideWindow,
-            measurement.DroppedStarts, Math.Round(generatorShare, 3), routes, lifecycle, cpu, postgres, Label: settings.Label);
+            measurement.DroppedStarts, Math.Round(generatorShare, 3), routes, lifecycle, cpu, postgres, Label: settings.Label,
+            ConditionalReads: settings.ConditionalReads);
     }
 
     private sealed class InFlight

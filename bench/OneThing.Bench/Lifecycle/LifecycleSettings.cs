@@ -31,7 +31,8 @@ public sealed record LifecycleSettings(
     IReadOnlyList<KeyValuePair<string, int>> Pids,
     int? KillPid = null,
     TimeSpan KillAt = default,
-    string? Label = null)
+    string? Label = null,
+    bool ConditionalReads = false)
 {
     public const int DefaultReads = 3;
 
@@ -39,6 +40,7 @@ public sealed record LifecycleSettings(
     [
         "api", "item", "region", "mode", "reads", "concurrency", "seconds", "warmup", "rate", "max-in-flight", "workers",
         "poll-ms", "timeout", "portal-key", "keys-file", "pg", "pids", "results", "kill-pid", "kill-at", "label",
+        "conditional-reads",
     ];
 
     public static LifecycleSettings From(BenchSettings settings)
@@ -76,7 +78,13 @@ public sealed record LifecycleSettings(
             ParsePids(settings.Text("pids")),
             settings.Text("kill-pid") is null ? null : settings.Int("kill-pid", 0),
             TimeSpan.FromSeconds(settings.Double("kill-at", 10)),
-            settings.Text("label") is { Length: > 0 } label ? label : null);
+            settings.Text("label") is { Length: > 0 } label ? label : null,
+            settings.Text("conditional-reads") switch
+            {
+                null or "off" => false,
+                "on" => true,
+                var other => throw new ArgumentException($"--conditional-reads is on or off, got '{other}'."),
+            });
 
         if (lifecycle.Label is { } text && !text.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
         {
@@ -119,6 +127,10 @@ public sealed record LifecycleSettings(
             {
                 name += string.Create(CultureInfo.InvariantCulture, $"-rate{r:0.##}");
             }
+            if (ConditionalReads)
+            {
+                name += "-etag";
+            }
             return Label is null ? name : $"{name}-{Label}";
         }
     }
@@ -136,6 +148,7 @@ public sealed record LifecycleSettings(
         item = ItemCode,
         mode = Mode.ToString().ToLowerInvariant(),
         reads = Reads,
+        conditionalReads = ConditionalReads,
         loop = Rate is null ? "closed" : "open",
         concurrency = Rate is null ? Concurrency : (int?)null,
         rate = Rate,

@@ -11,6 +11,7 @@ public sealed class RouteStats(string name)
     private readonly ConcurrentQueue<string> _firstErrors = new();
     private long _errors;
     private long _errorsOutsideWindow;
+    private long _notModified;
     private int _messagesTaken;
 
     public string Name => name;
@@ -23,6 +24,11 @@ public sealed class RouteStats(string name)
     public long Errors => Interlocked.Read(ref _errors);
 
     public long ErrorsOutsideWindow => Interlocked.Read(ref _errorsOutsideWindow);
+
+    /// <summary>Successes that were 304 answers to a conditional read.</summary>
+    public long NotModified => Interlocked.Read(ref _notModified);
+
+    public void CountNotModified() => Interlocked.Increment(ref _notModified);
 
     public IReadOnlyList<string> FirstErrors => [.. _firstErrors];
 
@@ -85,12 +91,16 @@ public sealed class Measurement
 
     public void Close(long timestamp) => Volatile.Write(ref _closed, timestamp);
 
-    public void Succeeded(RouteStats route, long started)
+    public void Succeeded(RouteStats route, long started, bool notModified = false)
     {
         var now = Stopwatch.GetTimestamp();
         if (InWindow(now))
         {
             route.Latency.Record((long)Stopwatch.GetElapsedTime(started, now).TotalMicroseconds);
+            if (notModified)
+            {
+                route.CountNotModified();
+            }
             if (route != Lifecycles)
             {
                 Seconds.Count(FailoverReport.SecondOf(OpenedAt, now), succeeded: true);
