@@ -141,16 +141,28 @@ static async Task WriteResultAsync(string directory, string scenario, string fil
 
 static string GitCommit()
 {
+    // "-dirty" when the code differs from the commit: such figures cannot be reproduced from it alone. The result
+    // files themselves are left out, or every scenario after the first in a suite would call its commit dirty.
+    var commit = Git("describe --always");
+    if (commit is null)
+    {
+        return "unknown";
+    }
+    var changed = Git("status --porcelain --untracked-files=no -- . :(exclude)bench/results");
+    return changed is { Length: > 0 } ? $"{commit}-dirty" : commit;
+}
+
+static string? Git(string arguments)
+{
     try
     {
-        // "-dirty" when the working tree differs from the commit: such figures cannot be reproduced from it alone.
-        using var git = Process.Start(new ProcessStartInfo("git", "describe --always --dirty") { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var commit = git.StandardOutput.ReadToEnd().Trim();
+        using var git = Process.Start(new ProcessStartInfo("git", arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var output = git.StandardOutput.ReadToEnd().Trim();
         git.WaitForExit();
-        return git.ExitCode == 0 ? commit : "unknown";
+        return git.ExitCode == 0 ? output : null;
     }
     catch (System.ComponentModel.Win32Exception)
     {
-        return "unknown";
+        return null;
     }
 }

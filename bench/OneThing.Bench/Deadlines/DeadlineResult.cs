@@ -27,6 +27,9 @@ public sealed record DeadlineResult(
 
         var memory = Memory is { } m
             ? FormattableString.Invariant($"{m.BytesPerOpenCase:0} B per idle open case (silo {m.BeforeBytes / 1048576.0:0} → {m.IdleBytes / 1048576.0:0} MiB, peak {m.PeakBytes / 1048576.0:0} MiB)")
+                + (m.ManagedBytesPerOpenCase is { } managed
+                    ? FormattableString.Invariant($"; managed heap {managed:0} B per case ({m.ManagedBeforeBytes / 1048576.0:0} → {m.ManagedIdleBytes / 1048576.0:0} MiB)")
+                    : "")
             : "memory not measured (no --silo-pid)";
         var late = Tardiness;
         Line($"");
@@ -41,8 +44,14 @@ public sealed record DeadlineResult(
     }
 }
 
-/// <summary>Silo resident memory after a full collection, before the load and once every case has been idle.</summary>
-public sealed record MemoryFigures(int OpenCases, long BeforeBytes, long IdleBytes, long PeakBytes, double BytesPerOpenCase);
+/// <summary>
+/// Silo memory after a full collection, before the load and once every case has been idle: resident (what ops see,
+/// including freed memory the runtime has not handed back yet, so it varies from run to run) and the managed heap
+/// (what live objects hold).
+/// </summary>
+public sealed record MemoryFigures(
+    int OpenCases, long BeforeBytes, long IdleBytes, long PeakBytes, double BytesPerOpenCase,
+    long? ManagedBeforeBytes = null, long? ManagedIdleBytes = null, double? ManagedBytesPerOpenCase = null);
 
 /// <summary>Lateness of the batch due in one minute: escalated_at − due_at per case, in seconds.</summary>
 public sealed record TardinessFigures(

@@ -109,7 +109,9 @@ public static class DeadlineScenario
             DueMinute: dueMinute,
             Memory: before is { } b && idle is { } i
                 ? new MemoryFigures(open, b.ResidentBytes, i.ResidentBytes, loadPeak?.PeakResidentBytes ?? i.PeakResidentBytes,
-                    (double)(i.ResidentBytes - b.ResidentBytes) / Math.Max(1, open))
+                    (double)(i.ResidentBytes - b.ResidentBytes) / Math.Max(1, open),
+                    b.ManagedHeapBytes, i.ManagedHeapBytes,
+                    b.ManagedHeapBytes is { } heapBefore && i.ManagedHeapBytes is { } heapIdle ? (double)(heapIdle - heapBefore) / Math.Max(1, open) : null)
                 : null,
             ReminderTable: tableRead,
             Tardiness: tardiness);

@@ -1,11 +1,16 @@
 using System.Diagnostics.Tracing;
 using System.Globalization;
 using Microsoft.Diagnostics.NETCore.Client;
+using Microsoft.Diagnostics.Tracing;
+using Microsoft.Diagnostics.Tracing.Parsers.Clr;
 
 namespace OneThing.Bench.Deadlines;
 
-/// <summary>Resident memory of a process, from <c>/proc/&lt;pid&gt;/status</c>.</summary>
-public readonly record struct MemorySample(long ResidentBytes, long PeakResidentBytes);
+/// <summary>
+/// Resident memory of a process, from <c>/proc/&lt;pid&gt;/status</c>, and after a full collection the size of its
+/// managed heap: what live objects hold, whether or not the runtime has handed the freed rest back to the system.
+/// </summary>
+public readonly record struct MemorySample(long ResidentBytes, long PeakResidentBytes, long? ManagedHeapBytes = null);
 
 /// <summary>
 /// Reads the silo's memory the way ops would see it (resident set size) after a full garbage collection, so that
@@ -25,15 +30,42 @@ public static class SiloMemory
     {
         var client = new DiagnosticsClient(pid);
         var provider = new EventPipeProvider("Microsoft-Windows-DotNETRuntime", EventLevel.Informational, GcKeywords);
+        long? heap;
         using (var session = await client.StartEventPipeSessionAsync([provider], requestRundown: false, circularBufferMB: 16, CancellationToken.None))
         {
-            // The events themselves are not needed, but an unread stream would stall the runtime's writer.
-            var drain = DrainAsync(session.EventStream);
+            // The stream must be read anyway (an unread one stalls the runtime's writer); its GC events say how big
+            // the heap is after the full collection.
+            var reading = Task.Run(() => ManagedHeapAfterFullCollection(session.EventStream));
             await Task.Delay(SettleTime);
             await session.StopAsync(CancellationToken.None);
-            await drain;
+            heap = await reading;
         }
-        return Read(pid);
+        return Read(pid) with { ManagedHeapBytes = heap };
+    }
+
+    /// <summary>The heap size the runtime reports after the last gen2 collection in <paramref name="events"/>.</summary>
+    private static long? ManagedHeapAfterFullCollection(Stream events)
+    {
+        long? heap = null;
+        var fullCollection = false;
+        try
+        {
+            using var source = new EventPipeEventSource(events);
+            source.Clr.GCStart += start => fullCollection = start.Depth == 2;
+            source.Clr.GCHeapStats += stats =>
+            {
+                if (fullCollection)
+                {
+                    heap = stats.TotalHeapSize;
+                }
+            };
+            source.Process();
+        }
+        catch (Exception error) when (error is IOException or ObjectDisposedException or EndOfStreamException)
+        {
+            // The session was stopped under the read: that is the end of the stream.
+        }
+        return heap;
     }
 
     public static MemorySample Read(int pid)
@@ -55,19 +87,4 @@ public static class SiloMemory
 
     private static long Kilobytes(string line) =>
         long.Parse(line.AsSpan(6).Trim().TrimEnd("kB").Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture);
-
-    private static async Task DrainAsync(Stream events)
-    {
-        var buffer = new byte[64 * 1024];
-        try
-        {
-            while (await events.ReadAsync(buffer) > 0)
-            {
-            }
-        }
-        catch (Exception error) when (error is IOException or ObjectDisposedException)
-        {
-            // The session was stopped under the read: that is the end of the stream.
-        }
-    }
 }
