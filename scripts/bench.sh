@@ -200,7 +200,7 @@ start_system() {
   gateway_port=$(pg_free_port) || exit 1
   api_port=$(pg_free_port) || exit 1
   api_url=http://127.0.0.1:$api_port
-  server="Host=$(pg_client_host "$pg_data" "$pg_port");Port=$pg_port;Username=postgres;Database=$database"
+  server="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=$database"
   pg_connection="$server"
 
   if [[ -z $cohost ]]; then
@@ -304,7 +304,7 @@ main() {
   start_postgres
 
   if wanted storage; then
-    ConnectionStrings__OneThing="Host=$(pg_client_host "$pg_data" "$pg_port");Port=$pg_port;Username=postgres;Database=postgres" \
+    ConnectionStrings__OneThing="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres" \
       scenario storage storage "${scenario_args[@]}"
   fi
 

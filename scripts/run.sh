@@ -107,7 +107,7 @@ start_postgres() {
     note "PostgreSQL on 127.0.0.1:$pg_port, data in $pg_data"
   fi
   pg_create_db "$pg_port" onething || exit 1
-  export ConnectionStrings__OneThing="Host=$(pg_client_host "$pg_data" "$pg_port");Port=$pg_port;Username=postgres;Database=onething;Maximum Pool Size=40"
+  export ConnectionStrings__OneThing="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=onething;Maximum Pool Size=40"
 }
 
 build() {

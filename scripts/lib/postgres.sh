@@ -155,19 +155,6 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.clos
 pg_run_dir() { printf '%s-run\n' "${1%/}"; }
 pg_log_file() { printf '%s/postgres.log\n' "$(pg_run_dir "$1")"; }
 
-# pg_client_host <datadir> <port>: the Host= for clients on this machine. The server's Unix socket when it has one:
-# a round trip through it costs the kernel far less than one through loopback TCP (the lifecycle benchmark ran 13 %
-# faster), and every grain write is one. 127.0.0.1 otherwise, or when the path would not survive a connection string.
-pg_client_host() {
-  local rundir
-  rundir=$(pg_run_dir "$1")
-  if [[ -S $rundir/.s.PGSQL.$2 && $rundir != *[\;=\'\"]* ]]; then
-    printf '%s\n' "$rundir"
-  else
-    printf '127.0.0.1\n'
-  fi
-}
-
 # Prints the port of the server running on <datadir>; fails when none runs there.
 pg_running_port() {
   local datadir=$1
