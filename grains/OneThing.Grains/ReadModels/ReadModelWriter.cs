@@ -76,7 +76,8 @@ public sealed class ReadModelWriter : IAsyncDisposable
         command.Parameters.Add(Timestamp(task.ReadyAt));
         command.Parameters.Add(Timestamp(task.DueAt));
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = revision });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = JsonSerializer.Serialize(task, ViewJson.Options), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        // UTF-8 as serialized: a string would be transcoded to UTF-16 and back on its way to PostgreSQL.
+        command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = JsonSerializer.SerializeToUtf8Bytes(task, ViewJson.Options), NpgsqlDbType = NpgsqlDbType.Jsonb });
         return command;
     }
 
