@@ -396,10 +396,10 @@ public sealed partial class CaseGrain(
         var open = S.Matters.Where(m => m.Status is not (DepartmentTaskStatus.Completed or DepartmentTaskStatus.Rejected or DepartmentTaskStatus.Cancelled)).ToList();
         foreach (var matter in open)
         {
-            // A matter never dispatched (Waiting) has no inbox row, which the read-model writer knows; its view changes.
-            Touch(matter);
             matter.Status = DepartmentTaskStatus.Cancelled;
             matter.Reason = reason;
+            // A matter never dispatched (Waiting) has no inbox row, which the read-model writer knows; its view changes.
+            Touch(matter);
         }
         Record(now, "TasksCancelled", SystemActor, $"{open.Count} open task(s) cancelled.");
     }
@@ -437,11 +437,6 @@ public sealed partial class CaseGrain(
             ForgetViews();
             var result = await change();
             ForgetViews();
-            // Touched before or while the change moved them: what a view of them says is stale now.
-            foreach (var code in _changedTasks)
-            {
-                _taskViews.Remove(code);
-            }
             S.Revision++;
             // Armed before the state is written: a deadline the stored case holds always has a reminder behind it.
             await ArmReminderAsync(clock.GetUtcNow());
@@ -496,7 +491,10 @@ public sealed partial class CaseGrain(
         _document = null;
     }
 
-    /// <summary>Marks a matter changed by the change being committed: its inbox row is written and its view rebuilt.</summary>
+    /// <summary>
+    /// Marks a matter changed by the change being committed, once the change has moved it: its inbox row is written
+    /// and its view rebuilt on the next read.
+    /// </summary>
     private void Touch(MatterState matter)
     {
         _changedTasks.Add(matter.Code);
