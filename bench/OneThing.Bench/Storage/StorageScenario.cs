@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -54,13 +56,21 @@ public static class StorageScenario
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(siloPort: 21111, gatewayPort: 40000);
+            // Free ports, so that the scenario runs beside a silo of the system (or a test cluster) on this machine.
+            silo.UseLocalhostClustering(siloPort: FreePort(), gatewayPort: FreePort());
             silo.AddOneThingStorage(connectionString);
         });
         var host = builder.Build();
         await host.Services.GetRequiredService<SchemaMigrator>().MigrateAsync();
         await host.StartAsync();
         return host;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static async Task PreparePlainTableAsync(NpgsqlDataSource dataSource, int rows)
