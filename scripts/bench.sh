@@ -286,7 +286,9 @@ log_findings() {
     count=$(grep -cE '^(warn|fail|crit): ' "$log" || true)
     note "$name log: $count warning/failure entries"
     if ((count > 0)); then
-      grep -E -A 2 '^(warn|fail|crit): ' "$log" | head -n 12 | sed 's/^/[onething]     /' >&2
+      # The first four, each with two lines of context. grep stops by itself: cut short by `head`, it would die of
+      # SIGPIPE on a long log, and pipefail would end the suite before its summary.
+      grep -m 4 -E -A 2 '^(warn|fail|crit): ' "$log" | sed 's/^/[onething]     /' >&2
     fi
   done
 }
