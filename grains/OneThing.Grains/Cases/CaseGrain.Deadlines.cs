@@ -24,6 +24,7 @@ public sealed partial class CaseGrain : IRemindable
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        await ReplayJournalAsync(cancellationToken);
         if (Exists)
         {
             // First: the projection and the deadlines below both read the definition.

@@ -10,16 +10,19 @@ using OneThing.Grains.Tasks;
 namespace OneThing.Grains.Cases;
 
 /// <summary>
-/// Coordinates one application and keeps its department tasks: every change to the case or one of its tasks is one
-/// write of the case's state, then the read-model rows it touched (the tasks' inbox rows, the applicant's row), which
-/// the silo group-commits with other cases' rows. A failed write drops the activation so memory never runs ahead of
-/// storage; an activation re-projects every row, so a crash between the two writes converges on the next call.
+/// Coordinates one application and keeps its department tasks. Every change to the case or one of its tasks is one
+/// transaction: a row in the case journal saying what moved (<see cref="CaseChange"/>), with the read-model rows it
+/// touched (the tasks' inbox rows, the applicant's row), group-committed with other cases' changes. Now and then, and
+/// when the case ends, the whole case is written as its snapshot (Orleans grain storage); an activation reads the
+/// snapshot and replays the journal after it. A failed write drops the activation, so memory never runs ahead of storage.
 /// </summary>
 public sealed partial class CaseGrain(
     [PersistentState("case", GrainStorage.Main)] IPersistentState<CaseState> state,
     ItemCatalog catalog,
     WorkingCalendar calendar,
     ReadModelWriter readModels,
+    CaseJournal journal,
+    Microsoft.Extensions.Options.IOptions<CaseJournalOptions> journalOptions,
     TimeProvider clock,
     Microsoft.Extensions.Options.IOptions<Orleans.Hosting.ReminderOptions> reminderOptions,
     ILogger<CaseGrain> logger) : Grain, ICaseGrain
@@ -39,8 +42,23 @@ public sealed partial class CaseGrain(
     /// <summary>The fallback desk's row as this activation last wrote it.</summary>
     private Escalation? _projectedEscalation;
 
-    /// <summary>Tasks changed by the change being committed: their inbox rows go with it.</summary>
+    /// <summary>Tasks changed by the change being committed: their inbox rows, and the matters in its journal row, go with it.</summary>
     private readonly HashSet<string> _changedTasks = new(StringComparer.Ordinal);
+
+    /// <summary>Outputs departments produced in the change being committed.</summary>
+    private readonly HashSet<string> _producedOutputs = new(StringComparer.Ordinal);
+
+    /// <summary>The change being committed rewrites the application itself: its journal row holds the whole case.</summary>
+    private bool _rewritesWhole;
+
+    /// <summary>Timeline entries already in stored changes or the snapshot.</summary>
+    private int _storedTimeline;
+
+    /// <summary>The revision of the snapshot in grain storage: the journal holds every change after it.</summary>
+    private int _snapshotRevision;
+
+    /// <summary>The case as last stored, kept only to verify each change (<see cref="CaseJournalOptions.VerifyChanges"/>).</summary>
+    private CaseState? _lastStored;
 
     /// <summary>The view of the current state, and its JSON: status polling is the commonest call, and most polls see no change.</summary>
     private CaseView? _view;
@@ -121,6 +139,7 @@ public sealed partial class CaseGrain(
             .Where(m => !m.Optional || S.OptionalMatters.Contains(m.Code))
             .Select(m => new MatterState { Code = m.Code, Status = DepartmentTaskStatus.Waiting })
             .ToList();
+        _rewritesWhole = true;
         Record(now, "Submitted", PortalActor, $"{item.Name} v{item.Version} via {command.Channel}");
         foreach (var deferred in S.DeferredMaterials)
         {
@@ -199,6 +218,7 @@ public sealed partial class CaseGrain(
                     foreach (var (name, value) in matter.Outputs)
                     {
                         S.Outputs[name] = value;
+                        _producedOutputs.Add(name);
                     }
                     Record(now, "TaskCompleted", definition.Department, definition.Name);
                     DispatchReadyMatters(now);
@@ -255,6 +275,7 @@ public sealed partial class CaseGrain(
         var now = clock.GetUtcNow();
         return await CommitAsync(() =>
         {
+            _rewritesWhole = true;
             foreach (var material in supply.Materials)
             {
                 S.Materials.RemoveAll(m => m.Code == material.Code);
@@ -427,8 +448,9 @@ public sealed partial class CaseGrain(
     }
 
     /// <summary>
-    /// Runs a change and stores it: the case's state, then in one batch the rows it touched (changed tasks' inbox rows,
-    /// the applicant's row when status or due date moved, the fallback desk's row). On failure drops the activation.
+    /// Runs a change and stores it: in one transaction its journal row and the rows it touched (changed tasks' inbox
+    /// rows, the applicant's row when status or due date moved, the fallback desk's row); then the snapshot when one is
+    /// due. On failure drops the activation.
     /// </summary>
     private async Task<T> CommitAsync<T>(Func<Task<T>> change)
     {
@@ -438,10 +460,16 @@ public sealed partial class CaseGrain(
             var result = await change();
             ForgetViews();
             S.Revision++;
-            // Armed before the state is written: a deadline the stored case holds always has a reminder behind it.
+            // Armed before the change is stored: a deadline the stored case holds always has a reminder behind it.
             await ArmReminderAsync(clock.GetUtcNow());
-            await state.WriteStateAsync();
-            await WriteReadModelsAsync(all: false);
+            var stored = _rewritesWhole ? CaseChange.Rewrite(S) : CaseChange.Progress(S, _changedTasks, _storedTimeline, _producedOutputs);
+            VerifyReplay(stored);
+            await WriteReadModelsAsync(all: false, stored);
+            _storedTimeline = S.Timeline.Count;
+            if (IsEnded || S.Revision - _snapshotRevision >= journalOptions.Value.ChangesPerSnapshot)
+            {
+                await WriteSnapshotAsync();
+            }
             return result;
         }
         catch (Exception error)
@@ -455,13 +483,71 @@ public sealed partial class CaseGrain(
         finally
         {
             _changedTasks.Clear();
+            _producedOutputs.Clear();
+            _rewritesWhole = false;
         }
     }
 
-    /// <summary>Writes the rows that differ from what this activation last wrote, or every row (on activation).</summary>
-    private async Task WriteReadModelsAsync(bool all)
+    /// <summary>
+    /// The whole case into grain storage, where ops read it and an activation starts from it; the journal rows it holds
+    /// are deleted afterwards, in a later batch (rows left behind are skipped on replay and go with the next snapshot).
+    /// </summary>
+    private async Task WriteSnapshotAsync()
+    {
+        await state.WriteStateAsync();
+        _snapshotRevision = S.Revision;
+        var trim = readModels.WriteAsync(readModels.Rows().Add(journal.Trim(CaseId, S.Revision)));
+        _ = trim.ContinueWith(failed => LogTrimFailed(failed.Exception!, CaseId), CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    /// <summary>
+    /// Reads the journal after the snapshot Orleans loaded and replays it, so the case is as last acknowledged.
+    /// The first call of every activation, before anything reads the state.
+    /// </summary>
+    private async Task ReplayJournalAsync(CancellationToken cancellationToken)
+    {
+        _snapshotRevision = S.Revision;
+        foreach (var change in await journal.ReadAsync(CaseId, S.Revision, cancellationToken))
+        {
+            if (change.Revision != S.Revision + 1)
+            {
+                throw new InvalidOperationException($"Case {CaseId}: the journal goes from revision {S.Revision} to {change.Revision}.");
+            }
+            state.State = change.ApplyTo(S);
+        }
+        _storedTimeline = S.Timeline.Count;
+        _lastStored = journalOptions.Value.VerifyChanges ? CaseJournal.Copy(S) : null;
+    }
+
+    /// <summary>With <see cref="CaseJournalOptions.VerifyChanges"/>: the change replayed onto the case as last stored must give the case in memory.</summary>
+    private void VerifyReplay(CaseChange change)
+    {
+        if (_lastStored is null)
+        {
+            return;
+        }
+        var replayed = CaseJournal.Serialize(change.ApplyTo(CaseJournal.Copy(_lastStored)));
+        var current = CaseJournal.Serialize(S);
+        if (replayed != current)
+        {
+            throw new InvalidOperationException(
+                $"Case {CaseId}: change {S.Revision} does not replay to the case in memory.\nreplayed: {replayed}\nin memory: {current}");
+        }
+        _lastStored = CaseJournal.Copy(S);
+    }
+
+    /// <summary>
+    /// Writes the rows that differ from what this activation last wrote, or every row (on activation), with the
+    /// change's journal row when there is one.
+    /// </summary>
+    private async Task WriteReadModelsAsync(bool all, CaseChange? change = null)
     {
         var rows = readModels.Rows();
+        if (change is not null)
+        {
+            rows.Add(journal.Append(CaseId, change));
+        }
         var view = View();
         foreach (var task in view.Tasks)
         {
@@ -533,4 +619,7 @@ public sealed partial class CaseGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Case {CaseId}: a change could not be stored; the activation is dropped and the caller may retry")]
     private partial void LogCommitFailed(Exception error, string caseId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Case {CaseId}: journal rows its snapshot holds were not deleted; the next snapshot deletes them")]
+    private partial void LogTrimFailed(Exception error, string caseId);
 }

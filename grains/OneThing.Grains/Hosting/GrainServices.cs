@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using OneThing.Grains.Calendar;
+using OneThing.Grains.Cases;
 using OneThing.Grains.Catalog;
 using OneThing.Grains.Publishing;
 using OneThing.Grains.ReadModels;
@@ -26,6 +27,11 @@ public static partial class GrainServices
         });
         services.TryAddSingleton<IReadModelFaults, NoReadModelFaults>();
         services.AddSingleton<ReadModelWriter>();
+        services.AddSingleton<CaseJournal>();
+        services.AddOptions<CaseJournalOptions>()
+            .BindConfiguration(CaseJournalOptions.SectionName)
+            .Validate(options => options.ChangesPerSnapshot is >= 1 and <= 1000, "OneThing:Cases:ChangesPerSnapshot must be between 1 and 1000.")
+            .ValidateOnStart();
         services.AddOneThingPublishing();
         return services;
     }

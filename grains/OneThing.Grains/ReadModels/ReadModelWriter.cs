@@ -9,8 +9,9 @@ using OneThing.Grains.Tasks;
 namespace OneThing.Grains.ReadModels;
 
 /// <summary>
-/// Writes the read-model rows grains own. Every row is an idempotent upsert guarded by the writer's revision, so
-/// retries and re-projections after a crash converge on the newest state.
+/// Writes the read-model rows grains own, and with them the case journal's rows (<see cref="CaseJournal"/>). Every
+/// read-model row is an idempotent upsert guarded by the writer's revision, so retries and re-projections after a
+/// crash converge on the newest state.
 /// </summary>
 /// <remarks>
 /// Rows are group-committed: while one batch is in PostgreSQL, the rows other grains hand in meanwhile queue up and
@@ -209,6 +210,13 @@ public sealed class ReadModelRows
     public ReadModelRows Escalation(CaseView view, int revision)
     {
         _commands.Add(_writer.EscalationRow(view, revision));
+        return this;
+    }
+
+    /// <summary>A statement that must commit with these rows: a case's journal row, or the trim after its snapshot.</summary>
+    internal ReadModelRows Add(NpgsqlBatchCommand command)
+    {
+        _commands.Add(command);
         return this;
     }
 }

@@ -23,7 +23,7 @@ public sealed class DurabilityTests
 
         var (created, first) = await driver.SubmitAsync(application, key);
         var caseId = first.GetProperty("caseId").GetString()!;
-        await cluster.KillSiloAsync(await SiloHoldingCaseAsync(cluster, caseId));
+        await cluster.KillSiloAsync(await cluster.SiloHoldingCaseAsync(caseId));
 
         var (repeated, second) = await Poll.UntilAsync(() => driver.SubmitAsync(application, key), r => r.Status == HttpStatusCode.OK,
             TimeSpan.FromSeconds(90), "the repeated submission did not answer 200 after the silo died");
@@ -47,7 +47,7 @@ public sealed class DurabilityTests
         var chongqing = (await driver.SubmitNewAsync("newborn", 9301, "chongqing")).GetProperty("caseId").GetString()!;
         var shanghai = (await driver.SubmitNewAsync("newborn", 9302, "shanghai")).GetProperty("caseId").GetString()!;
 
-        await cluster.KillSiloAsync(await SiloHoldingCaseAsync(cluster, chongqing));
+        await cluster.KillSiloAsync(await cluster.SiloHoldingCaseAsync(chongqing));
 
         // Re-activated on the surviving silo, each case re-finds exactly the definition it started with.
         var revived = await Poll.UntilAsync(() => driver.CaseAsync(chongqing), view => view.ValueKind == JsonValueKind.Object,
@@ -132,11 +132,4 @@ public sealed class DurabilityTests
 
     private static async Task<string?> InboxStatusAsync(string connectionString, string taskId) =>
         (string?)await TestDatabase.ScalarAsync(connectionString, "SELECT status FROM onething_department_tasks WHERE task_id = @id", ("id", taskId));
-
-    private static async Task<SiloHandle> SiloHoldingCaseAsync(TestCluster cluster, string caseId)
-    {
-        // The grain directory knows where the case is active; the management grain asks it.
-        var address = await cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(cluster.Client.GetGrain<ICaseGrain>(caseId));
-        return cluster.GetActiveSilos().Single(s => s.SiloAddress.Equals(address));
-    }
 }

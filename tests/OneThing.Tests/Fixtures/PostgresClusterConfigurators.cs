@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using OneThing.Grains.Cases;
 using OneThing.Grains.ReadModels;
+using Orleans.Runtime;
 using OneThing.Silo.Hosting;
 using Orleans.Configuration;
 using Orleans.Hosting;
@@ -34,6 +36,9 @@ public sealed class PostgresSiloConfigurator : ISiloConfigurator
         }
         siloBuilder.UseOneThingClustering(connectionString);
         siloBuilder.AddOneThingStorage(connectionString, siloBuilder.Configuration["OneThing:Catalog:Directory"]);
+        // Every change any test makes is replayed against the case before it is stored: a change that leaves out
+        // something it moved fails the test that made it.
+        siloBuilder.Services.PostConfigure<CaseJournalOptions>(options => options.VerifyChanges = true);
         if (siloBuilder.Configuration[CaseCollectionAgeKey] is { Length: > 0 } collectionAge)
         {
             // The silo's own setting; Orleans looks for idle grains once a minute, which a test cannot wait for.
@@ -110,6 +115,16 @@ public static class PostgresTestCluster
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return cluster;
+    }
+}
+
+public static class TestClusterExtensions
+{
+    /// <summary>The silo where the case is active: the grain directory knows, and the management grain asks it.</summary>
+    public static async Task<SiloHandle> SiloHoldingCaseAsync(this TestCluster cluster, string caseId)
+    {
+        var address = await cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(cluster.Client.GetGrain<ICaseGrain>(caseId));
+        return cluster.GetActiveSilos().Single(s => s.SiloAddress.Equals(address));
     }
 }
 
