@@ -496,7 +496,16 @@ public sealed partial class CaseGrain(
     {
         await state.WriteStateAsync();
         _snapshotRevision = S.Revision;
-        var trim = readModels.WriteAsync(readModels.Rows().Add(journal.Trim(CaseId, S.Revision)));
+        // The change and its snapshot are stored: a trim that fails (or a silo shutting down) must not fail the call.
+        Task trim;
+        try
+        {
+            trim = readModels.WriteAsync(readModels.Rows().Add(journal.Trim(CaseId, S.Revision)));
+        }
+        catch (ObjectDisposedException error)
+        {
+            trim = Task.FromException(error);
+        }
         _ = trim.ContinueWith(failed => LogTrimFailed(failed.Exception!, CaseId), CancellationToken.None,
             TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }

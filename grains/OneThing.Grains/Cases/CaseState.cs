@@ -2,7 +2,10 @@ using OneThing.Grains.Tasks;
 
 namespace OneThing.Grains.Cases;
 
-/// <summary>Persisted state of a case (state name <c>case</c>). Ops can read it as JSON in PostgreSQL.</summary>
+/// <summary>
+/// A case, whole. Stored as its snapshot (grain state <c>case</c>, JSON ops can read in PostgreSQL) every so often and
+/// when the case ends; the changes since are rows of the case journal (<see cref="CaseChange"/>).
+/// </summary>
 [GenerateSerializer, Alias("onething.CaseState")]
 public sealed class CaseState
 {

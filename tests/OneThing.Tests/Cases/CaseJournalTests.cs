@@ -1,6 +1,11 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using OneThing.Grains.Cases;
+using OneThing.Grains.Catalog;
+using OneThing.Grains.Hosting;
 using OneThing.Grains.Tasks;
 using OneThing.Tests.Fixtures;
 
@@ -106,6 +111,32 @@ public sealed class CaseJournalTests
         var view = await driver.CaseAsync(caseId);
         Assert.Contains(view.GetProperty("timeline").EnumerateArray(), e => e.GetProperty("actor").GetString() == "other-writer");
         Assert.Single(view.GetProperty("timeline").EnumerateArray(), e => e.GetProperty("type").GetString() == "TaskAccepted");
+    }
+
+    [Theory]
+    [InlineData("0", null)]
+    [InlineData("1001", null)]
+    [InlineData("4", 4)]
+    public void ChangesPerSnapshotIsBoundFromItsKeyAndRefusedOutsideOneToAThousand(string setting, int? bound)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["OneThing:Cases:ChangesPerSnapshot"] = setting })
+            .Build();
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging();
+        services.AddOneThingGrains(CatalogServiceCollectionExtensions.DefaultDirectory);
+        using var provider = services.BuildServiceProvider();
+
+        CaseJournalOptions Options() => provider.GetRequiredService<IOptions<CaseJournalOptions>>().Value;
+
+        if (bound is { } expected)
+        {
+            Assert.Equal(expected, Options().ChangesPerSnapshot);
+            Assert.False(Options().VerifyChanges);
+        }
+        else
+        {
+            Assert.Contains("OneThing:Cases:ChangesPerSnapshot", Assert.Throws<OptionsValidationException>(Options).Message);
+        }
     }
 
     [Fact]
