@@ -8,7 +8,7 @@ using Orleans.TestingHost;
 
 namespace OneThing.Tests.Cases;
 
-/// <summary>Idempotency and read-model convergence when silos die or writes fail part-way.</summary>
+/// <summary>Idempotency and read-model convergence when silos die or a change's write fails.</summary>
 public sealed class DurabilityTests
 {
     [Fact]
@@ -64,7 +64,7 @@ public sealed class DurabilityTests
     }
 
     [Fact]
-    public async Task InboxConvergesAfterAFailureBetweenTheTaskWriteAndItsInboxRow()
+    public async Task AnActionWhoseInboxRowFailsStoresNothingAndItsRetryConverges()
     {
         var (cluster, connectionString) = await PostgresTestCluster.StartAsync(1, "converge_task");
         await using var _cluster = cluster;
@@ -75,6 +75,7 @@ public sealed class DurabilityTests
 
         InjectedReadModelFaults.FailNextWrite(taskId);
         using var failed = await driver.Department("hrss").PostAsync(new Uri($"/api/tasks/{taskId}/accept", UriKind.Relative), null);
+        var changesAfterFailure = await ChangesOfAsync(connectionString, caseId);
         var (retried, _) = await driver.PostAsync(driver.Department("hrss"), $"/api/tasks/{taskId}/accept");
 
         // The failure reaches the caller as 503 problem+json with Retry-After, never as a stack trace.
@@ -82,10 +83,17 @@ public sealed class DurabilityTests
         Assert.Equal("application/problem+json", failed.Content.Headers.ContentType?.MediaType);
         Assert.NotNull(failed.Headers.RetryAfter);
         Assert.DoesNotContain("   at ", await failed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(1L, changesAfterFailure); // the submission's: the failed accept stored no journal row
         Assert.Equal(HttpStatusCode.OK, retried);
+        Assert.Equal(2L, await ChangesOfAsync(connectionString, caseId));
         Assert.Equal("Accepted", await InboxStatusAsync(connectionString, taskId));
-        Assert.Equal("Accepted", CaseDriver.TaskOf(await driver.CaseAsync(caseId), "pension-application").GetProperty("status").GetString());
+        var view = await driver.CaseAsync(caseId);
+        Assert.Equal("Accepted", CaseDriver.TaskOf(view, "pension-application").GetProperty("status").GetString());
+        Assert.Single(view.GetProperty("timeline").EnumerateArray(), e => e.GetProperty("type").GetString() == "TaskAccepted");
     }
+
+    private static async Task<long?> ChangesOfAsync(string connectionString, string caseId) =>
+        (long?)await TestDatabase.ScalarAsync(connectionString, "SELECT count(*) FROM onething_case_changes WHERE case_id = @id", ("id", caseId));
 
     [Fact]
     public async Task TaskTheCaseHoldsAsReadyAlwaysReachesItsInbox()
@@ -100,7 +108,8 @@ public sealed class DurabilityTests
         var outputs = await CaseDriver.OutputsForAsync(driver, birth);
         var completePath = $"/api/tasks/{birth.GetProperty("taskId").GetString()}/complete";
 
-        // The completion makes household registration Ready; its inbox row write fails as if the silo died there.
+        // The completion makes household registration Ready; its inbox row fails as if the silo died there, and with it
+        // the whole change (its journal row is in the same transaction).
         InjectedReadModelFaults.FailNextWrite(householdTask);
         var (failed, _) = await driver.PostAsync(driver.Department("health"), completePath, new { outputs });
         await AssertEveryReadyTaskIsInItsInboxAsync(driver, connectionString, caseId);
