@@ -14,7 +14,13 @@ using Scalar.AspNetCore;
 var builder = WebApplication.CreateBuilder(args);
 
 // Bodies over 1 MiB are refused before they are read; materials travel as URIs, not as content.
-builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
+// No Server header: the answer need not say what to attack. HTTPS comes from Kestrel's own configuration
+// (Kestrel:Endpoints:Https, README "TLS").
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
+    kestrel.AddServerHeader = false;
+});
 
 builder.AddOneThingCluster();
 builder.Services.AddOneThingAuth();
@@ -26,9 +32,15 @@ builder.Services.ConfigureHttpJsonOptions(json =>
     json.SerializerOptions.Encoder = ViewJson.Encoder;
 });
 builder.Services.AddOpenApi();
+builder.Services.AddOneThingHsts();
 
 var app = builder.Build();
 
+app.UseOneThingResponseHeaders();
+if (!app.Environment.IsDevelopment())
+{
+    app.UseHsts();
+}
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();

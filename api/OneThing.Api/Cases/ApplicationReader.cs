@@ -65,14 +65,15 @@ public static class ApplicationReader
     }
 
     /// <summary>
-    /// Case ids are URL-safe. With an Idempotency-Key the id is derived from it, so the same key always lands on the
-    /// same case grain, whose stored state remembers the key durably (and across restarts) without any extra table.
+    /// Case ids are URL-safe. With an Idempotency-Key the id is derived from it and from the caller's key name, so the
+    /// same caller's key always lands on the same case grain, whose stored state remembers the key durably (and across
+    /// restarts) without any extra table, while two channels that happen to pick the same key file two cases.
     /// </summary>
-    public static string NewCaseId(string? idempotencyKey)
+    public static string NewCaseId(string caller, string? idempotencyKey)
     {
         var bytes = idempotencyKey is null
             ? RandomNumberGenerator.GetBytes(15)
-            : SHA256.HashData(Encoding.UTF8.GetBytes("onething-case:" + idempotencyKey))[..15];
+            : SHA256.HashData(Encoding.UTF8.GetBytes($"onething-case:v2\n{caller}\n{idempotencyKey}"))[..15];
         return "c" + Base32(bytes);
     }
 

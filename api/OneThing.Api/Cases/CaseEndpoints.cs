@@ -32,7 +32,8 @@ public static class CaseEndpoints
 
     /// <summary>Submits an application once; with <c>Idempotency-Key</c> a retry returns the same case.</summary>
     public static async Task<Results<Ok<CaseView>, Created<CaseView>, ValidationProblem, ProblemHttpResult>> SubmitAsync(
-        HttpRequest request, IClusterClient cluster, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, CancellationToken cancellationToken)
+        HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
         if (problem is not null)
@@ -64,7 +65,7 @@ public static class CaseEndpoints
         }
         application = application with { Fingerprint = ApplicationReader.Fingerprint(application) };
 
-        var caseId = ApplicationReader.NewCaseId(idempotencyKey);
+        var caseId = ApplicationReader.NewCaseId(user.Identity?.Name ?? "", idempotencyKey);
         var outcome = await cluster.Reference<ICaseGrain>(caseId).SubmitAsync(application);
         return OutcomeResults.ToHttp(outcome, view => $"/api/cases/{view.CaseId}");
     }
@@ -85,8 +86,7 @@ public static class CaseEndpoints
             return OutcomeResults.NotFound("No such case.");
         }
         response.Headers.ETag = CaseETag.Format(document.Revision);
-        // Personal data: shared caches must not keep it, and a browser asks again (cheaply, with the ETag) each time.
-        response.Headers.CacheControl = "private, no-cache";
+        // Personal data: no cache keeps it (the default no-store); a poller keeps the ETag itself and sends it back.
         if (document.IsUnchanged || known == int.MaxValue)
         {
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);

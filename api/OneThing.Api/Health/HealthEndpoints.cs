@@ -49,9 +49,12 @@ public static class HealthEndpoints
         catch (Exception error) when (error is not OutOfMemoryException)
         {
             // Readiness reports the failure instead of throwing it: a probe must answer, not fail.
-            return error is OperationCanceledException ? "timeout" : error.GetType().Name;
+            return ProbeFailure(error);
         }
     }
+
+    /// <summary>A failed probe as the anonymous endpoint may say it: whether it timed out, never what threw.</summary>
+    public static string ProbeFailure(Exception error) => error is OperationCanceledException ? "timeout" : "failed";
 
     public sealed record HealthReport(string Status, string? Database, string? Cluster);
 }

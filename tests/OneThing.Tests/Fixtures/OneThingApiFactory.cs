@@ -67,6 +67,9 @@ public sealed class OneThingApiFactory(string connectionString, string clusterId
         return client;
     }
 
+    /// <summary>A portal key with a name of its own (the others are named by their role or department).</summary>
+    public const string HotlineKey = "test-hotline";
+
     public static string KeyOf(string department) => Keys.Single(k => k.Department == department).Key;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -85,6 +88,10 @@ public sealed class OneThingApiFactory(string connectionString, string clusterId
                 builder.UseSetting($"OneThing:Auth:Keys:{i}:Department", department);
             }
         }
+        // A second channel, named as ops name keys: its Idempotency-Keys are its own.
+        builder.UseSetting($"OneThing:Auth:Keys:{Keys.Count}:Key", HotlineKey);
+        builder.UseSetting($"OneThing:Auth:Keys:{Keys.Count}:Role", "portal");
+        builder.UseSetting($"OneThing:Auth:Keys:{Keys.Count}:Name", "12345 hotline");
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             builder.UseSetting(key, value);
