@@ -6,6 +6,7 @@ using OneThing.Api.Catalog;
 using OneThing.Api.Departments;
 using OneThing.Api.Health;
 using OneThing.Api.Hosting;
+using OneThing.Api.OpenApi;
 using OneThing.Api.Ops;
 using OneThing.Api.Problems;
 using OneThing.Grains.Common;
@@ -31,7 +32,7 @@ builder.Services.ConfigureHttpJsonOptions(json =>
     json.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
     json.SerializerOptions.Encoder = ViewJson.Encoder;
 });
-builder.Services.AddOpenApi();
+builder.Services.AddOpenApi(openApi => openApi.AddOperationTransformer<CommonResponses>());
 builder.Services.AddOneThingHsts();
 
 var app = builder.Build();

@@ -88,4 +88,19 @@ public sealed class HostingApiTests(TwoSiloClusterFixture fixture)
 
         Assert.True(document.GetProperty("paths").TryGetProperty("/api/ops/cluster", out _));
     }
+
+    [Fact]
+    public async Task OpenApiDocumentDeclaresRateLimitsAndUnsupportedMediaTypes()
+    {
+        using var client = fixture.Api.CreateClient(apiKey: null);
+
+        var paths = (await client.GetFromJsonAsync<JsonElement>(new Uri("/openapi/v1.json", UriKind.Relative))).GetProperty("paths");
+
+        var submit = paths.GetProperty("/api/cases").GetProperty("post").GetProperty("responses");
+        var read = paths.GetProperty("/api/cases/{caseId}").GetProperty("get").GetProperty("responses");
+        Assert.True(submit.TryGetProperty("415", out _), "POST /api/cases declares 415");
+        Assert.True(submit.TryGetProperty("429", out _), "POST /api/cases declares 429");
+        Assert.True(read.TryGetProperty("429", out _), "GET /api/cases/{caseId} declares 429");
+        Assert.False(read.TryGetProperty("415", out _), "a GET takes no body, so no 415");
+    }
 }
