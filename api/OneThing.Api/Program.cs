@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using OneThing.Api.AccessLog;
 using OneThing.Api.Auth;
 using OneThing.Api.Calendar;
 using OneThing.Api.Cases;
@@ -18,6 +19,7 @@ builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 
 
 builder.AddOneThingCluster();
 builder.Services.AddOneThingAuth();
+builder.Services.AddCaseAccessLog();
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<UnavailableExceptionHandler>();
 builder.Services.ConfigureHttpJsonOptions(json =>
@@ -47,6 +49,7 @@ app.MapCatalog();
 app.MapDepartmentCatalog();
 app.MapCalendar();
 app.MapCases();
+app.MapCaseAccessLog();
 app.MapDepartmentWork();
 
 app.Run();
