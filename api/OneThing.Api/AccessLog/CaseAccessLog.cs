@@ -28,7 +28,7 @@ public sealed partial class CaseAccessLog(
     NpgsqlDataSource database,
     TimeProvider clock,
     IOptions<CaseAccessLogOptions> options,
-    ILogger<CaseAccessLog> logger) : IHostedLifecycleService, IDisposable
+    ILogger<CaseAccessLog> logger) : IHostedLifecycleService
 {
     private static readonly TimeSpan WarningInterval = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan LongestBackoff = TimeSpan.FromSeconds(5);
@@ -41,7 +41,7 @@ public sealed partial class CaseAccessLog(
     private readonly ConditionalWeakTable<ClaimsPrincipal, Reader> _readers = new();
     private readonly ConcurrentDictionary<Endpoint, string> _routes = new();
 
-    /// <summary>One write at a time: the timer's, a flush's, or the last one at shutdown.</summary>
+    /// <summary>One write at a time: the timer's, a flush's, or the last one at shutdown. Never disposed: a late stop still takes it.</summary>
     private readonly SemaphoreSlim _writing = new(1, 1);
     private readonly List<CaseAccess> _batch = [];
     private readonly CancellationTokenSource _stopping = new();
@@ -120,7 +120,10 @@ public sealed partial class CaseAccessLog(
         await _writer.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    /// <summary>After every hosted service stopped, the web server too: no read can queue a row any more.</summary>
+    /// <summary>
+    /// After every hosted service stopped, the web server too: no read can queue a row any more. May run twice (a host
+    /// stopped by its owner and by its own run loop); the second finds nothing left to write.
+    /// </summary>
     public async Task StoppedAsync(CancellationToken cancellationToken)
     {
         _queue.Writer.TryComplete();
@@ -131,17 +134,11 @@ public sealed partial class CaseAccessLog(
                 await Task.Delay(_options.FlushInterval, cancellationToken);
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception error) when (error is OperationCanceledException or ObjectDisposedException)
         {
             LogLostAtShutdown(_batch.Count + _queue.Reader.Count);
         }
         WarnOfDrops(force: true);
-    }
-
-    public void Dispose()
-    {
-        _stopping.Dispose();
-        _writing.Dispose();
     }
 
     private async Task WriteEveryIntervalAsync(CancellationToken stopping)
@@ -185,7 +182,7 @@ public sealed partial class CaseAccessLog(
                 {
                     await CopyAsync(_batch, cancellationToken);
                 }
-                catch (Exception error) when (error is not OperationCanceledException)
+                catch (Exception error) when (error is not (OperationCanceledException or ObjectDisposedException))
                 {
                     NoteFailure(error);
                     return false;

@@ -19,7 +19,7 @@ public sealed class CaseAccessLogWriterTests(ITestOutputHelper output)
     public async Task RecordingAReadCostsMicrosecondsAndAllocatesNothing()
     {
         await using var database = NpgsqlDataSource.Create(await TestDatabase.CreateMigratedAsync("access_log_cost"));
-        using var log = Recorder(database, queueCapacity: 200_000);
+        var log = Recorder(database, queueCapacity: 200_000);
         var context = DepartmentRead("police");
         const int reads = 100_000;
         for (var i = 0; i < reads; i++)
@@ -46,7 +46,7 @@ public sealed class CaseAccessLogWriterTests(ITestOutputHelper output)
     public async Task TheWriterCopiesTensOfThousandsOfReadsPerSecond()
     {
         await using var database = NpgsqlDataSource.Create(await TestDatabase.CreateMigratedAsync("access_log_rate"));
-        using var log = Recorder(database, queueCapacity: 200_000);
+        var log = Recorder(database, queueCapacity: 200_000);
         const int reads = 100_000;
         var at = DateTimeOffset.UtcNow;
         for (var i = 0; i < reads; i++)
@@ -68,7 +68,7 @@ public sealed class CaseAccessLogWriterTests(ITestOutputHelper output)
     public void AFullQueueServesTheReadAndCountsTheDroppedRow()
     {
         using var database = NpgsqlDataSource.Create("Host=127.0.0.1;Port=1");
-        using var log = Recorder(database, queueCapacity: 3);
+        var log = Recorder(database, queueCapacity: 3);
         var context = DepartmentRead("police");
 
         for (var i = 0; i < 5; i++)
@@ -83,7 +83,7 @@ public sealed class CaseAccessLogWriterTests(ITestOutputHelper output)
     public void PortalReadsAreNotRecorded()
     {
         using var database = NpgsqlDataSource.Create("Host=127.0.0.1;Port=1");
-        using var log = Recorder(database, queueCapacity: 3);
+        var log = Recorder(database, queueCapacity: 3);
         var portal = new DefaultHttpContext { User = Principal(("role", "portal"), ("name", "web portal")) };
 
         log.Record(portal, "case-1");
