@@ -148,7 +148,8 @@ public sealed partial class CaseAccessLog(
         {
             while (await timer.WaitForNextTickAsync(stopping))
             {
-                await WriteQueuedAsync(waitOutBackoff: true, stopping);
+                // Not cancelled by the stop: a COPY cut off while it commits could be written again by the last flush.
+                await WriteQueuedAsync(waitOutBackoff: true, CancellationToken.None);
                 WarnOfDrops(force: false);
             }
         }
