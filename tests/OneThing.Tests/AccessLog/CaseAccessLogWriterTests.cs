@@ -72,6 +72,28 @@ public sealed class CaseAccessLogWriterTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task RowsThatCouldNotBeWrittenAreWrittenOnceTheTableAnswersAgain()
+    {
+        var connectionString = await TestDatabase.CreateMigratedAsync("access_log_retry");
+        await using var database = NpgsqlDataSource.Create(connectionString);
+        var log = Recorder(database, queueCapacity: 100);
+        var context = DepartmentRead("police");
+        await TestDatabase.ScalarAsync(connectionString, "ALTER TABLE onething_case_access_log RENAME TO access_log_away");
+
+        log.Record(context, "case-1");
+        log.Record(context, "case-2");
+        var failed = await Record.ExceptionAsync(() => log.FlushAsync());
+        log.Record(context, "case-3");
+        await TestDatabase.ScalarAsync(connectionString, "ALTER TABLE access_log_away RENAME TO onething_case_access_log");
+        await log.FlushAsync();
+
+        Assert.IsType<InvalidOperationException>(failed);
+        Assert.Equal(3, log.Written);
+        Assert.Equal(0, log.Dropped);
+        Assert.Equal(3L, await TestDatabase.ScalarAsync(connectionString, "SELECT count(*) FROM onething_case_access_log"));
+    }
+
+    [Fact]
     public void AFullQueueServesTheReadAndCountsTheDroppedRow()
     {
         using var database = NpgsqlDataSource.Create("Host=127.0.0.1;Port=1");
