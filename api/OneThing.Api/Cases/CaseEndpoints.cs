@@ -77,9 +77,8 @@ public static class CaseEndpoints
     /// recorded in the case's access log.
     /// </summary>
     public static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> GetAsync(
-        string caseId, HttpContext context, ClaimsPrincipal user, IClusterClient cluster, CaseAccessLog accessLog)
+        string caseId, HttpRequest request, HttpResponse response, ClaimsPrincipal user, IClusterClient cluster, CaseAccessLog accessLog)
     {
-        var (request, response) = (context.Request, context.Response);
         var grain = cluster.Reference<ICaseGrain>(caseId);
         var known = CaseETag.KnownRevision(request.Headers.IfNoneMatch);
         var department = user.IsInRole(Roles.Department) ? user.DepartmentCode() ?? "" : null;
@@ -97,7 +96,7 @@ public static class CaseEndpoints
         {
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }
-        accessLog.Record(context, caseId);
+        accessLog.Record(request.HttpContext, caseId);
         return TypedResults.Bytes(document.Utf8Json, "application/json; charset=utf-8");
     }
 
