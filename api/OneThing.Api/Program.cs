@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using OneThing.Api.AccessLog;
 using OneThing.Api.Auth;
 using OneThing.Api.Calendar;
 using OneThing.Api.Cases;
@@ -25,6 +26,7 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 
 builder.AddOneThingCluster();
 builder.Services.AddOneThingAuth();
+builder.Services.AddCaseAccessLog();
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<UnavailableExceptionHandler>();
 builder.Services.ConfigureHttpJsonOptions(json =>
@@ -60,6 +62,7 @@ app.MapCatalog();
 app.MapDepartmentCatalog();
 app.MapCalendar();
 app.MapCases();
+app.MapCaseAccessLog();
 app.MapDepartmentWork();
 
 app.Run();

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
+using OneThing.Api.AccessLog;
 using OneThing.Api.Auth;
 using OneThing.Api.Catalog;
 using OneThing.Api.Common;
@@ -73,15 +74,19 @@ public static class CaseEndpoints
     /// <summary>
     /// The case's document as the case grain serialized it (once per change): polls cost no encoding here. Answers
     /// carry an ETag; a poll that sends it back in <c>If-None-Match</c> gets 304 while the case has not changed.
+    /// A department gets its own minimised document (<see cref="DepartmentCaseView"/>); department and ops reads are
+    /// recorded in the case's access log.
     /// </summary>
     public static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> GetAsync(
-        string caseId, HttpRequest request, HttpResponse response, ClaimsPrincipal user, IClusterClient cluster)
+        string caseId, HttpRequest request, HttpResponse response, ClaimsPrincipal user, IClusterClient cluster, CaseAccessLog accessLog)
     {
         var grain = cluster.Reference<ICaseGrain>(caseId);
         var known = CaseETag.KnownRevision(request.Headers.IfNoneMatch);
-        var document = known is { } revision ? await grain.GetDocumentAsync(revision) : await grain.GetDocumentAsync();
+        var department = user.IsInRole(Roles.Department) ? user.DepartmentCode() ?? "" : null;
+        var document = department is not null ? await grain.GetDocumentForDepartmentAsync(department, known)
+            : known is { } revision ? await grain.GetDocumentAsync(revision) : await grain.GetDocumentAsync();
         // A department sees only the cases it has a task in; to others the case does not exist.
-        if (document is null || (user.IsInRole(Roles.Department) && !document.Departments.Contains(user.DepartmentCode()!)))
+        if (document is null || (department is not null && !document.Departments.Contains(department)))
         {
             return OutcomeResults.NotFound("No such case.");
         }
@@ -91,6 +96,7 @@ public static class CaseEndpoints
         {
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }
+        accessLog.Record(request.HttpContext, caseId);
         return TypedResults.Bytes(document.Utf8Json, "application/json; charset=utf-8");
     }
 

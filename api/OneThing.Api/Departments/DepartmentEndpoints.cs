@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using OneThing.Api.AccessLog;
 using OneThing.Api.Auth;
 using OneThing.Api.Cases;
 using OneThing.Api.Common;
@@ -33,7 +34,8 @@ public static class DepartmentEndpoints
 
     /// <summary>A department's tasks, earliest due first, from the read model: one index range, no grain calls.</summary>
     public static async Task<Results<Ok<PageOf<JsonElement>>, ValidationProblem, ProblemHttpResult>> InboxAsync(
-        string department, string? status, int? page, int? pageSize, ClaimsPrincipal user, NpgsqlDataSource database, CancellationToken cancellationToken)
+        string department, string? status, int? page, int? pageSize, ClaimsPrincipal user, NpgsqlDataSource database,
+        HttpContext context, CaseAccessLog accessLog, CancellationToken cancellationToken)
     {
         if (user.DepartmentCode() != department)
         {
@@ -73,15 +75,20 @@ public static class DepartmentEndpoints
                 total = reader.GetInt64(1);
             }
         }
+        accessLog.RecordInboxPage(context, items);
         return TypedResults.Ok(new PageOf<JsonElement>(items, paging.Page, paging.Size, total));
     }
 
-    public static async Task<Results<Ok<TaskView>, ProblemHttpResult>> GetTaskAsync(string taskId, ClaimsPrincipal user, IClusterClient cluster)
+    public static async Task<Results<Ok<TaskView>, ProblemHttpResult>> GetTaskAsync(
+        string taskId, ClaimsPrincipal user, IClusterClient cluster, HttpContext context, CaseAccessLog accessLog)
     {
         var view = await cluster.Reference<IDepartmentTaskGrain>(taskId).GetAsync();
-        return view is null || view.Department != user.DepartmentCode()
-            ? OutcomeResults.NotFound("No such task in your department.")
-            : TypedResults.Ok(view);
+        if (view is null || view.Department != user.DepartmentCode())
+        {
+            return OutcomeResults.NotFound("No such task in your department.");
+        }
+        accessLog.Record(context, view.CaseId);
+        return TypedResults.Ok(view);
     }
 
     public static async Task<Results<Ok<TaskView>, Created<TaskView>, ValidationProblem, ProblemHttpResult>> AcceptAsync(

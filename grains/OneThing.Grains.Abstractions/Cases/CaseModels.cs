@@ -11,10 +11,11 @@ public enum CaseStatus
     Withdrawn = 4,
 }
 
+/// <remarks><see cref="Name"/> is null only in a department's view that may not show it (<c>DepartmentCaseView</c>).</remarks>
 [GenerateSerializer, Immutable, Alias("onething.Applicant")]
 public sealed record Applicant(
     [property: Id(0)] string Kind,
-    [property: Id(1)] string Name,
+    [property: Id(1)] string? Name,
     [property: Id(2)] string? IdNumber,
     [property: Id(3)] string? CreditCode,
     [property: Id(4)] string? Phone)

@@ -30,6 +30,14 @@ public interface ICaseGrain : IGrainWithStringKey
     [Alias("GetDocumentUnlessAt"), ReadOnly]
     Task<CaseDocument?> GetDocumentAsync(int knownRevision);
 
+    /// <summary>
+    /// The case as <paramref name="department"/> may read it (data minimisation: only the personal data its own dispatched
+    /// matters declare as inputs), built once per change; without the bytes when the case is still at
+    /// <paramref name="knownRevision"/>. Null when no case has this id or the department has no task in it.
+    /// </summary>
+    [Alias("GetDocumentForDepartment"), ReadOnly]
+    Task<CaseDocument?> GetDocumentForDepartmentAsync(string department, int? knownRevision);
+
     [Alias("Supply")]
     Task<Outcome<CaseView>> SupplyAsync(SupplyMaterials supply);
 

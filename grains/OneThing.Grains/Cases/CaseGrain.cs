@@ -584,6 +584,7 @@ public sealed partial class CaseGrain(
     {
         _view = null;
         _document = null;
+        _departmentDocuments.Clear();
     }
 
     /// <summary>
