@@ -145,18 +145,18 @@ public static class StrictJson
     private static Problem? Explain(ref Utf8JsonReader reader, bool freeText)
     {
         var raw = reader.ValueSpan;
-        // Printable ASCII, the common case: the reader has already refused raw control bytes below 0x20.
-        if (raw.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7E) < 0)
+        if (!reader.ValueIsEscaped)
         {
-            return null;
+            // Printable ASCII, the common case: the reader has already refused raw control bytes below 0x20.
+            if (raw.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7E) < 0)
+            {
+                return null;
+            }
+            return !Utf8.IsValid(raw) ? Problem.InvalidUtf8 : raw.Contains((byte)0x7F) ? Problem.Control : null;
         }
         if (!Utf8.IsValid(raw))
         {
             return Problem.InvalidUtf8;
-        }
-        if (!reader.ValueIsEscaped)
-        {
-            return raw.Contains((byte)0x7F) ? Problem.Control : null;
         }
 
         char[]? rented = null;

@@ -61,7 +61,7 @@ public static class FormValues
     {
         if (value.ValueKind != JsonValueKind.String)
         {
-            return $"must be a string (text of at most {MaxStringLength} characters)";
+            return $"must be non-empty text (a JSON string) of at most {MaxStringLength} characters";
         }
 
         if (!TryGetText(value, out var raw))
