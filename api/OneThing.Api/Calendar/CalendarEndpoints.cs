@@ -22,7 +22,7 @@ public static class CalendarEndpoints
         var group = routes.MapGroup("/api/calendar").WithTags("Calendar")
             .RequireAuthorization(policy => policy.RequireRole(Roles.Portal, Roles.Department, Roles.Ops));
         group.MapGet("/{year:int}", GetAsync);
-        group.MapPut("/{year:int}", PutAsync).RequireAuthorization(Roles.Ops);
+        group.MapPut("/{year:int}", PutAsync).ReadsJsonBody().RequireAuthorization(Roles.Ops);
         return group;
     }
 

@@ -18,15 +18,15 @@ public static class CaseEndpoints
     public static RouteGroupBuilder MapCases(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/cases").WithTags("Cases");
-        group.MapPost("", SubmitAsync).RequireAuthorization(Roles.Portal);
+        group.MapPost("", SubmitAsync).ReadsJsonBody().RequireAuthorization(Roles.Portal);
         group.MapGet("", ListByApplicantAsync).RequireAuthorization(Roles.Portal);
         group.MapGet("/{caseId}", GetAsync)
             .Produces<CaseView>(StatusCodes.Status200OK, "application/json")
             .Produces(StatusCodes.Status304NotModified)
             .RequireAuthorization(policy => policy.RequireRole(Roles.Portal, Roles.Department, Roles.Ops));
-        group.MapPost("/{caseId}/supplements", SupplyAsync).RequireAuthorization(Roles.Portal);
-        group.MapPost("/{caseId}/withdraw", WithdrawAsync).RequireAuthorization(Roles.Portal);
-        group.MapPost("/{caseId}/evaluation", EvaluateAsync).RequireAuthorization(Roles.Portal);
+        group.MapPost("/{caseId}/supplements", SupplyAsync).ReadsJsonBody().RequireAuthorization(Roles.Portal);
+        group.MapPost("/{caseId}/withdraw", WithdrawAsync).ReadsJsonBody().RequireAuthorization(Roles.Portal);
+        group.MapPost("/{caseId}/evaluation", EvaluateAsync).ReadsJsonBody().RequireAuthorization(Roles.Portal);
         return group;
     }
 

@@ -13,7 +13,7 @@ public static class CatalogEndpoints
             .RequireAuthorization(policy => policy.RequireRole(Roles.Portal, Roles.Department, Roles.Ops));
         group.MapGet("", ListAsync);
         group.MapGet("/{code}", GetAsync);
-        group.MapPut("/{code}", PublishAsync).RequireAuthorization(Roles.Ops);
+        group.MapPut("/{code}", PublishAsync).ReadsJsonBody().RequireAuthorization(Roles.Ops);
         return group;
     }
 

@@ -25,9 +25,9 @@ public static class DepartmentEndpoints
         var tasks = routes.MapGroup("/api/tasks").WithTags("Department work").RequireAuthorization(Roles.Department);
         tasks.MapGet("/{taskId}", GetTaskAsync);
         tasks.MapPost("/{taskId}/accept", AcceptAsync);
-        tasks.MapPost("/{taskId}/complete", CompleteAsync);
-        tasks.MapPost("/{taskId}/reject", RejectAsync);
-        tasks.MapPost("/{taskId}/supplement-requests", RequestSupplementAsync);
+        tasks.MapPost("/{taskId}/complete", CompleteAsync).ReadsJsonBody();
+        tasks.MapPost("/{taskId}/reject", RejectAsync).ReadsJsonBody();
+        tasks.MapPost("/{taskId}/supplement-requests", RequestSupplementAsync).ReadsJsonBody();
         return routes;
     }
 

@@ -20,7 +20,7 @@ public static class FallbackDeskEndpoints
     {
         var group = routes.MapGroup("/api/fallback-desk").WithTags("Fallback desk").RequireAuthorization(Roles.Ops);
         group.MapGet("/cases", ListAsync);
-        group.MapPost("/cases/{caseId}/resolve", ResolveAsync);
+        group.MapPost("/cases/{caseId}/resolve", ResolveAsync).ReadsJsonBody();
         return group;
     }
 

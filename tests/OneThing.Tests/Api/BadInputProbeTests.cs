@@ -90,6 +90,18 @@ public sealed class BadInputProbeTests(TwoSiloClusterFixture fixture)
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
     }
 
+    [Fact]
+    public async Task TheOpenApiDocumentSaysBodiesThatAreNotJsonAre415()
+    {
+        var document = await _driver.Portal.GetFromJsonAsync<JsonElement>(new Uri("/openapi/v1.json", UriKind.Relative));
+
+        foreach (var (path, method) in new[] { ("/api/cases", "post"), ("/api/tasks/{taskId}/complete", "post"), ("/api/items/{code}", "put") })
+        {
+            Assert.True(document.GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("responses").TryGetProperty("415", out _),
+                $"{method} {path} does not list 415");
+        }
+    }
+
     private List<Probe> Probes(JsonElement newborn, string caseId, string taskId, JsonObject item)
     {
         var anyApplicant = TestIdentities.IdNumber(CaseSeed);
