@@ -19,7 +19,7 @@ public static class CaseEndpoints
     {
         var group = routes.MapGroup("/api/cases").WithTags("Cases");
         group.MapPost("", SubmitAsync).ReadsJsonBody().RequireAuthorization(Roles.Portal);
-        group.MapGet("", ListByApplicantAsync).RequireAuthorization(Roles.Portal);
+        group.MapGet("", ListByApplicantAsync).DocumentsQueryNumbers("page", "pageSize").RequireAuthorization(Roles.Portal);
         group.MapGet("/{caseId}", GetAsync)
             .Produces<CaseView>(StatusCodes.Status200OK, "application/json")
             .Produces(StatusCodes.Status304NotModified)

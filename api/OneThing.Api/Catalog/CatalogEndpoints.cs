@@ -12,7 +12,7 @@ public static class CatalogEndpoints
         var group = routes.MapGroup("/api/items").WithTags("Catalog")
             .RequireAuthorization(policy => policy.RequireRole(Roles.Portal, Roles.Department, Roles.Ops));
         group.MapGet("", ListAsync);
-        group.MapGet("/{code}", GetAsync);
+        group.MapGet("/{code}", GetAsync).DocumentsQueryNumbers("version");
         group.MapPut("/{code}", PublishAsync).ReadsJsonBody().RequireAuthorization(Roles.Ops);
         return group;
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.OpenApi;
 
 namespace OneThing.Api.Common;
 
@@ -55,4 +56,21 @@ public static class QueryNumber
         errors.Add(name, $"Must be a whole number from {min} to {max}.");
         return null;
     }
+}
+
+/// <summary>Query numbers are bound as text (so that a malformed one is a 400 naming it); the document still says integer.</summary>
+public static class QueryNumberDocumentation
+{
+    public static TBuilder DocumentsQueryNumbers<TBuilder>(this TBuilder route, params string[] names) where TBuilder : IEndpointConventionBuilder =>
+        route.AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            foreach (var parameter in operation.Parameters ?? [])
+            {
+                if (parameter is OpenApiParameter { In: ParameterLocation.Query } query && names.Contains(query.Name, StringComparer.Ordinal))
+                {
+                    query.Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32" };
+                }
+            }
+            return Task.CompletedTask;
+        });
 }

@@ -20,7 +20,7 @@ public static class DepartmentEndpoints
     public static IEndpointRouteBuilder MapDepartmentWork(this IEndpointRouteBuilder routes)
     {
         routes.MapGroup("/api/departments").WithTags("Department work").RequireAuthorization(Roles.Department)
-            .MapGet("/{department}/tasks", InboxAsync);
+            .MapGet("/{department}/tasks", InboxAsync).DocumentsQueryNumbers("page", "pageSize");
 
         var tasks = routes.MapGroup("/api/tasks").WithTags("Department work").RequireAuthorization(Roles.Department);
         tasks.MapGet("/{taskId}", GetTaskAsync);

@@ -19,7 +19,7 @@ public static class FallbackDeskEndpoints
     public static RouteGroupBuilder MapFallbackDesk(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/fallback-desk").WithTags("Fallback desk").RequireAuthorization(Roles.Ops);
-        group.MapGet("/cases", ListAsync);
+        group.MapGet("/cases", ListAsync).DocumentsQueryNumbers("page", "pageSize");
         group.MapPost("/cases/{caseId}/resolve", ResolveAsync).ReadsJsonBody();
         return group;
     }

@@ -99,7 +99,7 @@ public sealed class BadInputProbeTests(TwoSiloClusterFixture fixture)
     }
 
     [Fact]
-    public async Task TheOpenApiDocumentSaysBodiesThatAreNotJsonAre415()
+    public async Task TheOpenApiDocumentSaysBodiesThatAreNotJsonAre415AndQueryNumbersAreIntegers()
     {
         var document = await _driver.Portal.GetFromJsonAsync<JsonElement>(new Uri("/openapi/v1.json", UriKind.Relative));
 
@@ -107,6 +107,12 @@ public sealed class BadInputProbeTests(TwoSiloClusterFixture fixture)
         {
             Assert.True(document.GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("responses").TryGetProperty("415", out _),
                 $"{method} {path} does not list 415");
+        }
+        foreach (var (path, parameter) in new[] { ("/api/cases", "page"), ("/api/departments/{department}/tasks", "pageSize"), ("/api/items/{code}", "version") })
+        {
+            var described = document.GetProperty("paths").GetProperty(path).GetProperty("get").GetProperty("parameters").EnumerateArray()
+                .Single(p => p.GetProperty("name").GetString() == parameter);
+            Assert.Equal("integer", described.GetProperty("schema").GetProperty("type").GetString());
         }
     }
 
