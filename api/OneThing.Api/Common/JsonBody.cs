@@ -55,9 +55,12 @@ public static class JsonBody
                 }
             }
         }
-        catch (BadHttpRequestException error) when (error.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        catch (BadHttpRequestException error)
         {
-            return (default, BadRequest("body", "The body is larger than 1 MiB."));
+            // Kestrel's verdict on the framing (a bad chunk, a body shorter than its Content-Length): the client's fault.
+            return (default, BadRequest("body", error.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? "The body is larger than 1 MiB."
+                : "The body could not be read: its framing is malformed."));
         }
     }
 
