@@ -17,7 +17,7 @@ public static class StrictJson
     /// <summary>Where a free-text property's string value may hold tab, CR and LF: text written for a person to read.</summary>
     public static bool IsFreeTextName(ReadOnlySpan<byte> utf8Name) =>
         utf8Name.SequenceEqual("reason"u8) || utf8Name.SequenceEqual("note"u8) || utf8Name.SequenceEqual("comment"u8)
-        || utf8Name.SequenceEqual("resolution"u8) || utf8Name.SequenceEqual("address"u8);
+        || utf8Name.SequenceEqual("resolution"u8) || utf8Name.SequenceEqual("address"u8) || utf8Name.SequenceEqual("description"u8);
 
     /// <summary>The first flaw of <paramref name="json"/> as (field, error), or null when it has none.</summary>
     public static (string Field, string Error)? Check(ReadOnlySpan<byte> json)

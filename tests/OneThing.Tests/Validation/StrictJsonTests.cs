@@ -12,6 +12,7 @@ public sealed class StrictJsonTests
     [InlineData("""{"name":"张三","note":"第一行\n第二行"}""")]
     [InlineData("""{"reason":"tab\there, CR\r and LF\n"}""")]
     [InlineData("""{"delivery":{"method":"mail","address":"重庆市\n渝中区"}}""")]
+    [InlineData("""{"name":"出生一件事","description":"第一段\r\n第二段"}""")]
     [InlineData("""{"name":"\u5f20\u4e09","emoji":"\ud83d\ude00","raw":"😀"}""")]
     [InlineData("""{"a":[1,{"b":[true,null,"x"]}],"c":{}}""")]
     public void CleanBodiesPass(string json)
