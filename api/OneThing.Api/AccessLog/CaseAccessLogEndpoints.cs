@@ -25,6 +25,7 @@ public static class CaseAccessLogEndpoints
     /// <summary>Who read a case's data: for the applicant's channel and for ops.</summary>
     public static RouteHandlerBuilder MapCaseAccessLog(this IEndpointRouteBuilder routes) =>
         routes.MapGet("/api/cases/{caseId}/access-log", ListAsync)
+            .DocumentsQueryNumbers("page", "pageSize")
             .WithTags("Cases")
             .RequireAuthorization(policy => policy.RequireRole(Roles.Portal, Roles.Ops));
 
@@ -33,7 +34,7 @@ public static class CaseAccessLogEndpoints
     /// within a flush interval (<c>OneThing:AccessLog:FlushInterval</c>).
     /// </summary>
     public static async Task<Results<Ok<PageOf<CaseAccessEntry>>, ValidationProblem, ProblemHttpResult>> ListAsync(
-        string caseId, int? page, int? pageSize, IClusterClient cluster, NpgsqlDataSource database, CancellationToken cancellationToken)
+        string caseId, string? page, string? pageSize, IClusterClient cluster, NpgsqlDataSource database, CancellationToken cancellationToken)
     {
         var errors = new FieldErrors();
         var paging = Paging.Read(page, pageSize, errors);

@@ -13,6 +13,8 @@ namespace OneThing.Api.Calendar;
 /// </summary>
 public static class CalendarEndpoints
 {
+    private const int MaxDatesPerList = 366;
+
     private static readonly IReadOnlySet<string> Fields = new HashSet<string>(StringComparer.Ordinal) { "year", "holidays", "workingWeekends" };
 
     public static RouteGroupBuilder MapCalendar(this IEndpointRouteBuilder routes)
@@ -20,7 +22,7 @@ public static class CalendarEndpoints
         var group = routes.MapGroup("/api/calendar").WithTags("Calendar")
             .RequireAuthorization(policy => policy.RequireRole(Roles.Portal, Roles.Department, Roles.Ops));
         group.MapGet("/{year:int}", GetAsync);
-        group.MapPut("/{year:int}", PutAsync).RequireAuthorization(Roles.Ops);
+        group.MapPut("/{year:int}", PutAsync).ReadsJsonBody().RequireAuthorization(Roles.Ops);
         return group;
     }
 
@@ -53,7 +55,7 @@ public static class CalendarEndpoints
         }
         foreach (var unknown in body.EnumerateObject().Select(property => property.Name).Where(name => !Fields.Contains(name)))
         {
-            errors.Add(unknown, "Not a field of a calendar year (year, holidays, workingWeekends).");
+            errors.Add(JsonBody.Shorten(unknown), "Not a field of a calendar year (year, holidays, workingWeekends).");
         }
         var holidays = ReadDates(body, "holidays", errors);
         var workingWeekends = ReadDates(body, "workingWeekends", errors);
@@ -74,6 +76,11 @@ public static class CalendarEndpoints
             errors.Add(field, "Required: a list of dates like \"2027-01-01\" (empty when there are none).");
             return dates;
         }
+        if (list.GetArrayLength() > MaxDatesPerList)
+        {
+            errors.Add(field, $"At most {MaxDatesPerList} dates: a year has no more days.");
+            return dates;
+        }
         var index = 0;
         foreach (var entry in list.EnumerateArray())
         {
@@ -84,7 +91,7 @@ public static class CalendarEndpoints
             }
             else
             {
-                errors.Add($"{field}[{index}]", $"Not a date like \"2027-01-01\": {entry.GetRawText()}.");
+                errors.Add($"{field}[{index}]", "Not a date like \"2027-01-01\".");
             }
             index++;
         }

@@ -20,10 +20,17 @@ public static class ApplicationReader
     public static readonly IReadOnlySet<string> Channels = new HashSet<string>(StringComparer.Ordinal) { "online", "hall", "hotline", "mobile" };
     private static readonly IReadOnlySet<string> DeliveryMethods = new HashSet<string>(StringComparer.Ordinal) { "mail", "pickup" };
 
+    /// <summary>The properties an application may have; any other is refused by name.</summary>
+    public static readonly string[] Properties =
+        ["itemCode", "channel", "region", "applicant", "form", "materials", "optionalMatters", "delivery", "deferredMaterials"];
+
     public static SubmitCase? Read(JsonElement body, ItemDefinition item, FieldErrors errors)
     {
-        var channel = JsonBody.OptionalString(body, "channel");
-        if (channel is null || !Channels.Contains(channel))
+        ArgumentNullException.ThrowIfNull(item);
+        ArgumentNullException.ThrowIfNull(errors);
+        JsonBody.RefuseUnknown(body, "", errors, Properties);
+        var channel = JsonBody.Text(body, "", "channel", FieldLimits.Code, errors);
+        if (channel is null ? !errors.Has("channel") : !Channels.Contains(channel))
         {
             errors.Add("channel", $"Required, one of: {string.Join(", ", Channels)}.");
         }
@@ -79,37 +86,43 @@ public static class ApplicationReader
 
     public static Applicant? ReadApplicant(JsonElement body, ItemDefinition item, FieldErrors errors)
     {
+        ArgumentNullException.ThrowIfNull(item);
+        ArgumentNullException.ThrowIfNull(errors);
         if (!body.TryGetProperty("applicant", out var applicant) || applicant.ValueKind != JsonValueKind.Object)
         {
-            errors.Add("applicant", "Required: { kind, name, idNumber | creditCode, phone }.");
+            errors.Add("applicant", "Required: an object { kind, name, idNumber | creditCode, phone }.");
             return null;
         }
-        var kind = JsonBody.OptionalString(applicant, "kind");
+        JsonBody.RefuseUnknown(applicant, "applicant", errors, "kind", "name", "idNumber", "creditCode", "phone");
+        var kind = JsonBody.Text(applicant, "applicant", "kind", FieldLimits.Code, errors);
         var expectedKind = item.Audience == "enterprise" ? "enterprise" : "person";
         if (kind is not ("person" or "enterprise"))
         {
-            errors.Add("applicant.kind", "Required, one of: person, enterprise.");
+            if (!errors.Has("applicant.kind"))
+            {
+                errors.Add("applicant.kind", "Required, one of: person, enterprise.");
+            }
         }
         else if (kind != expectedKind)
         {
             errors.Add("applicant.kind", $"{item.Name} is for applicants of kind '{expectedKind}'.");
         }
-        var name = JsonBody.OptionalString(applicant, "name")?.Trim();
-        if (string.IsNullOrEmpty(name) || name.Length > 200)
+        var name = JsonBody.Text(applicant, "applicant", "name", FieldLimits.Name, errors)?.Trim();
+        if (string.IsNullOrEmpty(name) && !errors.Has("applicant.name"))
         {
-            errors.Add("applicant.name", "Required, at most 200 characters.");
+            errors.Add("applicant.name", $"Required, at most {FieldLimits.Name} characters.");
         }
-        var idNumber = JsonBody.OptionalString(applicant, "idNumber")?.Trim().ToUpperInvariant();
-        var creditCode = JsonBody.OptionalString(applicant, "creditCode")?.Trim().ToUpperInvariant();
-        if (kind == "person" && ResidentIdNumber.Explain(idNumber) is { } idProblem)
+        var idNumber = JsonBody.Text(applicant, "applicant", "idNumber", FieldLimits.Token, errors)?.Trim().ToUpperInvariant();
+        var creditCode = JsonBody.Text(applicant, "applicant", "creditCode", FieldLimits.Token, errors)?.Trim().ToUpperInvariant();
+        if (kind == "person" && !errors.Has("applicant.idNumber") && ResidentIdNumber.Explain(idNumber) is { } idProblem)
         {
             errors.Add("applicant.idNumber", idProblem);
         }
-        if (kind == "enterprise" && UnifiedSocialCreditCode.Explain(creditCode) is { } codeProblem)
+        if (kind == "enterprise" && !errors.Has("applicant.creditCode") && UnifiedSocialCreditCode.Explain(creditCode) is { } codeProblem)
         {
             errors.Add("applicant.creditCode", codeProblem);
         }
-        var phone = JsonBody.OptionalString(applicant, "phone")?.Trim();
+        var phone = JsonBody.Text(applicant, "applicant", "phone", FieldLimits.Token, errors)?.Trim();
         if (phone is not null && PhoneNumber.Explain(phone) is { } phoneProblem)
         {
             errors.Add("applicant.phone", phoneProblem);
@@ -134,7 +147,7 @@ public static class ApplicationReader
                 var field = item.Form.FirstOrDefault(f => f.Name == property.Name);
                 if (field is null)
                 {
-                    errors.Add($"form.{property.Name}", $"Not a field of {item.Code}.");
+                    errors.Add($"form.{JsonBody.Shorten(property.Name)}", $"Not a field of {item.Code}.");
                 }
                 else if (FormValues.TryNormalize(field.Type, field.Options, property.Value, out var normalized, out var error))
                 {
@@ -150,7 +163,7 @@ public static class ApplicationReader
         {
             foreach (var field in item.Form.Where(f => f.Required && !form.ContainsKey(f.Name)))
             {
-                if (!errors.ToDictionary().ContainsKey($"form.{field.Name}"))
+                if (!errors.Has($"form.{field.Name}"))
                 {
                     errors.Add($"form.{field.Name}", $"Required ({field.Label}).");
                 }
@@ -170,6 +183,11 @@ public static class ApplicationReader
         }
         if (present)
         {
+            if (array.GetArrayLength() > FieldLimits.ListEntries)
+            {
+                errors.Add("materials", $"At most {FieldLimits.ListEntries} entries.");
+                return materials;
+            }
             var index = 0;
             foreach (var element in array.EnumerateArray())
             {
@@ -179,9 +197,10 @@ public static class ApplicationReader
                     errors.Add(path, "Must be an object { code, uri, sha256 }.");
                     continue;
                 }
-                var code = JsonBody.OptionalString(element, "code");
-                var uri = JsonBody.OptionalString(element, "uri");
-                var sha256 = JsonBody.OptionalString(element, "sha256");
+                JsonBody.RefuseUnknown(element, path, errors, "code", "uri", "sha256");
+                var code = JsonBody.Text(element, path, "code", FieldLimits.Code, errors);
+                var uri = JsonBody.Text(element, path, "uri", FieldLimits.Uri, errors);
+                var sha256 = JsonBody.Text(element, path, "sha256", FieldLimits.Token, errors);
                 if (code is null || item.Materials.All(m => m.Code != code))
                 {
                     errors.Add($"{path}.code", $"Not a material of {item.Code}.");
@@ -190,9 +209,9 @@ public static class ApplicationReader
                 {
                     errors.Add($"{path}.code", "Listed twice.");
                 }
-                if (uri is null || !Uri.TryCreate(uri, UriKind.Absolute, out _))
+                if (!IsFileUri(uri) && !errors.Has($"{path}.uri"))
                 {
-                    errors.Add($"{path}.uri", "Required, an absolute URI where the department can fetch the file.");
+                    errors.Add($"{path}.uri", $"Required: an absolute https URI (at most {FieldLimits.Uri} characters) where the department can fetch the file.");
                 }
                 if (sha256 is not null && (sha256.Length != 64 || !sha256.All(Uri.IsHexDigit)))
                 {
@@ -216,6 +235,16 @@ public static class ApplicationReader
     }
 
     /// <summary>
+    /// Departments' systems fetch material files from these URIs, so only https to a named host: no <c>javascript:</c>,
+    /// <c>file:</c> or plain <c>http:</c>.
+    /// </summary>
+    public static bool IsFileUri(string? uri) =>
+        uri is { Length: > 0 and <= FieldLimits.Uri }
+        && Uri.TryCreate(uri, UriKind.Absolute, out var parsed)
+        && parsed.Scheme == Uri.UriSchemeHttps
+        && parsed.Host.Length > 0;
+
+    /// <summary>
     /// 容缺受理: a required material the item marks deferrable may be missing. It is then promised by the date in
     /// <c>deferredMaterials[].promisedBy</c> (a date means the end of that day, Beijing time), or within the default
     /// number of working days the case grain applies when no date is given.
@@ -230,11 +259,22 @@ public static class ApplicationReader
                 errors.Add("deferredMaterials", "Must be an array of { code, promisedBy }.");
                 return [];
             }
+            if (array.GetArrayLength() > FieldLimits.ListEntries)
+            {
+                errors.Add("deferredMaterials", $"At most {FieldLimits.ListEntries} entries.");
+                return [];
+            }
             var index = 0;
             foreach (var element in array.EnumerateArray())
             {
                 var path = $"deferredMaterials[{index++}]";
-                var code = element.ValueKind == JsonValueKind.Object ? JsonBody.OptionalString(element, "code") : null;
+                if (element.ValueKind != JsonValueKind.Object)
+                {
+                    errors.Add(path, "Must be an object { code, promisedBy }.");
+                    continue;
+                }
+                JsonBody.RefuseUnknown(element, path, errors, "code", "promisedBy");
+                var code = JsonBody.Text(element, path, "code", FieldLimits.Code, errors);
                 var material = item.Materials.FirstOrDefault(m => m.Code == code);
                 if (material is not { Deferrable: true })
                 {
@@ -246,7 +286,7 @@ public static class ApplicationReader
                     errors.Add($"{path}.code", "Attached already; nothing to defer.");
                     continue;
                 }
-                var text = JsonBody.OptionalString(element, "promisedBy");
+                var text = JsonBody.Text(element, path, "promisedBy", FieldLimits.Token, errors);
                 if (text is null)
                 {
                     continue;
@@ -283,12 +323,24 @@ public static class ApplicationReader
             errors.Add("optionalMatters", "Must be an array of matter codes.");
             return codes;
         }
+        if (array.GetArrayLength() > FieldLimits.ListEntries)
+        {
+            errors.Add("optionalMatters", $"At most {FieldLimits.ListEntries} entries.");
+            return codes;
+        }
+        var index = 0;
         foreach (var element in array.EnumerateArray())
         {
-            var code = element.ValueKind == JsonValueKind.String ? element.GetString() : null;
-            if (code is null || item.FindMatter(code) is not { Optional: true })
+            var at = index++;
+            if (element.ValueKind != JsonValueKind.String)
             {
-                errors.Add("optionalMatters", $"'{element}' is not an optional matter of {item.Code}.");
+                errors.Add($"optionalMatters[{at}]", $"Must be a string (a matter code), not {JsonBody.Describe(element.ValueKind)}.");
+                continue;
+            }
+            var code = element.GetString()!;
+            if (item.FindMatter(code) is not { Optional: true })
+            {
+                errors.Add("optionalMatters", $"'{JsonBody.Shorten(code)}' is not an optional matter of {item.Code}.");
             }
             else if (!codes.Contains(code))
             {
@@ -304,13 +356,19 @@ public static class ApplicationReader
         {
             return null;
         }
-        var method = delivery.ValueKind == JsonValueKind.Object ? JsonBody.OptionalString(delivery, "method") : null;
-        var address = delivery.ValueKind == JsonValueKind.Object ? JsonBody.OptionalString(delivery, "address")?.Trim() : null;
-        if (method is null || !DeliveryMethods.Contains(method))
+        if (delivery.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("delivery", "Must be an object { method, address }.");
+            return null;
+        }
+        JsonBody.RefuseUnknown(delivery, "delivery", errors, "method", "address");
+        var method = JsonBody.Text(delivery, "delivery", "method", FieldLimits.Code, errors);
+        var address = JsonBody.Text(delivery, "delivery", "address", FieldLimits.Address, errors)?.Trim();
+        if ((method is null || !DeliveryMethods.Contains(method)) && !errors.Has("delivery.method"))
         {
             errors.Add("delivery.method", "Required, one of: mail, pickup.");
         }
-        if (method == "mail" && string.IsNullOrEmpty(address))
+        if (method == "mail" && string.IsNullOrEmpty(address) && !errors.Has("delivery.address"))
         {
             errors.Add("delivery.address", "Required when results are mailed.");
         }

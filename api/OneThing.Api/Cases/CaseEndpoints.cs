@@ -19,15 +19,15 @@ public static class CaseEndpoints
     public static RouteGroupBuilder MapCases(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/cases").WithTags("Cases");
-        group.MapPost("", SubmitAsync).RequireAuthorization(Roles.Portal);
-        group.MapGet("", ListByApplicantAsync).RequireAuthorization(Roles.Portal);
+        group.MapPost("", SubmitAsync).ReadsJsonBody().RequireAuthorization(Roles.Portal);
+        group.MapGet("", ListByApplicantAsync).DocumentsQueryNumbers("page", "pageSize").RequireAuthorization(Roles.Portal);
         group.MapGet("/{caseId}", GetAsync)
             .Produces<CaseView>(StatusCodes.Status200OK, "application/json")
             .Produces(StatusCodes.Status304NotModified)
             .RequireAuthorization(policy => policy.RequireRole(Roles.Portal, Roles.Department, Roles.Ops));
-        group.MapPost("/{caseId}/supplements", SupplyAsync).RequireAuthorization(Roles.Portal);
-        group.MapPost("/{caseId}/withdraw", WithdrawAsync).RequireAuthorization(Roles.Portal);
-        group.MapPost("/{caseId}/evaluation", EvaluateAsync).RequireAuthorization(Roles.Portal);
+        group.MapPost("/{caseId}/supplements", SupplyAsync).ReadsJsonBody().RequireAuthorization(Roles.Portal);
+        group.MapPost("/{caseId}/withdraw", WithdrawAsync).ReadsJsonBody().RequireAuthorization(Roles.Portal);
+        group.MapPost("/{caseId}/evaluation", EvaluateAsync).ReadsJsonBody().RequireAuthorization(Roles.Portal);
         return group;
     }
 
@@ -50,12 +50,14 @@ public static class CaseEndpoints
         {
             return JsonBody.Problem("region", regionProblem);
         }
-        var itemCode = JsonBody.OptionalString(body, "itemCode");
+        var itemCode = JsonBody.Text(body, "", "itemCode", FieldLimits.Code, new FieldErrors());
         var region = RegionQuery.Normalize(JsonBody.OptionalString(body, "region"));
         var item = itemCode is null ? null : (await cluster.Reference<ICatalogGrain>(0).GetEntryAsync(itemCode, region, null))?.Item;
         if (item is null)
         {
-            return JsonBody.Problem("itemCode", itemCode is null ? "Required." : $"No item '{itemCode}' in the catalog (GET /api/items lists them).");
+            return JsonBody.Problem("itemCode", itemCode is null
+                ? $"Required: an item code (a string of at most {FieldLimits.Code} characters)."
+                : $"No item '{itemCode}' in the catalog (GET /api/items lists them).");
         }
 
         var errors = new FieldErrors();
@@ -102,7 +104,7 @@ public static class CaseEndpoints
 
     /// <summary>Cases of one applicant, newest first, from the read model.</summary>
     public static async Task<Results<Ok<PageOf<CaseSummary>>, ValidationProblem>> ListByApplicantAsync(
-        string? applicant, int? page, int? pageSize, NpgsqlDataSource database, CancellationToken cancellationToken)
+        string? applicant, string? page, string? pageSize, NpgsqlDataSource database, CancellationToken cancellationToken)
     {
         var errors = new FieldErrors();
         var key = applicant?.Trim().ToUpperInvariant();
@@ -160,6 +162,7 @@ public static class CaseEndpoints
         }
         var item = await ItemOfAsync(cluster, view);
         var errors = new FieldErrors();
+        JsonBody.RefuseUnknown(body, "", errors, "materials", "form");
         var materials = ApplicationReader.ReadMaterials(body, item!, errors, requireAll: false);
         var form = ApplicationReader.ReadForm(body, item!, errors, requireAll: false);
         if (errors.Any)
@@ -180,10 +183,12 @@ public static class CaseEndpoints
             {
                 return problem;
             }
-            reason = JsonBody.OptionalString(body, "reason");
-            if (reason is { Length: > 1000 })
+            var errors = new FieldErrors();
+            JsonBody.RefuseUnknown(body, "", errors, "reason");
+            reason = JsonBody.Text(body, "", "reason", FieldLimits.FreeText, errors);
+            if (errors.Any)
             {
-                return JsonBody.Problem("reason", "At most 1000 characters.");
+                return errors.ToProblem();
             }
         }
         return OutcomeResults.ToHttp(await cluster.Reference<ICaseGrain>(caseId).WithdrawAsync(reason));
@@ -199,21 +204,18 @@ public static class CaseEndpoints
             return problem;
         }
         var errors = new FieldErrors();
-        var rating = body.TryGetProperty("rating", out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var r) ? r : 0;
-        if (rating is < 1 or > 5)
+        JsonBody.RefuseUnknown(body, "", errors, "rating", "comment");
+        var rating = JsonBody.WholeNumber(body, "", "rating", 1, 5, errors);
+        if (rating is null && !errors.Has("rating"))
         {
-            errors.Add("rating", "Required, an integer from 1 (非常不满意) to 5 (非常满意).");
+            errors.Add("rating", "Required, a whole number from 1 (非常不满意) to 5 (非常满意).");
         }
-        var comment = JsonBody.OptionalString(body, "comment");
-        if (comment is { Length: > 2000 })
-        {
-            errors.Add("comment", "At most 2000 characters.");
-        }
+        var comment = JsonBody.Text(body, "", "comment", FieldLimits.FreeText, errors);
         if (errors.Any)
         {
             return errors.ToProblem();
         }
-        return OutcomeResults.ToHttp(await cluster.Reference<ICaseGrain>(caseId).EvaluateAsync(rating, comment));
+        return OutcomeResults.ToHttp(await cluster.Reference<ICaseGrain>(caseId).EvaluateAsync(rating!.Value, comment));
     }
 
     /// <summary>The very definition a case runs: its item's variant and version, which it keeps for its whole life.</summary>

@@ -12,8 +12,8 @@ public static class CatalogEndpoints
         var group = routes.MapGroup("/api/items").WithTags("Catalog")
             .RequireAuthorization(policy => policy.RequireRole(Roles.Portal, Roles.Department, Roles.Ops));
         group.MapGet("", ListAsync);
-        group.MapGet("/{code}", GetAsync);
-        group.MapPut("/{code}", PublishAsync).RequireAuthorization(Roles.Ops);
+        group.MapGet("/{code}", GetAsync).DocumentsQueryNumbers("version");
+        group.MapPut("/{code}", PublishAsync).ReadsJsonBody().RequireAuthorization(Roles.Ops);
         return group;
     }
 
@@ -36,16 +36,22 @@ public static class CatalogEndpoints
     /// that has one, else of the national base.
     /// </summary>
     public static async Task<Results<Ok<CatalogItem>, ValidationProblem, ProblemHttpResult>> GetAsync(
-        string code, string? region, int? version, IClusterClient cluster)
+        string code, string? region, string? version, IClusterClient cluster)
     {
-        if (RegionQuery.Problem(region) is { } problem)
+        var errors = new FieldErrors();
+        var number = QueryNumber.Read(version, "version", 1, int.MaxValue, errors);
+        if (RegionQuery.Explain(region) is { } regionProblem)
         {
-            return problem;
+            errors.Add("region", regionProblem);
         }
-        var entry = await cluster.GetGrain<ICatalogGrain>(0).GetEntryAsync(code, RegionQuery.Normalize(region), version);
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+        var entry = await cluster.GetGrain<ICatalogGrain>(0).GetEntryAsync(code, RegionQuery.Normalize(region), number);
         if (entry is null)
         {
-            return OutcomeResults.NotFound(version is null ? $"No item '{code}'." : $"No version {version} of item '{code}'{RegionQuery.For(region)}.");
+            return OutcomeResults.NotFound(number is null ? $"No item '{code}'." : $"No version {number} of item '{code}'{RegionQuery.For(region)}.");
         }
         return TypedResults.Ok(CatalogItem.From(entry));
     }

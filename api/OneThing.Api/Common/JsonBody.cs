@@ -1,21 +1,30 @@
+using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Net.Http.Headers;
 
 namespace OneThing.Api.Common;
 
 /// <summary>
-/// Reads request bodies as JSON documents and reports problems per field, instead of letting model binding answer
-/// a bare 400 that names nothing. Bodies are capped at 1 MiB.
+/// Reads request bodies as JSON documents, strictly, and reports problems per field instead of letting model binding
+/// answer a bare 400 that names nothing: the body must be declared JSON (else 415), be UTF-8, hold no property twice,
+/// no lone surrogate and no control character outside free text (<see cref="StrictJson"/>). Bodies are capped at 1 MiB.
 /// </summary>
 public static class JsonBody
 {
     public const long MaxBytes = 1024 * 1024;
 
-    public static async Task<(JsonElement Body, ValidationProblem? Problem)> ReadObjectAsync(HttpRequest request, CancellationToken cancellationToken)
+    private static readonly JsonDocumentOptions DocumentOptions = new() { AllowDuplicateProperties = false, MaxDepth = StrictJson.MaxDepth };
+
+    public static async Task<(JsonElement Body, ProblemHttpResult? Problem)> ReadObjectAsync(HttpRequest request, CancellationToken cancellationToken)
     {
+        if (!IsJson(request.ContentType))
+        {
+            return (default, UnsupportedMediaType());
+        }
         if (request.ContentLength > MaxBytes)
         {
-            return (default, Problem("body", "The body is larger than 1 MiB."));
+            return (default, BadRequest("body", "The body is larger than 1 MiB."));
         }
         try
         {
@@ -29,7 +38,7 @@ public static class JsonBody
                 if (buffer.Length > MaxBytes)
                 {
                     reader.AdvanceTo(buffer.End);
-                    return (default, Problem("body", "The body is larger than 1 MiB."));
+                    return (default, BadRequest("body", "The body is larger than 1 MiB."));
                 }
                 if (!read.IsCompleted)
                 {
@@ -38,14 +47,7 @@ public static class JsonBody
                 }
                 try
                 {
-                    if (buffer.IsEmpty)
-                    {
-                        return (default, Problem("body", "A JSON object is required."));
-                    }
-                    using var document = JsonDocument.Parse(buffer);
-                    return document.RootElement.ValueKind == JsonValueKind.Object
-                        ? (document.RootElement.Clone(), null)
-                        : (default, Problem("body", "The body must be a JSON object."));
+                    return buffer.IsEmpty ? (default, BadRequest("body", "A JSON object is required.")) : Parse(buffer);
                 }
                 finally
                 {
@@ -53,15 +55,102 @@ public static class JsonBody
                 }
             }
         }
-        catch (JsonException error)
+        catch (BadHttpRequestException error)
         {
-            return (default, Problem("body", $"The body is not valid JSON: {error.Message}"));
-        }
-        catch (BadHttpRequestException error) when (error.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return (default, Problem("body", "The body is larger than 1 MiB."));
+            // Kestrel's verdict on the framing (a bad chunk, a body shorter than its Content-Length): the client's fault.
+            return (default, BadRequest("body", error.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? "The body is larger than 1 MiB."
+                : "The body could not be read: its framing is malformed."));
         }
     }
+
+    /// <summary>Says in the OpenAPI document that the route reads a JSON body, refusing any other with 415.</summary>
+    public static RouteHandlerBuilder ReadsJsonBody(this RouteHandlerBuilder route) =>
+        route.ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
+    /// <summary>
+    /// <c>application/json</c> or a <c>+json</c> type such as <c>application/merge-patch+json</c>, in UTF-8 (the
+    /// charset may be left out, as RFC 8259 makes UTF-8 the only one).
+    /// </summary>
+    public static bool IsJson(string? contentType)
+    {
+        if (contentType is null)
+        {
+            return false;
+        }
+        if (contentType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || contentType.Equals("application/json; charset=utf-8", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var parsed))
+        {
+            return false;
+        }
+        var type = parsed.MediaType;
+        var json = type.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || (type.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && type.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
+        var charset = HeaderUtilities.RemoveQuotes(parsed.Charset);
+        return json && (!charset.HasValue || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static (JsonElement Body, ProblemHttpResult? Problem) Parse(in ReadOnlySequence<byte> buffer)
+    {
+        if (buffer.IsSingleSegment)
+        {
+            return Parse(buffer.First);
+        }
+        var length = (int)buffer.Length;
+        var copy = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            buffer.CopyTo(copy);
+            return Parse(copy.AsMemory(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(copy);
+        }
+    }
+
+    private static (JsonElement Body, ProblemHttpResult? Problem) Parse(ReadOnlyMemory<byte> json)
+    {
+        if (StrictJson.Check(json.Span) is var (field, error))
+        {
+            return (default, BadRequest(field, error));
+        }
+        try
+        {
+            using var document = JsonDocument.Parse(json, DocumentOptions);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                ? (document.RootElement.Clone(), null)
+                : (default, BadRequest("body", "The body must be a JSON object."));
+        }
+        catch (JsonException parseError)
+        {
+            // The scan read the body as valid JSON, so the document refused a property given twice.
+            return StrictJson.FindDuplicate(json.Span) is { } path
+                ? (default, BadRequest(path, "Given more than once: each property may appear once."))
+                : (default, BadRequest("body", $"The body is not valid JSON: {parseError.Message}"));
+        }
+    }
+
+    private static ProblemHttpResult BadRequest(string field, string error) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [error] })
+        {
+            Status = StatusCodes.Status400BadRequest,
+            Title = "The request is invalid.",
+        });
+
+    private static ProblemHttpResult UnsupportedMediaType() =>
+        TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]>
+        {
+            ["Content-Type"] = ["Must be application/json (UTF-8)."],
+        })
+        {
+            Status = StatusCodes.Status415UnsupportedMediaType,
+            Title = "The body must be JSON.",
+        });
 
     public static ValidationProblem Problem(string field, string error) =>
         Problem(new Dictionary<string, string[]> { [field] = [error] });
@@ -81,8 +170,97 @@ public static class JsonBody
         return value.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False;
     }
 
+    /// <summary>A string property, or null when it is absent or not a string; <see cref="Text"/> reports the wrong type.</summary>
     public static string? OptionalString(JsonElement body, string name) =>
         body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    /// <summary>
+    /// A string property of <paramref name="owner"/> (at <paramref name="prefix"/>): null when absent or JSON null; an
+    /// error under its path, and null, when it is another JSON type or longer than <paramref name="maxLength"/>.
+    /// </summary>
+    public static string? Text(JsonElement owner, string prefix, string name, int maxLength, FieldErrors errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        if (!owner.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            errors.Add(Join(prefix, name), $"Must be a string, not {Describe(value.ValueKind)}.");
+            return null;
+        }
+        var text = value.GetString()!;
+        if (text.Length > maxLength)
+        {
+            errors.Add(Join(prefix, name), $"At most {maxLength} characters.");
+            return null;
+        }
+        return text;
+    }
+
+    /// <summary>
+    /// A whole-number property from <paramref name="min"/> to <paramref name="max"/>: null when absent or JSON null,
+    /// an error under its path when it is another type, not whole or out of range.
+    /// </summary>
+    public static int? WholeNumber(JsonElement owner, string prefix, string name, int min, int max, FieldErrors errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        if (!owner.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) && number >= min && number <= max)
+        {
+            return number;
+        }
+        errors.Add(Join(prefix, name), value.ValueKind == JsonValueKind.Number
+            ? $"Must be a whole number from {min} to {max}."
+            : $"Must be a whole number (a JSON number) from {min} to {max}, not {Describe(value.ValueKind)}.");
+        return null;
+    }
+
+    /// <summary>Names every property of <paramref name="owner"/> that is not one of <paramref name="known"/>: a typo is not silently dropped.</summary>
+    public static void RefuseUnknown(JsonElement owner, string prefix, FieldErrors errors, params ReadOnlySpan<string> known)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        if (owner.ValueKind != JsonValueKind.Object)
+        {
+            return;
+        }
+        foreach (var property in owner.EnumerateObject())
+        {
+            var isKnown = false;
+            foreach (var name in known)
+            {
+                if (property.NameEquals(name))
+                {
+                    isKnown = true;
+                    break;
+                }
+            }
+            if (!isKnown)
+            {
+                errors.Add(Join(prefix, Shorten(property.Name)), $"Not a property here; expected only: {string.Join(", ", known)}.");
+            }
+        }
+    }
+
+    /// <summary><c>applicant</c> + <c>name</c> → <c>applicant.name</c>; the body's own properties have no prefix.</summary>
+    public static string Join(string prefix, string name) => prefix.Length == 0 ? name : $"{prefix}.{name}";
+
+    /// <summary>A client's text as part of an error key or message, cut short so a long one is not echoed whole.</summary>
+    public static string Shorten(string text) => text.Length <= FieldLimits.Code ? text : string.Concat(text.AsSpan(0, FieldLimits.Code), "…");
+
+    public static string Describe(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        _ => "null",
+    };
 }
 
 /// <summary>Collects field errors under their JSON path, e.g. <c>applicant.idNumber</c>.</summary>
@@ -91,6 +269,9 @@ public sealed class FieldErrors
     private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
 
     public bool Any => _errors.Count > 0;
+
+    /// <summary>Whether <paramref name="field"/> has an error already, so that a second, vaguer one is not added.</summary>
+    public bool Has(string field) => _errors.ContainsKey(field);
 
     public void Add(string field, string error)
     {

@@ -21,20 +21,20 @@ public static class DepartmentEndpoints
     public static IEndpointRouteBuilder MapDepartmentWork(this IEndpointRouteBuilder routes)
     {
         routes.MapGroup("/api/departments").WithTags("Department work").RequireAuthorization(Roles.Department)
-            .MapGet("/{department}/tasks", InboxAsync);
+            .MapGet("/{department}/tasks", InboxAsync).DocumentsQueryNumbers("page", "pageSize");
 
         var tasks = routes.MapGroup("/api/tasks").WithTags("Department work").RequireAuthorization(Roles.Department);
         tasks.MapGet("/{taskId}", GetTaskAsync);
         tasks.MapPost("/{taskId}/accept", AcceptAsync);
-        tasks.MapPost("/{taskId}/complete", CompleteAsync);
-        tasks.MapPost("/{taskId}/reject", RejectAsync);
-        tasks.MapPost("/{taskId}/supplement-requests", RequestSupplementAsync);
+        tasks.MapPost("/{taskId}/complete", CompleteAsync).ReadsJsonBody();
+        tasks.MapPost("/{taskId}/reject", RejectAsync).ReadsJsonBody();
+        tasks.MapPost("/{taskId}/supplement-requests", RequestSupplementAsync).ReadsJsonBody();
         return routes;
     }
 
     /// <summary>A department's tasks, earliest due first, from the read model: one index range, no grain calls.</summary>
     public static async Task<Results<Ok<PageOf<JsonElement>>, ValidationProblem, ProblemHttpResult>> InboxAsync(
-        string department, string? status, int? page, int? pageSize, ClaimsPrincipal user, NpgsqlDataSource database,
+        string department, string? status, string? page, string? pageSize, ClaimsPrincipal user, NpgsqlDataSource database,
         HttpContext context, CaseAccessLog accessLog, CancellationToken cancellationToken)
     {
         if (user.DepartmentCode() != department)
@@ -42,7 +42,8 @@ public static class DepartmentEndpoints
             return OutcomeResults.Forbidden("A department reads only its own inbox.");
         }
         var errors = new FieldErrors();
-        if (status is not null && !Enum.TryParse<DepartmentTaskStatus>(status, ignoreCase: false, out _))
+        // By name only: Enum.TryParse would also take "7" or "Ready,Accepted".
+        if (status is not null && !Enum.GetNames<DepartmentTaskStatus>().Contains(status, StringComparer.Ordinal))
         {
             errors.Add("status", $"One of: {string.Join(", ", Enum.GetNames<DepartmentTaskStatus>())}.");
         }
@@ -105,6 +106,7 @@ public static class DepartmentEndpoints
             return problem;
         }
         var errors = new FieldErrors();
+        JsonBody.RefuseUnknown(body, "", errors, "outputs");
         var outputs = new Dictionary<string, string>(StringComparer.Ordinal);
         if (!body.TryGetProperty("outputs", out var values) || values.ValueKind != JsonValueKind.Object)
         {
@@ -114,13 +116,17 @@ public static class DepartmentEndpoints
         {
             foreach (var property in values.EnumerateObject())
             {
-                if (JsonBody.TryScalarText(property.Value, out var text) && text.Length <= 2000)
+                if (property.Name.Length > FieldLimits.Code)
+                {
+                    errors.Add($"outputs.{JsonBody.Shorten(property.Name)}", $"Output names have at most {FieldLimits.Code} characters.");
+                }
+                else if (JsonBody.TryScalarText(property.Value, out var text) && text.Length <= FieldLimits.Value)
                 {
                     outputs[property.Name] = text;
                 }
                 else
                 {
-                    errors.Add($"outputs.{property.Name}", "Must be a string, number or boolean of at most 2000 characters.");
+                    errors.Add($"outputs.{property.Name}", $"Must be a string, number or boolean of at most {FieldLimits.Value} characters.");
                 }
             }
         }
@@ -139,12 +145,18 @@ public static class DepartmentEndpoints
         {
             return problem;
         }
-        var reason = JsonBody.OptionalString(body, "reason")?.Trim();
-        if (string.IsNullOrEmpty(reason) || reason.Length > 2000)
+        var errors = new FieldErrors();
+        JsonBody.RefuseUnknown(body, "", errors, "reason");
+        var reason = JsonBody.Text(body, "", "reason", FieldLimits.FreeText, errors)?.Trim();
+        if (string.IsNullOrEmpty(reason) && !errors.Has("reason"))
         {
-            return JsonBody.Problem("reason", "Required, at most 2000 characters: the applicant is told why.");
+            errors.Add("reason", $"Required, at most {FieldLimits.FreeText} characters: the applicant is told why.");
         }
-        return OutcomeResults.ToHttp(await cluster.Reference<IDepartmentTaskGrain>(taskId).RejectAsync(user.DepartmentCode()!, reason));
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+        return OutcomeResults.ToHttp(await cluster.Reference<IDepartmentTaskGrain>(taskId).RejectAsync(user.DepartmentCode()!, reason!));
     }
 
     /// <summary>一次性告知: one request names every missing material; the case's clock stops until they arrive.</summary>
@@ -166,19 +178,27 @@ public static class DepartmentEndpoints
         var item = caseView is null ? null : await CaseEndpoints.ItemOfAsync(cluster, caseView);
 
         var errors = new FieldErrors();
+        JsonBody.RefuseUnknown(body, "", errors, "materials", "note");
         var materials = new List<string>();
-        if (!body.TryGetProperty("materials", out var array) || array.ValueKind != JsonValueKind.Array || array.GetArrayLength() == 0)
+        if (!body.TryGetProperty("materials", out var array) || array.ValueKind != JsonValueKind.Array || array.GetArrayLength() is 0 or > FieldLimits.ListEntries)
         {
-            errors.Add("materials", "Required: every missing material's code, named at once.");
+            errors.Add("materials", $"Required: every missing material's code, named at once (at most {FieldLimits.ListEntries}).");
         }
         else
         {
+            var index = 0;
             foreach (var element in array.EnumerateArray())
             {
-                var code = element.ValueKind == JsonValueKind.String ? element.GetString()! : "";
+                var at = index++;
+                if (element.ValueKind != JsonValueKind.String)
+                {
+                    errors.Add($"materials[{at}]", $"Must be a string (a material code), not {JsonBody.Describe(element.ValueKind)}.");
+                    continue;
+                }
+                var code = element.GetString()!;
                 if (item is not null && item.Materials.All(m => m.Code != code))
                 {
-                    errors.Add("materials", $"'{element}' is not a material of {item.Code}.");
+                    errors.Add("materials", $"'{JsonBody.Shorten(code)}' is not a material of {item.Code}.");
                 }
                 else if (!materials.Contains(code))
                 {
@@ -186,11 +206,7 @@ public static class DepartmentEndpoints
                 }
             }
         }
-        var note = JsonBody.OptionalString(body, "note");
-        if (note is { Length: > 2000 })
-        {
-            errors.Add("note", "At most 2000 characters.");
-        }
+        var note = JsonBody.Text(body, "", "note", FieldLimits.FreeText, errors);
         if (errors.Any)
         {
             return errors.ToProblem();

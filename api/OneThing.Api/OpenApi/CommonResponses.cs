@@ -4,8 +4,8 @@ using Microsoft.OpenApi;
 namespace OneThing.Api.OpenApi;
 
 /// <summary>
-/// Answers any operation can give whatever its handler returns, declared once instead of on every route: 429 from the
-/// rate limiter, and 415 for every operation that takes a body.
+/// An answer any operation can give whatever its handler returns, declared once instead of on every route: 429 from
+/// the rate limiter. (415 is declared by the routes that read a body, <see cref="Common.JsonBody"/>.)
 /// </summary>
 public sealed class CommonResponses : IOpenApiOperationTransformer
 {
@@ -14,11 +14,6 @@ public sealed class CommonResponses : IOpenApiOperationTransformer
         operation.Responses ??= [];
         Add(operation, StatusCodes.Status429TooManyRequests,
             "Too many failed authentications from this address, or too many requests for this key: retry after the Retry-After header's seconds.");
-        var method = context.Description.HttpMethod;
-        if (method is "POST" or "PUT")
-        {
-            Add(operation, StatusCodes.Status415UnsupportedMediaType, "The body is not application/json.");
-        }
         return Task.CompletedTask;
     }
 

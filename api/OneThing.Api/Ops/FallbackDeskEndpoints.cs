@@ -19,14 +19,14 @@ public static class FallbackDeskEndpoints
     public static RouteGroupBuilder MapFallbackDesk(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/fallback-desk").WithTags("Fallback desk").RequireAuthorization(Roles.Ops);
-        group.MapGet("/cases", ListAsync);
-        group.MapPost("/cases/{caseId}/resolve", ResolveAsync);
+        group.MapGet("/cases", ListAsync).DocumentsQueryNumbers("page", "pageSize");
+        group.MapPost("/cases/{caseId}/resolve", ResolveAsync).ReadsJsonBody();
         return group;
     }
 
     /// <summary>Escalated cases, oldest escalation first; open ones unless <c>status=resolved|all</c>.</summary>
     public static async Task<Results<Ok<PageOf<EscalatedCase>>, ValidationProblem>> ListAsync(
-        string? status, int? page, int? pageSize, NpgsqlDataSource database, CancellationToken cancellationToken)
+        string? status, string? page, string? pageSize, NpgsqlDataSource database, CancellationToken cancellationToken)
     {
         var errors = new FieldErrors();
         status ??= "open";
@@ -79,15 +79,16 @@ public static class FallbackDeskEndpoints
             return problem;
         }
         var errors = new FieldErrors();
-        var resolution = JsonBody.OptionalString(body, "resolution")?.Trim();
-        if (string.IsNullOrEmpty(resolution) || resolution.Length > 2000)
+        JsonBody.RefuseUnknown(body, "", errors, "resolution", "resolvedBy");
+        var resolution = JsonBody.Text(body, "", "resolution", FieldLimits.FreeText, errors)?.Trim();
+        if (string.IsNullOrEmpty(resolution) && !errors.Has("resolution"))
         {
-            errors.Add("resolution", "Required, at most 2000 characters: how the case was resolved.");
+            errors.Add("resolution", $"Required, at most {FieldLimits.FreeText} characters: how the case was resolved.");
         }
-        var resolvedBy = JsonBody.OptionalString(body, "resolvedBy")?.Trim();
-        if (resolvedBy is { Length: 0 or > 200 })
+        var resolvedBy = JsonBody.Text(body, "", "resolvedBy", FieldLimits.Name, errors)?.Trim();
+        if (resolvedBy is { Length: 0 })
         {
-            errors.Add("resolvedBy", "When present, 1 to 200 characters.");
+            errors.Add("resolvedBy", $"When present, 1 to {FieldLimits.Name} characters.");
         }
         if (errors.Any)
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using OneThing.Api.Common;
 
 namespace OneThing.Api.Validation;
 
@@ -18,7 +19,7 @@ public static class FormValues
     public const string PhoneType = "phone";
     public const string EnumType = "enum";
 
-    public const int MaxStringLength = 2000;
+    public const int MaxStringLength = FieldLimits.Value;
 
     /// <summary>
     /// True with the normalized value, or false with a short English error that says what was expected (to follow
@@ -58,8 +59,18 @@ public static class FormValues
 
     private static string? NormalizeString(JsonElement value, ref string normalized)
     {
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            return $"must be non-empty text (a JSON string) of at most {MaxStringLength} characters";
+        }
+
+        if (!TryGetText(value, out var raw))
+        {
+            return InvalidText;
+        }
+
         // Surrounding whitespace is never meant; a value of only whitespace is an empty answer.
-        var text = value.ValueKind == JsonValueKind.String ? value.GetString()!.Trim() : string.Empty;
+        var text = raw.Trim();
         if (text.Length == 0)
         {
             return $"must be non-empty text of at most {MaxStringLength} characters";
@@ -70,14 +81,63 @@ public static class FormValues
             return $"must be text of at most {MaxStringLength} characters";
         }
 
+        if (CharacterProblem(text) is { } problem)
+        {
+            return problem;
+        }
+
         normalized = text;
+        return null;
+    }
+
+    private const string InvalidText = "must be valid Unicode text (an unpaired surrogate is not a character)";
+
+    /// <summary>A JSON string's text; false when it holds an escaped lone surrogate or bytes that are not UTF-8.</summary>
+    private static bool TryGetText(JsonElement value, out string text)
+    {
+        try
+        {
+            text = value.GetString()!;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            text = string.Empty;
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Form answers are one-line values: no control character (U+0000 to U+001F, U+007F; PostgreSQL's jsonb refuses
+    /// U+0000 outright) and no unpaired surrogate, which is no character at all.
+    /// </summary>
+    public static string? CharacterProblem(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c < '\u0020' || c == '\u007F')
+            {
+                return "must not contain control characters (U+0000 to U+001F, U+007F)";
+            }
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(c))
+            {
+                return InvalidText;
+            }
+        }
         return null;
     }
 
     private static string? NormalizeDate(JsonElement value, ref string normalized)
     {
         if (value.ValueKind != JsonValueKind.String
-            || !DateOnly.TryParseExact(value.GetString(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+            || !TryGetText(value, out var raw)
+            || !DateOnly.TryParseExact(raw, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
         {
             return "must be a date in the form yyyy-MM-dd";
         }
@@ -134,8 +194,13 @@ public static class FormValues
             return $"must be a {name} given as a JSON string";
         }
 
+        if (!TryGetText(value, out var raw))
+        {
+            return InvalidText;
+        }
+
         // Pasted numbers often carry a stray space or a lower-case x; neither changes which number is meant.
-        var text = value.GetString()!.Trim().ToUpperInvariant();
+        var text = raw.Trim().ToUpperInvariant();
         var reason = explain(text);
         if (reason is not null)
         {
@@ -153,7 +218,7 @@ public static class FormValues
             return "cannot be answered: the field offers no options";
         }
 
-        var text = value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        var text = value.ValueKind == JsonValueKind.String && TryGetText(value, out var raw) ? raw : null;
         foreach (var option in options)
         {
             if (string.Equals(text, option, StringComparison.Ordinal))
