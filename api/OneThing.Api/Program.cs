@@ -16,6 +16,18 @@ var builder = WebApplication.CreateBuilder(args);
 // Bodies over 1 MiB are refused before they are read; materials travel as URIs, not as content.
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
 
+// Both privacy keys are required in every environment (Development's come from appsettings.Development.json):
+// without them no applicant row can be found and no sealed value opened, so the API refuses to start.
+try
+{
+    builder.Services.AddSingleton(PrivacyKeys.Read(key => builder.Configuration[key]));
+}
+catch (PrivacyKeyException error)
+{
+    await Console.Error.WriteLineAsync($"onething-api: {error.Message}");
+    return 2;
+}
+
 builder.AddOneThingCluster();
 builder.Services.AddOneThingAuth();
 builder.Services.AddProblemDetails();
@@ -50,6 +62,7 @@ app.MapCases();
 app.MapDepartmentWork();
 
 app.Run();
+return 0;
 
 /// <summary>Entry point; public so that tests can host the API with WebApplicationFactory.</summary>
 public partial class Program;

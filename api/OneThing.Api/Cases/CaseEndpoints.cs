@@ -96,7 +96,7 @@ public static class CaseEndpoints
 
     /// <summary>Cases of one applicant, newest first, from the read model.</summary>
     public static async Task<Results<Ok<PageOf<CaseSummary>>, ValidationProblem>> ListByApplicantAsync(
-        string? applicant, int? page, int? pageSize, NpgsqlDataSource database, CancellationToken cancellationToken)
+        string? applicant, int? page, int? pageSize, NpgsqlDataSource database, PrivacyKeys privacy, CancellationToken cancellationToken)
     {
         var errors = new FieldErrors();
         var key = applicant?.Trim().ToUpperInvariant();
@@ -117,7 +117,8 @@ public static class CaseEndpoints
             ORDER BY submitted_at DESC, case_id
             LIMIT $2 OFFSET $3
             """);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ApplicantKeys.Hash(key!) });
+        var applicantKey = privacy.ApplicantIndex.KeyOf(key!);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = applicantKey });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = paging.Size });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = paging.Offset });
         var items = new List<CaseSummary>();
@@ -133,7 +134,7 @@ public static class CaseEndpoints
         }
         if (items.Count == 0 && paging.Offset > 0)
         {
-            total = await CountAsync(database, key!, cancellationToken);
+            total = await CountAsync(database, applicantKey, cancellationToken);
         }
         return TypedResults.Ok(new PageOf<CaseSummary>(items, paging.Page, paging.Size, total));
     }
@@ -214,10 +215,10 @@ public static class CaseEndpoints
     internal static async Task<ItemDefinition?> ItemOfAsync(IClusterClient cluster, CaseView view) =>
         (await cluster.Reference<ICatalogGrain>(0).GetEntryAsync(view.ItemCode, view.ItemRegion, view.ItemVersion))?.Item;
 
-    private static async Task<long> CountAsync(NpgsqlDataSource database, string key, CancellationToken cancellationToken)
+    private static async Task<long> CountAsync(NpgsqlDataSource database, string applicantKey, CancellationToken cancellationToken)
     {
         await using var command = database.CreateCommand("SELECT count(*) FROM onething_applicant_cases WHERE applicant_hash = $1");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ApplicantKeys.Hash(key) });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = applicantKey });
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 

@@ -33,7 +33,8 @@ public static class DepartmentEndpoints
 
     /// <summary>A department's tasks, earliest due first, from the read model: one index range, no grain calls.</summary>
     public static async Task<Results<Ok<PageOf<JsonElement>>, ValidationProblem, ProblemHttpResult>> InboxAsync(
-        string department, string? status, int? page, int? pageSize, ClaimsPrincipal user, NpgsqlDataSource database, CancellationToken cancellationToken)
+        string department, string? status, int? page, int? pageSize, ClaimsPrincipal user, NpgsqlDataSource database, PrivacyKeys privacy,
+        CancellationToken cancellationToken)
     {
         if (user.DepartmentCode() != department)
         {
@@ -68,8 +69,7 @@ public static class DepartmentEndpoints
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                using var document = JsonDocument.Parse(reader.GetString(0));
-                items.Add(document.RootElement.Clone());
+                items.Add(InboxRows.Open(reader.GetString(0), privacy.Protector));
                 total = reader.GetInt64(1);
             }
         }

@@ -85,7 +85,7 @@ public sealed class OneThingApiFactory(string connectionString, string clusterId
                 builder.UseSetting($"OneThing:Auth:Keys:{i}:Department", department);
             }
         }
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        foreach (var (key, value) in TestPrivacyKeys.Settings.Concat(settings ?? new Dictionary<string, string?>()))
         {
             builder.UseSetting(key, value);
         }
