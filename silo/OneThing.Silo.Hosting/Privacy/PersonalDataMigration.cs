@@ -190,7 +190,10 @@ public sealed class PersonalDataMigration(NpgsqlDataSource dataSource, PrivacyKe
         }
     }
 
-    /// <summary>Every case's applicant row under the current index key; a row already under it is left alone.</summary>
+    /// <summary>
+    /// Every case's applicant row under the current index key; a row already under it is left alone. A case activated
+    /// since the key changed already wrote its row under the new key: the old row is then deleted.
+    /// </summary>
     private async Task<int> RekeyApplicantsAsync(CancellationToken cancellationToken)
     {
         var rekeyed = 0;
@@ -199,11 +202,19 @@ public sealed class PersonalDataMigration(NpgsqlDataSource dataSource, PrivacyKe
             await using var batch = dataSource.CreateBatch();
             foreach (var (caseId, facts) in chunk)
             {
+                var dropStale = new NpgsqlBatchCommand("""
+                    DELETE FROM onething_applicant_cases
+                    WHERE case_id = $2 AND applicant_hash <> $1
+                      AND EXISTS (SELECT 1 FROM onething_applicant_cases WHERE case_id = $2 AND applicant_hash = $1)
+                    """);
                 var update = new NpgsqlBatchCommand(
                     "UPDATE onething_applicant_cases SET applicant_hash = $1 WHERE case_id = $2 AND applicant_hash <> $1");
-                update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = facts.ApplicantIndexKey! });
-                update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = caseId });
-                batch.BatchCommands.Add(update);
+                foreach (var command in new[] { dropStale, update })
+                {
+                    command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = facts.ApplicantIndexKey! });
+                    command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = caseId });
+                    batch.BatchCommands.Add(command);
+                }
             }
             rekeyed += await ExecuteAsync(batch, cancellationToken);
         }
