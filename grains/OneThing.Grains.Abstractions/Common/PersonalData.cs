@@ -58,10 +58,7 @@ public sealed class PersonalDataProtector
         var sealedBytes = new byte[NonceSize + plain.Length + TagSize];
         var nonce = sealedBytes.AsSpan(0, NonceSize);
         RandomNumberGenerator.Fill(nonce);
-        using (var aes = new AesGcm(_current.Bytes, TagSize))
-        {
-            aes.Encrypt(nonce, plain, sealedBytes.AsSpan(NonceSize, plain.Length), sealedBytes.AsSpan(NonceSize + plain.Length));
-        }
+        _current.Cipher.Encrypt(nonce, plain, sealedBytes.AsSpan(NonceSize, plain.Length), sealedBytes.AsSpan(NonceSize + plain.Length));
         return string.Concat(Prefix, _current.Id, ":", Base64Url.EncodeToString(sealedBytes));
     }
 
@@ -104,10 +101,7 @@ public sealed class PersonalDataProtector
             throw new PersonalDataException($"A personal value sealed under data key id '{keyId}' is too short.");
         }
         var plain = new byte[sealedBytes.Length - NonceSize - TagSize];
-        using (var aes = new AesGcm(key.Bytes, TagSize))
-        {
-            aes.Decrypt(sealedBytes.AsSpan(0, NonceSize), sealedBytes.AsSpan(NonceSize, plain.Length), sealedBytes.AsSpan(NonceSize + plain.Length), plain);
-        }
+        key.Cipher.Decrypt(sealedBytes.AsSpan(0, NonceSize), sealedBytes.AsSpan(NonceSize, plain.Length), sealedBytes.AsSpan(NonceSize + plain.Length), plain);
         return Encoding.UTF8.GetString(plain);
     }
 
@@ -138,19 +132,25 @@ public sealed class PersonalDataProtector
 
     private sealed class DataKey
     {
+        /// <summary>
+        /// One cipher per thread: setting up the key schedule costs several times the encryption of an identity number,
+        /// and an AesGcm instance must not be used by two threads at once.
+        /// </summary>
+        private readonly ThreadLocal<AesGcm> _ciphers;
+
         public DataKey(byte[] bytes)
         {
             if (bytes.Length != 32)
             {
                 throw new ArgumentException($"A data key is 32 bytes; this one is {bytes.Length}.", nameof(bytes));
             }
-            Bytes = bytes;
             Id = IdOf(bytes);
+            _ciphers = new ThreadLocal<AesGcm>(() => new AesGcm(bytes, TagSize));
         }
 
-        public byte[] Bytes { get; }
-
         public string Id { get; }
+
+        public AesGcm Cipher => _ciphers.Value!;
 
         /// <summary>Derived from the key, so a key and its id cannot be configured apart; reveals nothing of the key.</summary>
         public static string IdOf(byte[] key) =>
