@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using OneThing.Api.Catalog;
 using OneThing.Api.Common;
 using OneThing.Api.Validation;
@@ -58,10 +59,26 @@ public static class ApplicationReader
 
     private static JsonSerializerOptions CreateFingerprintJson()
     {
-        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { KeepApplicantKey } },
+        };
         options.Converters.Add(new JsonStringEnumConverter());
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
+    }
+
+    /// <summary>The applicant's <c>key</c>, last, as fingerprints spelled it while <see cref="Applicant.Key"/> was serialized.</summary>
+    private static void KeepApplicantKey(JsonTypeInfo info)
+    {
+        if (info.Type == typeof(Applicant))
+        {
+            var ignored = info.Properties.Single(property => property.Name == "key");
+            info.Properties.Remove(ignored);
+            var key = info.CreateJsonPropertyInfo(typeof(string), "key");
+            key.Get = applicant => ((Applicant)applicant).Key;
+            info.Properties.Add(key);
+        }
     }
 
     /// <summary>

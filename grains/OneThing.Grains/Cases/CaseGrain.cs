@@ -106,7 +106,7 @@ public sealed partial class CaseGrain(
     {
         if (Exists)
         {
-            return S.Fingerprint == command.Fingerprint
+            return privacy.Protector.Unprotect(S.Fingerprint) == command.Fingerprint
                 ? Outcome<CaseView>.Ok(View())
                 : Outcome<CaseView>.Conflict("This Idempotency-Key was already used for a different application.");
         }
@@ -143,7 +143,9 @@ public sealed partial class CaseGrain(
         S.Materials = [.. command.Materials];
         S.OptionalMatters = [.. command.OptionalMatters.Distinct()];
         S.Delivery = command.Delivery;
-        S.Fingerprint = command.Fingerprint;
+        // Sealed too: a hash of the application, which for an application with few personal values is a hash of an
+        // identity number that the rest of the stored case lets anyone recompute.
+        S.Fingerprint = privacy.Protector.Protect(command.Fingerprint);
         S.Status = CaseStatus.InProgress;
         S.SubmittedAt = now;
         S.DueAt = calendar.DueAt(now, item.TimeLimit);

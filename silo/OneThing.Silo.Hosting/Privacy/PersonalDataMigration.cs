@@ -222,8 +222,8 @@ public sealed class PersonalDataMigration(NpgsqlDataSource dataSource, PrivacyKe
     }
 
     /// <summary>
-    /// Seals a whole case's personal values (the applicant's, the personal form fields', the matters' inputs) under the
-    /// current key and drops the applicant's <c>Key</c> that older snapshots stored in clear; learns the case's facts.
+    /// Seals a whole case's personal values (the applicant's, the personal form fields', the matters' inputs, and the
+    /// application's fingerprint, a hash of them) under the current key and drops the applicant's <c>Key</c> that older snapshots stored in clear; learns the case's facts.
     /// </summary>
     private async Task<bool> ResealCaseAsync(string caseId, JsonObject state, CancellationToken cancellationToken)
     {
@@ -247,6 +247,7 @@ public sealed class PersonalDataMigration(NpgsqlDataSource dataSource, PrivacyKe
             }
         }
         changed |= ResealMatters(state["Matters"], personalForm);
+        changed |= Reseal(state, "Fingerprint");
         _cases[caseId] = new CaseFacts(personalForm, applicantKey ?? (_cases.TryGetValue(caseId, out var known) ? known.ApplicantIndexKey : null));
         return changed;
     }

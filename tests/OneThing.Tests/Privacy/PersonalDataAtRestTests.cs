@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
@@ -32,6 +33,7 @@ public sealed class PersonalDataAtRestTests
 
         await AssertNothingPersonalIsStoredAsync(connectionString, applicant);
         await AssertHttpViewsShowInClearAsync(system, caseId, applicant);
+        await AssertResubmissionIsTheSameCaseAsync(system.Driver, caseId, applicant);
 
         await system.Driver.RunToEndAsync(caseId);
         await AssertNothingPersonalIsStoredAsync(connectionString, applicant);
@@ -117,6 +119,7 @@ public sealed class PersonalDataAtRestTests
 
         await using var migrated = await TestSystem.StartAsync(connectionString, "pd_legacy", snapshotsOften, serviceId);
         await AssertHttpViewsShowInClearAsync(migrated, caseId, applicant);
+        await AssertResubmissionIsTheSameCaseAsync(migrated.Driver, caseId, applicant);
         Assert.Equal("Completed", (await migrated.Driver.RunToEndAsync(caseId)).GetProperty("status").GetString());
         await AssertNothingPersonalIsStoredAsync(connectionString, applicant);
     }
@@ -137,8 +140,25 @@ public sealed class PersonalDataAtRestTests
         Assert.StartsWith("onething-silo: OneThing:Privacy:ApplicantIndexKey is not set", output);
     }
 
+    [Fact]
+    public async Task AnApiInProductionWithAMalformedDataKeyRefusesToStartWithOneLineNamingTheKey()
+    {
+        var connectionString = await TestDatabase.CreateMigratedAsync("pd_api_keys");
+
+        var (code, output) = await RunAsync(Path.Combine("api", "OneThing.Api"), "OneThing.Api.dll", ["--urls", "http://127.0.0.1:0"], connectionString,
+            new Dictionary<string, string?>
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Production",
+                [PrivacyKeys.DataKeyName] = Convert.ToBase64String(new byte[16]),
+            }, withTestKeys: true);
+
+        Assert.Equal(2, code);
+        Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("onething-api: OneThing:Privacy:DataKey is 16 bytes", output);
+    }
+
     /// <summary>What the applicant filed that is personal: their identity number and phone, and the parents' numbers in the form.</summary>
-    private sealed record Applicant(string IdNumber, string FormIdNumber)
+    private sealed record Applicant(int Seed, string IdNumber, string FormIdNumber)
     {
         public string LegacyIndexKey =>
             Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("onething-applicant:" + IdNumber.ToUpperInvariant())));
@@ -147,12 +167,26 @@ public sealed class PersonalDataAtRestTests
     /// <summary>A newborn case with its first two matters done, so the medical-insurance matter (which takes the applicant's identity number and phone) is Ready.</summary>
     private static async Task<(string CaseId, Applicant Applicant)> SubmitAndReachMedicalInsuranceAsync(CaseDriver driver, int seed)
     {
-        var created = await driver.SubmitNewAsync("newborn", seed);
+        var application = CaseDriver.SampleApplication(await driver.ItemAsync("newborn"), seed);
+        var (status, created) = await driver.SubmitAsync(application, IdempotencyKey(seed));
+        Assert.True(status == HttpStatusCode.Created, $"submit answered {status}: {created}");
         var caseId = created.GetProperty("caseId").GetString()!;
         await driver.WorkAsync(CaseDriver.TaskOf(created, "birth-certificate"));
         await driver.WorkAsync(CaseDriver.TaskOf(await driver.CaseAsync(caseId), "household-registration"));
         Assert.Equal("Ready", CaseDriver.TaskOf(await driver.CaseAsync(caseId), "residents-medical-insurance").GetProperty("status").GetString());
-        return (caseId, new Applicant(TestIdentities.IdNumber(seed), TestIdentities.IdNumber(seed + 1)));
+        return (caseId, new Applicant(seed, TestIdentities.IdNumber(seed), TestIdentities.IdNumber(seed + 1)));
+    }
+
+    private static string IdempotencyKey(int seed) => $"personal-data-{seed}";
+
+    /// <summary>The same application with the same Idempotency-Key again: the case compares it with its sealed fingerprint.</summary>
+    private static async Task AssertResubmissionIsTheSameCaseAsync(CaseDriver driver, string caseId, Applicant applicant)
+    {
+        var application = CaseDriver.SampleApplication(await driver.ItemAsync("newborn"), applicant.Seed);
+        var (status, again) = await driver.SubmitAsync(application, IdempotencyKey(applicant.Seed));
+
+        Assert.True(status == HttpStatusCode.OK, $"the same submission again answered {status}: {again}");
+        Assert.Equal(caseId, again.GetProperty("caseId").GetString());
     }
 
     private static async Task AssertHttpViewsShowInClearAsync(
@@ -191,6 +225,12 @@ public sealed class PersonalDataAtRestTests
             Assert.True(await CountStoredAsync(connectionString, personal) == 0, $"{personal} is stored: {await StoredTextAsync(connectionString)}");
         }
         Assert.Equal(1L, await TestDatabase.ScalarAsync(connectionString, "SELECT count(*) FROM onething_applicant_cases"));
+        Assert.Equal(0L, await TestDatabase.ScalarAsync(connectionString, """
+            SELECT (SELECT count(*) FROM orleansstorage
+                    WHERE graintypestring = 'case' AND convert_from(payloadbinary, 'UTF8')::jsonb ->> 'Fingerprint' NOT LIKE 'pd1:%')
+                 + (SELECT count(*) FROM onething_case_changes
+                    WHERE change -> 'Whole' IS NOT NULL AND change -> 'Whole' ->> 'Fingerprint' NOT LIKE 'pd1:%')
+            """));
     }
 
     /// <summary>How many rows of the four tables that hold case data contain <paramref name="text"/>.</summary>
@@ -284,9 +324,13 @@ public sealed class PersonalDataAtRestTests
         }
     }
 
-    /// <summary>The silo executable, as its build produced it, run with a command and settings in its environment.</summary>
-    private static async Task<(int Code, string Output)> RunSiloAsync(
-        string connectionString, string? command, IReadOnlyDictionary<string, string?> settings, bool withTestKeys = true)
+    private static Task<(int Code, string Output)> RunSiloAsync(
+        string connectionString, string? command, IReadOnlyDictionary<string, string?> settings, bool withTestKeys = true) =>
+        RunAsync(Path.Combine("silo", "OneThing.Silo"), "OneThing.Silo.dll", command is null ? [] : [command], connectionString, settings, withTestKeys);
+
+    /// <summary>A process as its build produced it (silo or API), with settings in its environment; it must exit within a minute.</summary>
+    private static async Task<(int Code, string Output)> RunAsync(
+        string project, string assembly, string[] arguments, string connectionString, IReadOnlyDictionary<string, string?> settings, bool withTestKeys)
     {
         var testOutput = new DirectoryInfo(AppContext.BaseDirectory);
         var root = testOutput;
@@ -294,13 +338,13 @@ public sealed class PersonalDataAtRestTests
         {
             root = root.Parent;
         }
-        var silo = Path.Combine(root!.FullName, "silo", "OneThing.Silo", "bin", testOutput.Parent!.Name, testOutput.Name, "OneThing.Silo.dll");
-        var start = new ProcessStartInfo("dotnet", command is null ? [silo] : [silo, command])
+        var executable = Path.Combine(root!.FullName, project, "bin", testOutput.Parent!.Name, testOutput.Name, assembly);
+        var start = new ProcessStartInfo("dotnet", [executable, .. arguments])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(silo),
+            WorkingDirectory = Path.GetDirectoryName(executable),
         };
         start.Environment["ConnectionStrings__OneThing"] = connectionString;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
