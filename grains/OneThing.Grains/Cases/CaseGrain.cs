@@ -70,6 +70,10 @@ public sealed partial class CaseGrain(
     private CaseView? _view;
     private CaseDocument? _document;
 
+    /// <summary>The applicant and the form with their personal values opened: they change only with the application itself.</summary>
+    private Applicant? _openedApplicant;
+    private Dictionary<string, string>? _openedForm;
+
     /// <summary>
     /// Each matter's view, kept until the matter is touched: a change moves one or two of a case's tasks, and
     /// rebuilding all of them (with copies of their inputs and outputs) on every change was a tenth of the silo's garbage.
@@ -129,6 +133,7 @@ public sealed partial class CaseGrain(
         var now = clock.GetUtcNow();
         _item = item;
         _personalFormFields = null;
+        ForgetOpenedApplication();
         S.ItemCode = item.Code;
         S.ItemVersion = item.Version;
         S.ItemRegion = item.Region;
@@ -294,6 +299,7 @@ public sealed partial class CaseGrain(
         return await CommitAsync(() =>
         {
             _rewritesWhole = true;
+            ForgetOpenedApplication();
             foreach (var material in supply.Materials)
             {
                 S.Materials.RemoveAll(m => m.Code == material.Code);
@@ -494,6 +500,7 @@ public sealed partial class CaseGrain(
         {
             LogCommitFailed(error, CaseId);
             ForgetViews();
+            ForgetOpenedApplication();
             _taskViews.Clear();
             DeactivateOnIdle();
             throw;
@@ -604,6 +611,12 @@ public sealed partial class CaseGrain(
         _document = null;
     }
 
+    private void ForgetOpenedApplication()
+    {
+        _openedApplicant = null;
+        _openedForm = null;
+    }
+
     /// <summary>
     /// Marks a matter changed by the change being committed, once the change has moved it: its inbox row is written
     /// and its view rebuilt on the next read.
@@ -648,14 +661,16 @@ public sealed partial class CaseGrain(
     /// </summary>
     private CaseView View() => _view ??= new CaseView(CaseId, S.ItemCode!, S.ItemVersion, S.Region, S.Channel, S.Status,
         S.SubmittedAt, S.DueAt, S.CompletedAt, S.Warning, S.Overdue, OpenedApplicant(), S.Matters.Select(TaskView).ToList(),
-        [.. S.Timeline], new Dictionary<string, string>(S.Outputs), Opened(S.Form, (name, personal) => personal.Contains(name)), [.. S.Materials],
+        [.. S.Timeline], new Dictionary<string, string>(S.Outputs), new Dictionary<string, string>(OpenedForm()), [.. S.Materials],
         [.. S.OptionalMatters], S.Delivery, S.StatusReason, S.Evaluation, S.Escalation, [.. S.DeferredMaterials], S.ItemRegion);
 
-    private Applicant OpenedApplicant() => S.Applicant! with
+    private Applicant OpenedApplicant() => _openedApplicant ??= S.Applicant! with
     {
         IdNumber = privacy.Protector.UnprotectOrNull(S.Applicant!.IdNumber),
         Phone = privacy.Protector.UnprotectOrNull(S.Applicant!.Phone),
     };
+
+    private Dictionary<string, string> OpenedForm() => _openedForm ??= Opened(S.Form, (name, personal) => personal.Contains(name));
 
     /// <summary>A copy of <paramref name="values"/> with the personal ones opened.</summary>
     private Dictionary<string, string> Opened(Dictionary<string, string> values, Func<string, IReadOnlySet<string>, bool> isPersonal)
