@@ -32,6 +32,11 @@ public sealed class PersonalDataAtRestTests
         var (caseId, applicant) = await SubmitAndReachMedicalInsuranceAsync(system.Driver, seed: 881_001);
 
         await AssertNothingPersonalIsStoredAsync(connectionString, applicant);
+        // Everything else stays readable to ops.
+        Assert.Equal("测试babyName", await TestDatabase.ScalarAsync(connectionString,
+            "SELECT view -> 'inputs' ->> 'babyName' FROM onething_department_tasks WHERE task_id = @task", ("task", $"{caseId}.residents-medical-insurance")));
+        Assert.Equal("张三", await TestDatabase.ScalarAsync(connectionString,
+            "SELECT change -> 'Whole' -> 'Applicant' ->> 'Name' FROM onething_case_changes WHERE case_id = @case AND revision = 1", ("case", caseId)));
         await AssertHttpViewsShowInClearAsync(system, caseId, applicant);
         await AssertResubmissionIsTheSameCaseAsync(system.Driver, caseId, applicant);
 
