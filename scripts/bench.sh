@@ -205,7 +205,8 @@ start_system() {
 
   if [[ -z $cohost ]]; then
     note "starting the silo (gateway port $gateway_port)"
-    app_env=("${silo_env[@]}")
+    # Development: the silo then has the development privacy keys (appsettings.Development.json), as the API has.
+    app_env=("${silo_env[@]}" "DOTNET_ENVIRONMENT=Development")
     ConnectionStrings__OneThing="$server;Maximum Pool Size=40" \
       OneThing__Cluster__SiloPort=$silo_port OneThing__Cluster__GatewayPort=$gateway_port \
       start_app "silo$suffix" "$silo_dll"
@@ -252,7 +253,7 @@ start_second_silo() {
   gateway_port=$(pg_free_port) || exit 1
   note "starting a second silo (gateway port $gateway_port) for the failover scenario"
   ConnectionStrings__OneThing="$pg_connection;Maximum Pool Size=40" \
-    OneThing__Cluster__SiloPort=$silo_port OneThing__Cluster__GatewayPort=$gateway_port \
+    OneThing__Cluster__SiloPort=$silo_port OneThing__Cluster__GatewayPort=$gateway_port DOTNET_ENVIRONMENT=Development \
     start_app silo2 "$silo_dll"
   silo2_pid=$app_pid
   deadline=$((SECONDS + 90))

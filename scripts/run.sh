@@ -149,7 +149,8 @@ died() {
 start_silo() {
   local deadline=$((SECONDS + 90))
   note "starting the silo (gateway port $gateway_port)"
-  start_app silo "$silo_dll"
+  # Development: the silo then has the development privacy keys (appsettings.Development.json), as the API has.
+  DOTNET_ENVIRONMENT=Development start_app silo "$silo_dll"
   silo_pid=$app_pid
   until listening "$gateway_port"; do
     alive "$silo_pid" || died silo "$log_dir/silo.log"

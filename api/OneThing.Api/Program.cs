@@ -24,6 +24,18 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.AddServerHeader = false;
 });
 
+// Both privacy keys are required in every environment (Development's come from appsettings.Development.json):
+// without them no applicant row can be found and no sealed value opened, so the API refuses to start.
+try
+{
+    builder.Services.AddSingleton(PrivacyKeys.Read(key => builder.Configuration[key]));
+}
+catch (PrivacyKeyException error)
+{
+    await Console.Error.WriteLineAsync($"onething-api: {error.Message}");
+    return 2;
+}
+
 builder.AddOneThingCluster();
 builder.Services.AddOneThingAuth();
 builder.Services.AddCaseAccessLog();
@@ -66,6 +78,7 @@ app.MapCaseAccessLog();
 app.MapDepartmentWork();
 
 app.Run();
+return 0;
 
 /// <summary>Entry point; public so that tests can host the API with WebApplicationFactory.</summary>
 public partial class Program;

@@ -4,12 +4,17 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using OneThing.Grains.Catalog;
+using OneThing.Grains.Common;
 using OneThing.Silo.Database;
 using OneThing.Silo.Hosting;
+using OneThing.Silo.Hosting.Privacy;
 
-// `OneThing.Silo migrate` applies the schema and exits; without a command the silo runs (and migrates first).
-var migrateOnly = args.Length > 0 && args[0] == "migrate";
-var hostArgs = migrateOnly ? args[1..] : args;
+// `OneThing.Silo migrate` applies the schema and exits; `OneThing.Silo protect-existing` applies it, then brings stored
+// personal data under the current privacy keys and exits; without a command the silo runs (and migrates first).
+var command = args.Length > 0 && args[0] is "migrate" or "protect-existing" ? args[0] : null;
+var migrateOnly = command == "migrate";
+var protectExisting = command == "protect-existing";
+var hostArgs = command is null ? args : args[1..];
 
 var builder = Host.CreateApplicationBuilder(hostArgs);
 var connectionString = builder.Configuration.GetConnectionString("OneThing");
@@ -20,10 +25,26 @@ if (string.IsNullOrWhiteSpace(connectionString))
     return 2;
 }
 
+// Required in every environment (Development's come from appsettings.Development.json): a silo without them could
+// neither seal nor open personal data.
+PrivacyKeys? privacyKeys = null;
+if (!migrateOnly)
+{
+    try
+    {
+        privacyKeys = PrivacyKeys.Read(key => builder.Configuration[key]);
+    }
+    catch (PrivacyKeyException error)
+    {
+        await Console.Error.WriteLineAsync($"onething-silo: {error.Message}");
+        return 5;
+    }
+}
+
 IHost host;
 try
 {
-    if (migrateOnly)
+    if (migrateOnly || protectExisting)
     {
         builder.Services.AddOneThingDatabase(connectionString);
     }
@@ -55,6 +76,27 @@ catch (Exception error) when (error is NpgsqlException or SocketException or Tim
 if (migrateOnly)
 {
     return 0;
+}
+
+if (protectExisting)
+{
+    try
+    {
+        var dataSource = host.Services.GetRequiredService<NpgsqlDataSource>();
+        var catalogDirectory = builder.Configuration["OneThing:Catalog:Directory"] ?? CatalogServiceCollectionExtensions.DefaultDirectory;
+        var migration = new PersonalDataMigration(dataSource, privacyKeys!, PersonalDataMigration.CatalogFor(dataSource, catalogDirectory));
+        var result = await migration.RunAsync();
+        Console.WriteLine(
+            $"onething-silo: personal data under data key {privacyKeys!.Protector.CurrentKeyId}: rewrote {result.Snapshots} snapshot(s), " +
+            $"{result.JournalRows} journal row(s), {result.InboxRows} inbox row(s); re-keyed {result.ApplicantRows} applicant row(s).");
+        return 0;
+    }
+    catch (Exception error) when (error is NpgsqlException or SocketException or TimeoutException or InvalidOperationException or PersonalDataException
+        or System.Security.Cryptography.CryptographicException or CatalogException)
+    {
+        await Console.Error.WriteLineAsync($"onething-silo: cannot protect existing personal data: {OneLine(error)}");
+        return 6;
+    }
 }
 
 await host.RunAsync();

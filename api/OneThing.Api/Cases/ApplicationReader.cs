@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using OneThing.Api.Catalog;
 using OneThing.Api.Common;
 using OneThing.Api.Validation;
@@ -65,22 +66,39 @@ public static class ApplicationReader
 
     private static JsonSerializerOptions CreateFingerprintJson()
     {
-        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { KeepApplicantKey } },
+        };
         options.Converters.Add(new JsonStringEnumConverter());
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }
 
+    /// <summary>The applicant's <c>key</c>, last, as fingerprints spelled it while <see cref="Applicant.Key"/> was serialized.</summary>
+    private static void KeepApplicantKey(JsonTypeInfo info)
+    {
+        if (info.Type == typeof(Applicant))
+        {
+            var ignored = info.Properties.Single(property => property.Name == "key");
+            info.Properties.Remove(ignored);
+            var key = info.CreateJsonPropertyInfo(typeof(string), "key");
+            key.Get = applicant => ((Applicant)applicant).Key;
+            info.Properties.Add(key);
+        }
+    }
+
     /// <summary>
     /// Case ids are URL-safe. With an Idempotency-Key the id is derived from it and from the caller's key name, so the
     /// same caller's key always lands on the same case grain, whose stored state remembers the key durably (and across
-    /// restarts) without any extra table, while two channels that happen to pick the same key file two cases.
+    /// restarts) without any extra table, while two channels that happen to pick the same key file two cases. The
+    /// derivation is keyed (<paramref name="derivationKey"/>): who knows an Idempotency-Key cannot compute its case id.
     /// </summary>
-    public static string NewCaseId(string caller, string? idempotencyKey)
+    public static string NewCaseId(byte[] derivationKey, string caller, string? idempotencyKey)
     {
         var bytes = idempotencyKey is null
             ? RandomNumberGenerator.GetBytes(15)
-            : SHA256.HashData(Encoding.UTF8.GetBytes($"onething-case:v2\n{caller}\n{idempotencyKey}"))[..15];
+            : HMACSHA256.HashData(derivationKey, Encoding.UTF8.GetBytes($"{caller}\n{idempotencyKey}"))[..15];
         return "c" + Base32(bytes);
     }
 

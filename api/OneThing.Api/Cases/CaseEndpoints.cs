@@ -33,8 +33,8 @@ public static class CaseEndpoints
 
     /// <summary>Submits an application once; with <c>Idempotency-Key</c> a retry returns the same case.</summary>
     public static async Task<Results<Ok<CaseView>, Created<CaseView>, ValidationProblem, ProblemHttpResult>> SubmitAsync(
-        HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
-        CancellationToken cancellationToken)
+        HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, PrivacyKeys privacy,
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
         if (problem is not null)
@@ -68,7 +68,7 @@ public static class CaseEndpoints
         }
         application = application with { Fingerprint = ApplicationReader.Fingerprint(application) };
 
-        var caseId = ApplicationReader.NewCaseId(user.Identity?.Name ?? "", idempotencyKey);
+        var caseId = ApplicationReader.NewCaseId(privacy.CaseIdKey, user.Identity?.Name ?? "", idempotencyKey);
         var outcome = await cluster.Reference<ICaseGrain>(caseId).SubmitAsync(application);
         return OutcomeResults.ToHttp(outcome, view => $"/api/cases/{view.CaseId}");
     }
@@ -104,7 +104,7 @@ public static class CaseEndpoints
 
     /// <summary>Cases of one applicant, newest first, from the read model.</summary>
     public static async Task<Results<Ok<PageOf<CaseSummary>>, ValidationProblem>> ListByApplicantAsync(
-        string? applicant, string? page, string? pageSize, NpgsqlDataSource database, CancellationToken cancellationToken)
+        string? applicant, string? page, string? pageSize, NpgsqlDataSource database, PrivacyKeys privacy, CancellationToken cancellationToken)
     {
         var errors = new FieldErrors();
         var key = applicant?.Trim().ToUpperInvariant();
@@ -125,7 +125,8 @@ public static class CaseEndpoints
             ORDER BY submitted_at DESC, case_id
             LIMIT $2 OFFSET $3
             """);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ApplicantKeys.Hash(key!) });
+        var applicantKey = privacy.ApplicantIndex.KeyOf(key!);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = applicantKey });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = paging.Size });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = paging.Offset });
         var items = new List<CaseSummary>();
@@ -141,7 +142,7 @@ public static class CaseEndpoints
         }
         if (items.Count == 0 && paging.Offset > 0)
         {
-            total = await CountAsync(database, key!, cancellationToken);
+            total = await CountAsync(database, applicantKey, cancellationToken);
         }
         return TypedResults.Ok(new PageOf<CaseSummary>(items, paging.Page, paging.Size, total));
     }
@@ -222,10 +223,10 @@ public static class CaseEndpoints
     internal static async Task<ItemDefinition?> ItemOfAsync(IClusterClient cluster, CaseView view) =>
         (await cluster.Reference<ICatalogGrain>(0).GetEntryAsync(view.ItemCode, view.ItemRegion, view.ItemVersion))?.Item;
 
-    private static async Task<long> CountAsync(NpgsqlDataSource database, string key, CancellationToken cancellationToken)
+    private static async Task<long> CountAsync(NpgsqlDataSource database, string applicantKey, CancellationToken cancellationToken)
     {
         await using var command = database.CreateCommand("SELECT count(*) FROM onething_applicant_cases WHERE applicant_hash = $1");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ApplicantKeys.Hash(key) });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = applicantKey });
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 

@@ -35,7 +35,7 @@ public static class DepartmentEndpoints
     /// <summary>A department's tasks, earliest due first, from the read model: one index range, no grain calls.</summary>
     public static async Task<Results<Ok<PageOf<JsonElement>>, ValidationProblem, ProblemHttpResult>> InboxAsync(
         string department, string? status, string? page, string? pageSize, ClaimsPrincipal user, NpgsqlDataSource database,
-        HttpContext context, CaseAccessLog accessLog, CancellationToken cancellationToken)
+        PrivacyKeys privacy, HttpContext context, CaseAccessLog accessLog, CancellationToken cancellationToken)
     {
         if (user.DepartmentCode() != department)
         {
@@ -71,8 +71,7 @@ public static class DepartmentEndpoints
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                using var document = JsonDocument.Parse(reader.GetString(0));
-                items.Add(document.RootElement.Clone());
+                items.Add(InboxRows.Open(reader.GetString(0), privacy.Protector));
                 total = reader.GetInt64(1);
             }
         }

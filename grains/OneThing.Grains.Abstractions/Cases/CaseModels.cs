@@ -20,7 +20,8 @@ public sealed record Applicant(
     [property: Id(3)] string? CreditCode,
     [property: Id(4)] string? Phone)
 {
-    /// <summary>The identifier "cases of this applicant" is looked up by.</summary>
+    /// <summary>The identifier "cases of this applicant" is looked up by; never written out, it repeats the identity number.</summary>
+    [JsonIgnore]
     public string Key => (Kind == "enterprise" ? CreditCode : IdNumber) ?? "";
 }
 

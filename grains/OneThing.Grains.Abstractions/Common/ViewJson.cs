@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -28,11 +26,4 @@ public static class ViewJson
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }
-}
-
-/// <summary>Applicant look-ups use a hash, so read models and logs never hold an identity number in clear.</summary>
-public static class ApplicantKeys
-{
-    public static string Hash(string identityNumberOrCreditCode) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("onething-applicant:" + identityNumberOrCreditCode.Trim().ToUpperInvariant())));
 }

@@ -16,12 +16,18 @@ namespace OneThing.Grains.Cases;
 /// when the case ends, the whole case is written as its snapshot (Orleans grain storage); an activation reads the
 /// snapshot and replays the journal after it. A failed write drops the activation, so memory never runs ahead of storage.
 /// </summary>
+/// <remarks>
+/// Identity numbers and phones are held sealed in the state (<see cref="PersonalDataProtector"/>), so the snapshot,
+/// the journal rows and the inbox rows store them sealed without any work on the write path; they are opened when a
+/// view is built, which happens once per change.
+/// </remarks>
 public sealed partial class CaseGrain(
     [PersistentState("case", GrainStorage.Main)] IPersistentState<CaseState> state,
     ItemCatalog catalog,
     WorkingCalendar calendar,
     ReadModelWriter readModels,
     CaseJournal journal,
+    PrivacyKeys privacy,
     Microsoft.Extensions.Options.IOptions<CaseJournalOptions> journalOptions,
     TimeProvider clock,
     Microsoft.Extensions.Options.IOptions<Orleans.Hosting.ReminderOptions> reminderOptions,
@@ -64,6 +70,10 @@ public sealed partial class CaseGrain(
     private CaseView? _view;
     private CaseDocument? _document;
 
+    /// <summary>The applicant and the form with their personal values opened: they change only with the application itself.</summary>
+    private Applicant? _openedApplicant;
+    private Dictionary<string, string>? _openedForm;
+
     /// <summary>
     /// Each matter's view, kept until the matter is touched: a change moves one or two of a case's tasks, and
     /// rebuilding all of them (with copies of their inputs and outputs) on every change was a tenth of the silo's garbage.
@@ -81,6 +91,11 @@ public sealed partial class CaseGrain(
     /// <summary>Never reads the database: a case that exists resolved its definition when it activated.</summary>
     private ItemDefinition Item => _item ??= catalog.FindVariant(S.ItemCode!, S.ItemRegion, S.ItemVersion) ?? throw MissingItem();
 
+    /// <summary>The names of the case's form fields that hold personal data; with the definition.</summary>
+    private IReadOnlySet<string> PersonalFormFields => _personalFormFields ??= PersonalFields.FormFields(Item);
+
+    private IReadOnlySet<string>? _personalFormFields;
+
     /// <summary>
     /// Finds the case's own variant and version, reading it from the table of published versions when this silo does
     /// not hold it yet (published through another silo since the last refresh), without blocking the activation's thread.
@@ -95,7 +110,7 @@ public sealed partial class CaseGrain(
     {
         if (Exists)
         {
-            return S.Fingerprint == command.Fingerprint
+            return privacy.Protector.Unprotect(S.Fingerprint) == command.Fingerprint
                 ? Outcome<CaseView>.Ok(View())
                 : Outcome<CaseView>.Conflict("This Idempotency-Key was already used for a different application.");
         }
@@ -117,17 +132,25 @@ public sealed partial class CaseGrain(
 
         var now = clock.GetUtcNow();
         _item = item;
+        _personalFormFields = null;
+        ForgetOpenedApplication();
         S.ItemCode = item.Code;
         S.ItemVersion = item.Version;
         S.ItemRegion = item.Region;
         S.Region = command.Region ?? item.Region;
         S.Channel = command.Channel;
-        S.Applicant = command.Applicant;
-        S.Form = new Dictionary<string, string>(command.Form);
+        S.Applicant = command.Applicant with
+        {
+            IdNumber = privacy.Protector.ProtectOrNull(command.Applicant.IdNumber),
+            Phone = privacy.Protector.ProtectOrNull(command.Applicant.Phone),
+        };
+        S.Form = command.Form.ToDictionary(field => field.Key, field => Sealed(field.Key, field.Value), StringComparer.Ordinal);
         S.Materials = [.. command.Materials];
         S.OptionalMatters = [.. command.OptionalMatters.Distinct()];
         S.Delivery = command.Delivery;
-        S.Fingerprint = command.Fingerprint;
+        // Sealed too: a hash of the application, which for an application with few personal values is a hash of an
+        // identity number that the rest of the stored case lets anyone recompute.
+        S.Fingerprint = privacy.Protector.Protect(command.Fingerprint);
         S.Status = CaseStatus.InProgress;
         S.SubmittedAt = now;
         S.DueAt = calendar.DueAt(now, item.TimeLimit);
@@ -199,7 +222,7 @@ public sealed partial class CaseGrain(
             case TaskDecisionKind.Unchanged:
                 // A repeat: the change is stored; write its row again in case the first answer was lost with its row.
                 var current = TaskView(matter);
-                await readModels.WriteAsync(readModels.Rows().Task(current, S.Revision));
+                await readModels.WriteAsync(readModels.Rows().Task(StoredRow(current, matter), S.Revision));
                 return Outcome<TaskView>.Ok(current);
             default:
                 break;
@@ -276,6 +299,7 @@ public sealed partial class CaseGrain(
         return await CommitAsync(() =>
         {
             _rewritesWhole = true;
+            ForgetOpenedApplication();
             foreach (var material in supply.Materials)
             {
                 S.Materials.RemoveAll(m => m.Code == material.Code);
@@ -283,7 +307,7 @@ public sealed partial class CaseGrain(
             }
             foreach (var (name, value) in supply.Form)
             {
-                S.Form[name] = value;
+                S.Form[name] = Sealed(name, value);
             }
             foreach (var promise in deferred)
             {
@@ -476,6 +500,7 @@ public sealed partial class CaseGrain(
         {
             LogCommitFailed(error, CaseId);
             ForgetViews();
+            ForgetOpenedApplication();
             _taskViews.Clear();
             DeactivateOnIdle();
             throw;
@@ -563,7 +588,7 @@ public sealed partial class CaseGrain(
             // Matters cancelled before they were ever dispatched never had an inbox row.
             if (task.ReadyAt is not null && (all || _changedTasks.Contains(task.MatterCode)))
             {
-                rows.Task(task, S.Revision);
+                rows.Task(StoredRow(task, S.Matters.Find(m => m.Code == task.MatterCode)!), S.Revision);
             }
         }
         var summary = (S.Status, S.DueAt);
@@ -587,6 +612,12 @@ public sealed partial class CaseGrain(
         _departmentDocuments.Clear();
     }
 
+    private void ForgetOpenedApplication()
+    {
+        _openedApplicant = null;
+        _openedForm = null;
+    }
+
     /// <summary>
     /// Marks a matter changed by the change being committed, once the change has moved it: its inbox row is written
     /// and its view rebuilt on the next read.
@@ -596,6 +627,13 @@ public sealed partial class CaseGrain(
         _changedTasks.Add(matter.Code);
         _taskViews.Remove(matter.Code);
     }
+
+    /// <summary>A form value as the state holds it: sealed when the field holds personal data.</summary>
+    private string Sealed(string field, string value) =>
+        PersonalFormFields.Contains(field) ? privacy.Protector.Protect(value) : value;
+
+    /// <summary>A task as its inbox row stores it: the view, with the matter's inputs as the state holds them (sealed).</summary>
+    private static TaskView StoredRow(TaskView view, MatterState matter) => view with { Inputs = matter.Inputs };
 
     private void Record(DateTimeOffset at, string type, string actor, string? detail) =>
         S.Timeline.Add(new TimelineEntry(at, type, actor, detail));
@@ -613,7 +651,7 @@ public sealed partial class CaseGrain(
     {
         var definition = Item.FindMatter(m.Code)!;
         return new TaskView(TaskIds.For(CaseId, m.Code), CaseId, m.Code, definition.Name, definition.Department, m.Status,
-            m.ReadyAt, m.DueAt, m.CompletedAt, new Dictionary<string, string>(m.Outputs), new Dictionary<string, string>(m.Inputs),
+            m.ReadyAt, m.DueAt, m.CompletedAt, new Dictionary<string, string>(m.Outputs), Opened(m.Inputs, PersonalFields.IsPersonalInput),
             m.Status == DepartmentTaskStatus.AwaitingSupplement ? m.Supplement : null, m.Reason, S.ItemCode!, definition.Optional,
             m.Warning, m.Overdue);
     }
@@ -623,9 +661,31 @@ public sealed partial class CaseGrain(
     /// ends without copying, so they must not share any collection the grain goes on changing.
     /// </summary>
     private CaseView View() => _view ??= new CaseView(CaseId, S.ItemCode!, S.ItemVersion, S.Region, S.Channel, S.Status,
-        S.SubmittedAt, S.DueAt, S.CompletedAt, S.Warning, S.Overdue, S.Applicant!, S.Matters.Select(TaskView).ToList(),
-        [.. S.Timeline], new Dictionary<string, string>(S.Outputs), new Dictionary<string, string>(S.Form), [.. S.Materials],
+        S.SubmittedAt, S.DueAt, S.CompletedAt, S.Warning, S.Overdue, OpenedApplicant(), S.Matters.Select(TaskView).ToList(),
+        [.. S.Timeline], new Dictionary<string, string>(S.Outputs), new Dictionary<string, string>(OpenedForm()), [.. S.Materials],
         [.. S.OptionalMatters], S.Delivery, S.StatusReason, S.Evaluation, S.Escalation, [.. S.DeferredMaterials], S.ItemRegion);
+
+    private Applicant OpenedApplicant() => _openedApplicant ??= S.Applicant! with
+    {
+        IdNumber = privacy.Protector.UnprotectOrNull(S.Applicant!.IdNumber),
+        Phone = privacy.Protector.UnprotectOrNull(S.Applicant!.Phone),
+    };
+
+    private Dictionary<string, string> OpenedForm() => _openedForm ??= Opened(S.Form, (name, personal) => personal.Contains(name));
+
+    /// <summary>A copy of <paramref name="values"/> with the personal ones opened.</summary>
+    private Dictionary<string, string> Opened(Dictionary<string, string> values, Func<string, IReadOnlySet<string>, bool> isPersonal)
+    {
+        var opened = new Dictionary<string, string>(values);
+        foreach (var (name, value) in values)
+        {
+            if (PersonalDataProtector.IsProtected(value) && isPersonal(name, PersonalFormFields))
+            {
+                opened[name] = privacy.Protector.Unprotect(value);
+            }
+        }
+        return opened;
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Case {CaseId}: a change could not be stored; the activation is dropped and the caller may retry")]
     private partial void LogCommitFailed(Exception error, string caseId);

@@ -27,7 +27,7 @@ public sealed class CaseState
 
     [Id(8)] public Delivery? Delivery { get; set; }
 
-    /// <summary>Hash of the submitted request: the same Idempotency-Key with another body is refused.</summary>
+    /// <summary>Hash of the submitted request, sealed: the same Idempotency-Key with another body is refused.</summary>
     [Id(9)] public string Fingerprint { get; set; } = "";
 
     [Id(10)] public CaseStatus Status { get; set; }

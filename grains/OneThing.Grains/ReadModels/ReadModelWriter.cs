@@ -26,13 +26,15 @@ public sealed class ReadModelWriter : IAsyncDisposable
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly IReadModelFaults _faults;
+    private readonly ApplicantIndex _applicantIndex;
     private readonly Channel<PendingRows> _queue = Channel.CreateUnbounded<PendingRows>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _flusher;
 
-    public ReadModelWriter(NpgsqlDataSource dataSource, IReadModelFaults faults)
+    public ReadModelWriter(NpgsqlDataSource dataSource, IReadModelFaults faults, PrivacyKeys privacy)
     {
         _dataSource = dataSource;
         _faults = faults;
+        _applicantIndex = privacy.ApplicantIndex;
         // Off the grain scheduler: the flusher serves every grain of the silo.
         _flusher = Task.Run(FlushAsync);
     }
@@ -94,7 +96,7 @@ public sealed class ReadModelWriter : IAsyncDisposable
                 status = excluded.status, due_at = excluded.due_at, revision = excluded.revision, updated_at = excluded.updated_at
             WHERE onething_applicant_cases.revision <= excluded.revision
             """);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ApplicantKeys.Hash(view.Applicant.Key) });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _applicantIndex.KeyOf(view.Applicant.Key) });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = view.CaseId });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = view.ItemCode });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = view.Status.ToString() });

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using OneThing.Grains.Cases;
 using OneThing.Grains.Catalog;
@@ -73,6 +74,8 @@ public static class OneThingSiloBuilderExtensions
             options.ConnectionString = connectionString;
         });
         silo.Services.AddOneThingDatabase(connectionString);
+        // Read when a grain first needs them; the silo process checks them before it starts (one clear line if wrong).
+        silo.Services.TryAddSingleton(_ => PrivacyKeys.Read(key => silo.Configuration[key]));
         silo.Services.AddOneThingGrains(catalogDirectory ?? CatalogServiceCollectionExtensions.DefaultDirectory);
         return silo;
     }

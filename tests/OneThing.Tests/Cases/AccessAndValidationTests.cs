@@ -107,7 +107,7 @@ public sealed class AccessAndValidationTests(TwoSiloClusterFixture fixture)
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"expected an error for {field}: {problem}");
         var stored = await TestDatabase.ScalarAsync(fixture.ConnectionString,
             "SELECT count(*) FROM onething_applicant_cases WHERE applicant_hash = @hash",
-            ("hash", OneThing.Grains.Common.ApplicantKeys.Hash(TestIdentities.IdNumber(seed))));
+            ("hash", TestPrivacyKeys.Keys.ApplicantIndex.KeyOf(TestIdentities.IdNumber(seed))));
         Assert.Equal(0L, stored);
     }
 

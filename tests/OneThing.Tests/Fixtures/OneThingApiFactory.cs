@@ -92,7 +92,7 @@ public sealed class OneThingApiFactory(string connectionString, string clusterId
         builder.UseSetting($"OneThing:Auth:Keys:{Keys.Count}:Key", HotlineKey);
         builder.UseSetting($"OneThing:Auth:Keys:{Keys.Count}:Role", "portal");
         builder.UseSetting($"OneThing:Auth:Keys:{Keys.Count}:Name", "12345 hotline");
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        foreach (var (key, value) in TestPrivacyKeys.Settings.Concat(settings ?? new Dictionary<string, string?>()))
         {
             builder.UseSetting(key, value);
         }

@@ -105,6 +105,7 @@ public static class PostgresTestCluster
         builder.ConfigureHostConfiguration(configuration =>
         {
             configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:OneThing"] = connectionString });
+            configuration.AddInMemoryCollection(TestPrivacyKeys.Settings);
             if (settings is not null)
             {
                 configuration.AddInMemoryCollection(settings);

@@ -13,7 +13,7 @@ public sealed class ReadModelWriterTests
     {
         var connectionString = await TestDatabase.CreateMigratedAsync("rm_concurrent");
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        await using var writer = new ReadModelWriter(dataSource, new NoReadModelFaults());
+        await using var writer = new ReadModelWriter(dataSource, new NoReadModelFaults(), TestPrivacyKeys.Keys);
 
         // Many grains at once: each waits for its own rows, however the writer groups them.
         await Task.WhenAll(Enumerable.Range(0, 200).Select(i =>
@@ -29,7 +29,7 @@ public sealed class ReadModelWriterTests
     {
         var connectionString = await TestDatabase.CreateMigratedAsync("rm_failure");
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        await using var writer = new ReadModelWriter(dataSource, new NoReadModelFaults());
+        await using var writer = new ReadModelWriter(dataSource, new NoReadModelFaults(), TestPrivacyKeys.Keys);
         await using (var breakTable = dataSource.CreateCommand(
             "ALTER TABLE onething_department_tasks ADD CONSTRAINT test_no_police CHECK (department <> 'police')"))
         {

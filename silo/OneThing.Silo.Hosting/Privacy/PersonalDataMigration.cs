@@ -1,0 +1,319 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Npgsql;
+using NpgsqlTypes;
+using OneThing.Grains.Catalog;
+using OneThing.Grains.Common;
+using OneThing.Grains.Publishing;
+
+namespace OneThing.Silo.Hosting.Privacy;
+
+/// <summary>
+/// <c>OneThing.Silo protect-existing</c>: brings stored rows under the current privacy keys. Identity numbers and phones
+/// stored in clear (before encryption) or under a retired data key are sealed under the current one in case snapshots,
+/// journal rows and inbox rows; applicant index rows are re-keyed with the current index key, recomputed from each
+/// case's applicant. Idempotent: rows already current are not written. Run it with the silos stopped, since a running
+/// case would later write back what it holds in memory.
+/// </summary>
+public sealed class PersonalDataMigration(NpgsqlDataSource dataSource, PrivacyKeys keys, ItemCatalog catalog)
+{
+    /// <summary>The grain type of case grains in <c>orleansstorage</c>.</summary>
+    public const string CaseGrainType = "case";
+
+    private const int PageSize = 500;
+
+    private static readonly JsonNodeOptions CaseInsensitive = new() { PropertyNameCaseInsensitive = true };
+
+    private static readonly JsonSerializerOptions Writing = new() { Encoder = ViewJson.Encoder };
+
+    /// <summary>What each case's rows need: which form fields are personal, and the applicant's index key.</summary>
+    private readonly Dictionary<string, CaseFacts> _cases = new(StringComparer.Ordinal);
+
+    private readonly Dictionary<(string, string?, int), IReadOnlySet<string>> _personalFormFields = [];
+
+    /// <summary>An ItemCatalog that also reads versions published at run time, as the silo's does.</summary>
+    public static ItemCatalog CatalogFor(NpgsqlDataSource dataSource, string catalogDirectory)
+    {
+        var catalog = ItemCatalog.LoadFromDirectory(catalogDirectory);
+        var published = new PublishedItemStore(dataSource);
+        catalog.LoadMissingVersionsFrom(published.FindAsync);
+        return catalog;
+    }
+
+    public async Task<PersonalDataMigrationResult> RunAsync(CancellationToken cancellationToken = default)
+    {
+        var snapshots = await RewriteSnapshotsAsync(cancellationToken);
+        var changes = await RewriteJournalAsync(cancellationToken);
+        var tasks = await RewriteInboxAsync(cancellationToken);
+        var applicants = await RekeyApplicantsAsync(cancellationToken);
+        return new PersonalDataMigrationResult(snapshots, changes, tasks, applicants);
+    }
+
+    private async Task<int> RewriteSnapshotsAsync(CancellationToken cancellationToken)
+    {
+        var rewritten = 0;
+        var after = "";
+        while (true)
+        {
+            var page = new List<(string ServiceId, string CaseId, string Json)>();
+            await using (var read = dataSource.CreateCommand("""
+                SELECT serviceid, grainidextensionstring, convert_from(payloadbinary, 'UTF8')
+                FROM orleansstorage
+                WHERE graintypestring = $1 AND payloadbinary IS NOT NULL AND grainidextensionstring > $2
+                ORDER BY grainidextensionstring
+                LIMIT $3
+                """))
+            {
+                read.Parameters.Add(new NpgsqlParameter<string> { TypedValue = CaseGrainType });
+                read.Parameters.Add(new NpgsqlParameter<string> { TypedValue = after });
+                read.Parameters.Add(new NpgsqlParameter<int> { TypedValue = PageSize });
+                await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    page.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+                }
+            }
+            if (page.Count == 0)
+            {
+                return rewritten;
+            }
+            await using var batch = dataSource.CreateBatch();
+            foreach (var (serviceId, caseId, json) in page)
+            {
+                var state = JsonNode.Parse(json, CaseInsensitive)!.AsObject();
+                if (await ResealCaseAsync(caseId, state, cancellationToken))
+                {
+                    var update = new NpgsqlBatchCommand("""
+                        UPDATE orleansstorage SET payloadbinary = $1
+                        WHERE graintypestring = $2 AND grainidextensionstring = $3 AND serviceid = $4
+                        """);
+                    update.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = Encoding.UTF8.GetBytes(state.ToJsonString(Writing)) });
+                    update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = CaseGrainType });
+                    update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = caseId });
+                    update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = serviceId });
+                    batch.BatchCommands.Add(update);
+                }
+            }
+            rewritten += await ExecuteAsync(batch, cancellationToken);
+            after = page[^1].CaseId;
+        }
+    }
+
+    private async Task<int> RewriteJournalAsync(CancellationToken cancellationToken)
+    {
+        var rewritten = 0;
+        var (afterCase, afterRevision) = ("", 0);
+        while (true)
+        {
+            var page = new List<(string CaseId, int Revision, string Json)>();
+            await using (var read = dataSource.CreateCommand("""
+                SELECT case_id, revision, change::text FROM onething_case_changes
+                WHERE (case_id, revision) > ($1, $2)
+                ORDER BY case_id, revision
+                LIMIT $3
+                """))
+            {
+                read.Parameters.Add(new NpgsqlParameter<string> { TypedValue = afterCase });
+                read.Parameters.Add(new NpgsqlParameter<int> { TypedValue = afterRevision });
+                read.Parameters.Add(new NpgsqlParameter<int> { TypedValue = PageSize });
+                await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    page.Add((reader.GetString(0), reader.GetInt32(1), reader.GetString(2)));
+                }
+            }
+            if (page.Count == 0)
+            {
+                return rewritten;
+            }
+            await using var batch = dataSource.CreateBatch();
+            foreach (var (caseId, revision, json) in page)
+            {
+                var change = JsonNode.Parse(json, CaseInsensitive)!.AsObject();
+                // The first change of a case, and one that rewrote the application, hold the whole case.
+                var changed = change["Whole"] is JsonObject whole
+                    ? await ResealCaseAsync(caseId, whole, cancellationToken)
+                    : ResealMatters(change["Matters"], PersonalFormFieldsOf(caseId));
+                if (changed)
+                {
+                    var update = new NpgsqlBatchCommand("UPDATE onething_case_changes SET change = $1 WHERE case_id = $2 AND revision = $3");
+                    update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = change.ToJsonString(Writing), NpgsqlDbType = NpgsqlDbType.Json });
+                    update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = caseId });
+                    update.Parameters.Add(new NpgsqlParameter<int> { TypedValue = revision });
+                    batch.BatchCommands.Add(update);
+                }
+            }
+            rewritten += await ExecuteAsync(batch, cancellationToken);
+            (afterCase, afterRevision) = (page[^1].CaseId, page[^1].Revision);
+        }
+    }
+
+    private async Task<int> RewriteInboxAsync(CancellationToken cancellationToken)
+    {
+        var rewritten = 0;
+        var after = "";
+        while (true)
+        {
+            var page = new List<(string TaskId, string CaseId, string Json)>();
+            await using (var read = dataSource.CreateCommand("""
+                SELECT task_id, case_id, view::text FROM onething_department_tasks
+                WHERE task_id > $1 ORDER BY task_id LIMIT $2
+                """))
+            {
+                read.Parameters.Add(new NpgsqlParameter<string> { TypedValue = after });
+                read.Parameters.Add(new NpgsqlParameter<int> { TypedValue = PageSize });
+                await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    page.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+                }
+            }
+            if (page.Count == 0)
+            {
+                return rewritten;
+            }
+            await using var batch = dataSource.CreateBatch();
+            foreach (var (taskId, caseId, json) in page)
+            {
+                var view = JsonNode.Parse(json, CaseInsensitive)!.AsObject();
+                if (view["inputs"] is JsonObject inputs && ResealInputs(inputs, PersonalFormFieldsOf(caseId)))
+                {
+                    var update = new NpgsqlBatchCommand("UPDATE onething_department_tasks SET view = $1 WHERE task_id = $2");
+                    update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = view.ToJsonString(Writing), NpgsqlDbType = NpgsqlDbType.Jsonb });
+                    update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = taskId });
+                    batch.BatchCommands.Add(update);
+                }
+            }
+            rewritten += await ExecuteAsync(batch, cancellationToken);
+            after = page[^1].TaskId;
+        }
+    }
+
+    /// <summary>
+    /// Every case's applicant row under the current index key; a row already under it is left alone. A case activated
+    /// since the key changed already wrote its row under the new key: the old row is then deleted.
+    /// </summary>
+    private async Task<int> RekeyApplicantsAsync(CancellationToken cancellationToken)
+    {
+        var rekeyed = 0;
+        foreach (var chunk in _cases.Where(c => c.Value.ApplicantIndexKey is not null).Chunk(PageSize))
+        {
+            await using var batch = dataSource.CreateBatch();
+            foreach (var (caseId, facts) in chunk)
+            {
+                var dropStale = new NpgsqlBatchCommand("""
+                    DELETE FROM onething_applicant_cases
+                    WHERE case_id = $2 AND applicant_hash <> $1
+                      AND EXISTS (SELECT 1 FROM onething_applicant_cases WHERE case_id = $2 AND applicant_hash = $1)
+                    """);
+                var update = new NpgsqlBatchCommand(
+                    "UPDATE onething_applicant_cases SET applicant_hash = $1 WHERE case_id = $2 AND applicant_hash <> $1");
+                foreach (var command in new[] { dropStale, update })
+                {
+                    command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = facts.ApplicantIndexKey! });
+                    command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = caseId });
+                    batch.BatchCommands.Add(command);
+                }
+            }
+            rekeyed += await ExecuteAsync(batch, cancellationToken);
+        }
+        return rekeyed;
+    }
+
+    /// <summary>
+    /// Seals a whole case's personal values (the applicant's, the personal form fields', the matters' inputs, and the
+    /// application's fingerprint, a hash of them) under the current key and drops the applicant's <c>Key</c> that older snapshots stored in clear; learns the case's facts.
+    /// </summary>
+    private async Task<bool> ResealCaseAsync(string caseId, JsonObject state, CancellationToken cancellationToken)
+    {
+        var personalForm = await PersonalFormFieldsAsync(state, cancellationToken);
+        var changed = false;
+        string? applicantKey = null;
+        if (state["Applicant"] is JsonObject applicant)
+        {
+            changed |= applicant.Remove("Key");
+            changed |= Reseal(applicant, "IdNumber");
+            changed |= Reseal(applicant, "Phone");
+            var enterprise = (string?)applicant["Kind"] == "enterprise";
+            var identifier = enterprise ? (string?)applicant["CreditCode"] : (string?)applicant["IdNumber"];
+            applicantKey = keys.ApplicantIndex.KeyOf(keys.Protector.Unprotect(identifier ?? ""));
+        }
+        if (state["Form"] is JsonObject form)
+        {
+            foreach (var name in form.Select(field => field.Key).Where(personalForm.Contains).ToList())
+            {
+                changed |= Reseal(form, name);
+            }
+        }
+        changed |= ResealMatters(state["Matters"], personalForm);
+        changed |= Reseal(state, "Fingerprint");
+        _cases[caseId] = new CaseFacts(personalForm, applicantKey ?? (_cases.TryGetValue(caseId, out var known) ? known.ApplicantIndexKey : null));
+        return changed;
+    }
+
+    private bool ResealMatters(JsonNode? matters, IReadOnlySet<string> personalForm)
+    {
+        var changed = false;
+        foreach (var matter in matters as JsonArray ?? [])
+        {
+            if (matter?["Inputs"] is JsonObject inputs)
+            {
+                changed |= ResealInputs(inputs, personalForm);
+            }
+        }
+        return changed;
+    }
+
+    private bool ResealInputs(JsonObject inputs, IReadOnlySet<string> personalForm)
+    {
+        var changed = false;
+        foreach (var name in inputs.Select(input => input.Key).Where(name => PersonalFields.IsPersonalInput(name, personalForm)).ToList())
+        {
+            changed |= Reseal(inputs, name);
+        }
+        return changed;
+    }
+
+    /// <summary>Seals one string property under the current key unless it already is; true when it changed.</summary>
+    private bool Reseal(JsonObject owner, string property)
+    {
+        if (owner[property] is not JsonValue value || !value.TryGetValue<string>(out var stored) || keys.Protector.IsCurrent(stored))
+        {
+            return false;
+        }
+        owner[property] = keys.Protector.Reprotect(stored);
+        return true;
+    }
+
+    private async Task<IReadOnlySet<string>> PersonalFormFieldsAsync(JsonObject state, CancellationToken cancellationToken)
+    {
+        var code = (string?)state["ItemCode"];
+        var region = (string?)state["ItemRegion"];
+        var version = (int?)state["ItemVersion"] ?? 0;
+        if (code is null)
+        {
+            return new HashSet<string>();
+        }
+        if (!_personalFormFields.TryGetValue((code, region, version), out var fields))
+        {
+            var item = await catalog.FindVariantAsync(code, region, version, cancellationToken)
+                ?? throw new InvalidOperationException(
+                    $"A stored case runs {ItemCatalog.Describe(code, region, version)}, which neither the catalog nor the published versions hold.");
+            _personalFormFields[(code, region, version)] = fields = PersonalFields.FormFields(item);
+        }
+        return fields;
+    }
+
+    /// <summary>A case whose whole state was not seen (none should exist): only the applicant's own inputs are known to be personal.</summary>
+    private IReadOnlySet<string> PersonalFormFieldsOf(string caseId) =>
+        _cases.TryGetValue(caseId, out var facts) ? facts.PersonalFormFields : new HashSet<string>();
+
+    private static async Task<int> ExecuteAsync(NpgsqlBatch batch, CancellationToken cancellationToken) =>
+        batch.BatchCommands.Count == 0 ? 0 : await batch.ExecuteNonQueryAsync(cancellationToken);
+
+    private sealed record CaseFacts(IReadOnlySet<string> PersonalFormFields, string? ApplicantIndexKey);
+}
+
+/// <summary>Rows <see cref="PersonalDataMigration"/> rewrote, per table.</summary>
+public sealed record PersonalDataMigrationResult(int Snapshots, int JournalRows, int InboxRows, int ApplicantRows);
