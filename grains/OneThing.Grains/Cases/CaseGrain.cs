@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using OneThing.Grains.Calendar;
 using OneThing.Grains.Catalog;
 using OneThing.Grains.Common;
+using OneThing.Grains.Diagnostics;
 using OneThing.Grains.Hosting;
 using OneThing.Grains.ReadModels;
 using OneThing.Grains.Tasks;
@@ -474,10 +475,15 @@ public sealed partial class CaseGrain(
         }
         catch (Exception error)
         {
-            LogCommitFailed(error, CaseId);
+            var redacted = DatabaseFailures.Redact(error);
+            CommitFailureLog.Write(logger, CaseId, redacted ?? error);
             ForgetViews();
             _taskViews.Clear();
             DeactivateOnIdle();
+            if (redacted is not null && redacted != error)
+            {
+                throw redacted; // e.g. a grain-state write: the caller hears SQLSTATE, table and constraint only
+            }
             throw;
         }
         finally
@@ -625,9 +631,6 @@ public sealed partial class CaseGrain(
         S.SubmittedAt, S.DueAt, S.CompletedAt, S.Warning, S.Overdue, S.Applicant!, S.Matters.Select(TaskView).ToList(),
         [.. S.Timeline], new Dictionary<string, string>(S.Outputs), new Dictionary<string, string>(S.Form), [.. S.Materials],
         [.. S.OptionalMatters], S.Delivery, S.StatusReason, S.Evaluation, S.Escalation, [.. S.DeferredMaterials], S.ItemRegion);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Case {CaseId}: a change could not be stored; the activation is dropped and the caller may retry")]
-    private partial void LogCommitFailed(Exception error, string caseId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Case {CaseId}: journal rows its snapshot holds were not deleted; the next snapshot deletes them")]
     private partial void LogTrimFailed(Exception error, string caseId);

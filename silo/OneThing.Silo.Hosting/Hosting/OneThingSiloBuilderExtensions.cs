@@ -3,6 +3,7 @@ using Npgsql;
 using OneThing.Grains.Cases;
 using OneThing.Grains.Catalog;
 using OneThing.Grains.Common;
+using OneThing.Grains.Diagnostics;
 using OneThing.Grains.Hosting;
 using OneThing.Silo.Database;
 using Orleans.Configuration;
@@ -45,6 +46,22 @@ public static class OneThingSiloBuilderExtensions
         {
             builder.NoResetOnClose = true;
         }
+        return WithoutErrorDetail(builder);
+    }
+
+    /// <summary>
+    /// PostgreSQL's error detail quotes row values (a duplicate key's value, a refused row), and so do parameter values
+    /// and failed statements: Npgsql keeps them out of exceptions and logs unless the connection string asks for them,
+    /// and here it may not.
+    /// </summary>
+    public static string WithoutErrorDetail(string connectionString) =>
+        WithoutErrorDetail(new NpgsqlConnectionStringBuilder(connectionString));
+
+    private static string WithoutErrorDetail(NpgsqlConnectionStringBuilder builder)
+    {
+        builder.IncludeErrorDetail = false;
+        builder.IncludeFailedBatchedCommand = false;
+        builder.LogParameters = false;
         return builder.ConnectionString;
     }
 
@@ -73,6 +90,7 @@ public static class OneThingSiloBuilderExtensions
             options.ConnectionString = connectionString;
         });
         silo.Services.AddOneThingDatabase(connectionString);
+        silo.Services.AddDatabaseErrorRedaction();
         silo.Services.AddOneThingGrains(catalogDirectory ?? CatalogServiceCollectionExtensions.DefaultDirectory);
         return silo;
     }
@@ -85,7 +103,7 @@ public static class OneThingSiloBuilderExtensions
     /// <summary>The Npgsql data source and the schema migrator.</summary>
     public static IServiceCollection AddOneThingDatabase(this IServiceCollection services, string connectionString)
     {
-        services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        services.AddSingleton(_ => NpgsqlDataSource.Create(WithoutErrorDetail(connectionString)));
         services.AddSingleton<SchemaMigrator>();
         return services;
     }

@@ -1,0 +1,77 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace OneThing.Grains.Diagnostics;
+
+/// <summary>
+/// Defence in depth for <see cref="DatabaseFailures"/>: every logger of the host replaces a database exception by its
+/// redacted form before any provider sees it. Code of ours redacts at the source; this catches what others log, such
+/// as Orleans' storage provider writing the exception of a failed grain-state write.
+/// </summary>
+public static class DatabaseErrorRedaction
+{
+    /// <summary>Wraps the host's logger factory; calling it again changes nothing.</summary>
+    public static IServiceCollection AddDatabaseErrorRedaction(this IServiceCollection services)
+    {
+        if (services.Any(service => service.ServiceType == typeof(RedactingLoggerFactory)))
+        {
+            return services;
+        }
+        services.AddLogging();
+        services.AddSingleton<RedactingLoggerFactory>(provider => new RedactingLoggerFactory(new LoggerFactory(
+            provider.GetServices<ILoggerProvider>(),
+            provider.GetRequiredService<IOptionsMonitor<LoggerFilterOptions>>(),
+            provider.GetService<IOptions<LoggerFactoryOptions>>(),
+            provider.GetService<IExternalScopeProvider>())));
+        services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(provider => provider.GetRequiredService<RedactingLoggerFactory>()));
+        return services;
+    }
+
+    internal sealed class RedactingLoggerFactory(ILoggerFactory inner) : ILoggerFactory
+    {
+        public ILogger CreateLogger(string categoryName) => new RedactingLogger(inner.CreateLogger(categoryName));
+
+        public void AddProvider(ILoggerProvider provider) => inner.AddProvider(provider);
+
+        public void Dispose() => inner.Dispose();
+    }
+
+    private sealed class RedactingLogger(ILogger inner) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => inner.BeginScope(state);
+
+        public bool IsEnabled(LogLevel logLevel) => inner.IsEnabled(logLevel);
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (exception is null || DatabaseFailures.Redact(exception) is not { } redacted)
+            {
+                inner.Log(logLevel, eventId, state, exception, formatter);
+                return;
+            }
+            // The message was formatted with the original exception at hand and may quote its text: only the
+            // redacted failure is written, after the message's own words when they do not repeat the exception's.
+            var message = formatter(state, null);
+            var safe = MentionsServerText(message, exception) ? redacted.Message : $"{message} ({redacted.Message})";
+            inner.Log(logLevel, eventId, safe, null, static (text, _) => text);
+        }
+
+        private static bool MentionsServerText(string message, Exception exception)
+        {
+            for (var current = exception; current is not null; current = current.InnerException)
+            {
+                string?[] texts = current is PostgresException server
+                    ? [server.Message, server.MessageText, server.Detail, server.Where, server.InternalQuery, server.Hint]
+                    : [current.Message];
+                if (texts.Any(text => text is { Length: > 0 } && message.Contains(text, StringComparison.Ordinal)))
+                {
+                    return true;
+                }
+            }
+            return message.Contains("SQLSTATE", StringComparison.OrdinalIgnoreCase) || message.Contains("Npgsql", StringComparison.Ordinal);
+        }
+    }
+}
