@@ -8,7 +8,9 @@ using OneThing.Api.Health;
 using OneThing.Api.Hosting;
 using OneThing.Api.Ops;
 using OneThing.Api.Problems;
+using OneThing.Api.RateLimiting;
 using OneThing.Grains.Common;
+using OneThing.Grains.Diagnostics;
 using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -18,6 +20,8 @@ builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 
 
 builder.AddOneThingCluster();
 builder.Services.AddOneThingAuth();
+builder.Services.AddOneThingRateLimits();
+builder.Services.AddDatabaseErrorRedaction();
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<UnavailableExceptionHandler>();
 builder.Services.ConfigureHttpJsonOptions(json =>
@@ -32,6 +36,7 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
+app.UseRateLimiter();
 app.UseAuthorization();
 
 app.MapOpenApi();
