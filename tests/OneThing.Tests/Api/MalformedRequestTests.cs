@@ -1,0 +1,43 @@
+using System.Net.Sockets;
+using System.Text;
+using OneThing.Tests.Fixtures;
+
+namespace OneThing.Tests.Api;
+
+/// <summary>Bytes no HTTP client library would send, straight to the API's socket: a client's error, never an outage.</summary>
+[Collection(RefusingDatabaseCollection.Name)]
+public sealed class MalformedRequestTests(RefusingDatabaseFixture fixture)
+{
+    [Theory]
+    [InlineData("zz\r\n{}\r\n0\r\n\r\n")] // a chunk size that is not hexadecimal
+    [InlineData("2\r\n{}XX0\r\n\r\n")] // a chunk not ended by CRLF
+    public async Task MalformedChunkedFramingIsA400ProblemNotA503(string chunkedBody)
+    {
+        var response = await SendRawAsync(
+            "POST /api/cases HTTP/1.1\r\n" +
+            $"Host: {fixture.Address.Authority}\r\n" +
+            "Authorization: Bearer test-portal\r\n" +
+            "Content-Type: application/json\r\n" +
+            "Transfer-Encoding: chunked\r\n" +
+            "Connection: close\r\n" +
+            "\r\n" +
+            chunkedBody);
+
+        Assert.StartsWith("HTTP/1.1 400 ", response, StringComparison.Ordinal);
+        Assert.DoesNotContain("Retry-After", response, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(" at ", response, StringComparison.Ordinal);
+    }
+
+    private async Task<string> SendRawAsync(string request)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(fixture.Address.Host, fixture.Address.Port);
+        await using var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
+        await stream.FlushAsync();
+        client.Client.Shutdown(SocketShutdown.Send);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        return await reader.ReadToEndAsync(timeout.Token);
+    }
+}
