@@ -11,10 +11,15 @@ namespace OneThing.Api.RateLimiting;
 public sealed class FailedAuthenticationLimiter : IDisposable
 {
     private readonly PartitionedRateLimiter<string>? _limiter;
+    private readonly long _windowMilliseconds;
+
+    /// <summary>When a failure was last counted (<see cref="Environment.TickCount64"/>), so that valid requests skip the limiter when there were none.</summary>
+    private long _lastFailureAt = long.MinValue / 2;
 
     public FailedAuthenticationLimiter(IOptions<RateLimitOptions> options)
     {
         var settings = options.Value;
+        _windowMilliseconds = (long)Math.Ceiling(settings.FailedAuthWindow.TotalMilliseconds);
         if (settings.FailedAuthPerWindow > 0)
         {
             _limiter = PartitionedRateLimiter.Create<string, string>(address => RateLimitPartition.GetFixedWindowLimiter(address,
@@ -34,6 +39,7 @@ public sealed class FailedAuthenticationLimiter : IDisposable
         {
             return null;
         }
+        Volatile.Write(ref _lastFailureAt, Environment.TickCount64);
         using var lease = _limiter.AttemptAcquire(address);
         return lease.IsAcquired ? null : RetryAfter(lease);
     }
@@ -41,7 +47,8 @@ public sealed class FailedAuthenticationLimiter : IDisposable
     /// <summary>How long <paramref name="address"/> must wait when it is over its limit now; null when it is not. Counts nothing.</summary>
     public TimeSpan? Refused(string address)
     {
-        if (_limiter is null)
+        // No failure anywhere within a window: nobody can be over the limit, and the limiter's lock is not taken.
+        if (_limiter is null || Environment.TickCount64 - Volatile.Read(ref _lastFailureAt) > _windowMilliseconds * 2)
         {
             return null;
         }

@@ -9,7 +9,9 @@ namespace OneThing.Grains.Diagnostics;
 /// <summary>
 /// Defence in depth for <see cref="DatabaseFailures"/>: every logger of the host replaces a database exception by its
 /// redacted form before any provider sees it. Code of ours redacts at the source; this catches what others log, such
-/// as Orleans' storage provider writing the exception of a failed grain-state write.
+/// as Orleans' storage provider writing the exception of a failed grain-state write. Such a line is written without
+/// a stack trace, once per interval per category, event and failure, with how many more there were: during an outage
+/// every activation and write fails the same way.
 /// </summary>
 public static class DatabaseErrorRedaction
 {
@@ -32,14 +34,14 @@ public static class DatabaseErrorRedaction
 
     internal sealed class RedactingLoggerFactory(ILoggerFactory inner) : ILoggerFactory
     {
-        public ILogger CreateLogger(string categoryName) => new RedactingLogger(inner.CreateLogger(categoryName));
+        public ILogger CreateLogger(string categoryName) => new RedactingLogger(categoryName, inner.CreateLogger(categoryName));
 
         public void AddProvider(ILoggerProvider provider) => inner.AddProvider(provider);
 
         public void Dispose() => inner.Dispose();
     }
 
-    private sealed class RedactingLogger(ILogger inner) : ILogger
+    private sealed class RedactingLogger(string category, ILogger inner) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => inner.BeginScope(state);
 
@@ -54,9 +56,13 @@ public static class DatabaseErrorRedaction
             }
             // The message was formatted with the original exception at hand and may quote its text: only the
             // redacted failure is written, after the message's own words when they do not repeat the exception's.
+            if (!LogThrottle.Default.ShouldLog($"{category} {eventId.Id} {redacted.Kind}", out var suppressed))
+            {
+                return;
+            }
             var message = formatter(state, null);
             var safe = MentionsServerText(message, exception) ? redacted.Message : $"{message} ({redacted.Message})";
-            inner.Log(logLevel, eventId, safe, null, static (text, _) => text);
+            inner.Log(logLevel, eventId, safe + suppressed.Note, null, static (text, _) => text);
         }
 
         private static bool MentionsServerText(string message, Exception exception)
