@@ -24,6 +24,8 @@ builder.Services.AddOneThingRateLimits();
 builder.Services.AddDatabaseErrorRedaction();
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<UnavailableExceptionHandler>();
+// A value that does not bind (page=abc) reaches the exception handler, whose 400 names the parameter, in every environment.
+builder.Services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
 builder.Services.ConfigureHttpJsonOptions(json =>
 {
     json.SerializerOptions.Converters.Add(new JsonStringEnumConverter());

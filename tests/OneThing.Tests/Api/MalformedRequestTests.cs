@@ -29,6 +29,23 @@ public sealed class MalformedRequestTests(RefusingDatabaseFixture fixture)
         Assert.DoesNotContain(" at ", response, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("test-portal", "/api/items/newborn?version=abc", "version")]
+    [InlineData("test-portal", "/api/items/newborn?version=99999999999", "version")]
+    [InlineData("test-ops", "/api/fallback-desk/cases?page=abc", "page")]
+    [InlineData("test-ops", "/api/fallback-desk/cases?pageSize=2147483648", "pageSize")]
+    public async Task AQueryValueThatIsNotANumberIsA400ProblemNamingTheParameter(string apiKey, string path, string parameter)
+    {
+        using var client = fixture.Client(apiKey);
+
+        using var response = await client.GetAsync(new Uri(path, UriKind.Relative));
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains(parameter, body, StringComparison.Ordinal);
+    }
+
     private async Task<string> SendRawAsync(string request)
     {
         using var client = new TcpClient();
