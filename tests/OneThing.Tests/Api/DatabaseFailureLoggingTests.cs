@@ -56,6 +56,33 @@ public sealed class DatabaseFailureLoggingTests(RefusingDatabaseFixture fixture)
         Assert.Contains(CapturedLogs.All, line => line.Contains($"SQLSTATE {refused.SqlState}", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task RepeatedRefusalsAreLoggedOncePerIntervalWithACountAndWithoutStackTraces()
+    {
+        using var portal = fixture.Client("test-portal");
+        var item = await portal.GetFromJsonAsync<JsonElement>(new Uri("/api/items/newborn", UriKind.Relative));
+        var marker = $"SQLSTATE {RefusingDatabaseFixture.RefusalSqlState}";
+        bool IsFailureLine(string line) => line.Contains(marker, StringComparison.Ordinal)
+            && (line.Contains("could not be stored", StringComparison.Ordinal) || line.Contains("answered 503", StringComparison.Ordinal));
+        var before = CapturedLogs.All.Count(IsFailureLine);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var statuses = new List<(HttpStatusCode, bool)>();
+        for (var request = 0; request < 12; request++)
+        {
+            using var response = await portal.PostAsJsonAsync(new Uri("/api/cases", UriKind.Relative),
+                CaseDriver.SampleApplication(item, RefusingDatabaseFixture.ApplicantSeed + 10 + request));
+            statuses.Add((response.StatusCode, response.Headers.RetryAfter is not null));
+        }
+
+        // The case's line and the API's line, each once per ten seconds at most, and without a stack trace.
+        var allowed = 2 * (1 + (int)(clock.Elapsed / TimeSpan.FromSeconds(10)));
+        Assert.All(statuses, status => Assert.Equal((HttpStatusCode.ServiceUnavailable, true), status));
+        Assert.InRange(CapturedLogs.All.Count(IsFailureLine) - before, 0, allowed);
+        var withStackTrace = CapturedLogs.All.FirstOrDefault(line => IsFailureLine(line) && line.Contains("   at ", StringComparison.Ordinal));
+        Assert.True(withStackTrace is null, $"a database failure was logged with its stack trace: {withStackTrace}");
+    }
+
     private static void AssertLogsNeverQuote(string idNumber)
     {
         Assert.NotEmpty(CapturedLogs.All);
