@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using System.Text;
-using System.Text.Json;
 using OneThing.Grains.Common;
 using OneThing.Grains.Diagnostics;
 
@@ -47,10 +46,11 @@ public static class FailureClassification
 
     /// <summary>
     /// Text that is not valid UTF-8, or UTF-16 with an unpaired surrogate, met while the request was read or its values
-    /// were turned into JSON; or a body that is not JSON at all.
+    /// were turned into JSON. (A body that is not JSON arrives as a <see cref="BadHttpRequestException"/>; a bare
+    /// JsonException would be our own JSON, a fault of ours.)
     /// </summary>
     public static bool IsInvalidText(Exception exception) =>
-        Chain(exception).Any(current => current is DecoderFallbackException or EncoderFallbackException or JsonException
+        Chain(exception).Any(current => current is DecoderFallbackException or EncoderFallbackException
             || (current is InvalidOperationException or ArgumentException
                 && current.Source is "System.Text.Json" or "System.Text.Encodings.Web" or "System.Private.CoreLib"
                 && (current.Message.Contains("UTF-8", StringComparison.Ordinal) || current.Message.Contains("UTF-16", StringComparison.Ordinal)

@@ -23,7 +23,8 @@ public sealed class FailureClassificationTests
         { "invalid UTF-8", new DecoderFallbackException("Unable to translate bytes [FF]"), FailureKind.ClientError, 400 },
         { "invalid UTF-8 in JSON", InvalidUtf8InJson(), FailureKind.ClientError, 400 },
         { "lone surrogate encoded", LoneSurrogateEncoded(), FailureKind.ClientError, 400 },
-        { "not JSON", new JsonException("'x' is an invalid start of a value."), FailureKind.ClientError, 400 },
+        { "body not JSON", new BadHttpRequestException("Failed to read parameter from the request body as JSON.", new JsonException("'x' is an invalid start of a value.")), FailureKind.ClientError, 400 },
+        { "our own JSON", new JsonException("The JSON value could not be converted to CaseView."), FailureKind.Unexpected, 500 },
         { "database", new DatabaseWriteFailedException("PostgresException", "57P01", null, null), FailureKind.Unavailable, 503 },
         { "database connection", new NpgsqlException("Failed to connect", new SocketException()), FailureKind.Unavailable, 503 },
         { "socket", new SocketException(), FailureKind.Unavailable, 503 },
@@ -104,7 +105,7 @@ public sealed class FailureClassificationTests
         return (context, body);
     }
 
-    private static Exception InvalidUtf8InJson()
+    private static InvalidOperationException InvalidUtf8InJson()
     {
         var reader = new Utf8JsonReader(new byte[] { (byte)'"', 0xFF, (byte)'"' });
         try
@@ -112,7 +113,7 @@ public sealed class FailureClassificationTests
             reader.Read();
             reader.GetString();
         }
-        catch (Exception error) when (error is InvalidOperationException or JsonException)
+        catch (InvalidOperationException error)
         {
             return error;
         }
