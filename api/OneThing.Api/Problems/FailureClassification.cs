@@ -52,7 +52,6 @@ public static class FailureClassification
     public static bool IsInvalidText(Exception exception) =>
         Chain(exception).Any(current => current is DecoderFallbackException or EncoderFallbackException
             || (current is InvalidOperationException or ArgumentException
-                && current.Source is "System.Text.Json" or "System.Text.Encodings.Web" or "System.Private.CoreLib"
                 && (current.Message.Contains("UTF-8", StringComparison.Ordinal) || current.Message.Contains("UTF-16", StringComparison.Ordinal)
                     || current.Message.Contains("surrogate", StringComparison.OrdinalIgnoreCase))));
 

@@ -23,6 +23,7 @@ public sealed class FailureClassificationTests
         { "invalid UTF-8", new DecoderFallbackException("Unable to translate bytes [FF]"), FailureKind.ClientError, 400 },
         { "invalid UTF-8 in JSON", InvalidUtf8InJson(), FailureKind.ClientError, 400 },
         { "lone surrogate encoded", LoneSurrogateEncoded(), FailureKind.ClientError, 400 },
+        { "lone surrogate in JSON", LoneSurrogateInJson(), FailureKind.ClientError, 400 },
         { "body not JSON", new BadHttpRequestException("Failed to read parameter from the request body as JSON.", new JsonException("'x' is an invalid start of a value.")), FailureKind.ClientError, 400 },
         { "our own JSON", new JsonException("The JSON value could not be converted to CaseView."), FailureKind.Unexpected, 500 },
         { "database", new DatabaseWriteFailedException("PostgresException", "57P01", null, null), FailureKind.Unavailable, 503 },
@@ -118,6 +119,20 @@ public sealed class FailureClassificationTests
             return error;
         }
         throw new InvalidOperationException("System.Text.Json read invalid UTF-8 without complaint");
+    }
+
+    private static InvalidOperationException LoneSurrogateInJson()
+    {
+        using var document = JsonDocument.Parse("\"\\ud800\"");
+        try
+        {
+            document.RootElement.GetString();
+        }
+        catch (InvalidOperationException error)
+        {
+            return error;
+        }
+        throw new InvalidOperationException("System.Text.Json read a lone surrogate without complaint");
     }
 
     private static Exception LoneSurrogateEncoded()

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using OneThing.Tests.Fixtures;
@@ -44,6 +45,30 @@ public sealed class MalformedRequestTests(RefusingDatabaseFixture fixture)
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains(parameter, body, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0xFF })] // never valid in UTF-8
+    [InlineData(new byte[] { 0xC0, 0xAF })] // an overlong '/'
+    [InlineData(new byte[] { (byte)'\\', (byte)'u', (byte)'d', (byte)'8', (byte)'0', (byte)'0' })] // an escaped lone surrogate
+    public async Task InvalidTextInTheApplicantsNameIsA400ProblemNotA500(byte[] invalid)
+    {
+        using var portal = fixture.Client("test-portal");
+        var item = await portal.GetFromJsonAsync<System.Text.Json.JsonElement>(new Uri("/api/items/newborn", UriKind.Relative));
+        var application = CaseDriver.SampleApplication(item, RefusingDatabaseFixture.ApplicantSeed + 500);
+        application["applicant"]!["name"] = "NAME";
+        var json = Encoding.UTF8.GetBytes(application.ToJsonString());
+        var at = json.AsSpan().IndexOf("\"NAME\""u8) + 1;
+        byte[] body = [.. json[..at], .. invalid, .. json[(at + 4)..]];
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+
+        using var response = await portal.PostAsync(new Uri("/api/cases", UriKind.Relative), content);
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.DoesNotContain("   at ", text, StringComparison.Ordinal);
     }
 
     private async Task<string> SendRawAsync(string request)
