@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.OpenApi;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using OneThing.Api.Auth;
@@ -20,6 +21,7 @@ public static class RateLimitingSetup
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<FailedAuthenticationLimiter>();
+        services.Configure<OpenApiOptions>("v1", openApi => openApi.AddOperationTransformer<TooManyRequestsOpenApi>());
         services.AddRateLimiter(_ => { });
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>>((options, limits) =>
         {

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -95,6 +96,18 @@ public sealed class RateLimitTests(RefusingDatabaseFixture fixture)
         }
 
         Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
+    }
+
+    [Fact]
+    public async Task TheOpenApiDocumentDescribes429OnRoutesThatTakeAKey()
+    {
+        using var client = fixture.Client("test-portal");
+
+        var document = await client.GetFromJsonAsync<System.Text.Json.JsonElement>(new Uri("/openapi/v1.json", UriKind.Relative));
+
+        var submit = document.GetProperty("paths").GetProperty("/api/cases").GetProperty("post").GetProperty("responses");
+        Assert.True(submit.GetProperty("429").GetProperty("headers").TryGetProperty("Retry-After", out _));
+        Assert.False(document.GetProperty("paths").GetProperty("/health/live").GetProperty("get").GetProperty("responses").TryGetProperty("429", out _));
     }
 
     /// <summary>The API in memory, with the client's address taken from a test header as a proxy's would be.</summary>
