@@ -8,7 +8,8 @@ namespace OneThing.Api.Problems;
 /// <summary>
 /// The last line of error handling (see <see cref="FailureClassification"/>): a malformed request becomes its 4xx,
 /// infrastructure failures (PostgreSQL, the cluster, time-outs) 503 problem+json with Retry-After, anything else a
-/// bare 500 problem. Never a stack trace or an exception's text in the answer, in any environment.
+/// bare 500 problem. Never a stack trace in the answer, in any environment, and no exception's text but a bad
+/// request's own explanation (which names the parameter or the framing error).
 /// </summary>
 public sealed partial class UnavailableExceptionHandler(IProblemDetailsService problems, ILogger<UnavailableExceptionHandler> logger)
     : IExceptionHandler
