@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -13,7 +14,7 @@ namespace OneThing.Grains.Diagnostics;
 /// a stack trace, once per interval per category, event and failure, with how many more there were: during an outage
 /// every activation and write fails the same way.
 /// </summary>
-public static class DatabaseErrorRedaction
+public static partial class DatabaseErrorRedaction
 {
     /// <summary>Wraps the host's logger factory; calling it again changes nothing.</summary>
     public static IServiceCollection AddDatabaseErrorRedaction(this IServiceCollection services)
@@ -41,14 +42,27 @@ public static class DatabaseErrorRedaction
         public void Dispose() => inner.Dispose();
     }
 
-    private sealed class RedactingLogger(string category, ILogger inner) : ILogger
+    private sealed partial class RedactingLogger(string category, ILogger inner) : ILogger
     {
+        /// <summary>Orleans writes messages with their payload (a failed call's exception, as text) into its own lines.</summary>
+        private readonly bool _mayEmbedExceptionText = category.StartsWith("Orleans", StringComparison.Ordinal);
+
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => inner.BeginScope(state);
 
         public bool IsEnabled(LogLevel logLevel) => inner.IsEnabled(logLevel);
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
+            if (exception is null && _mayEmbedExceptionText && inner.IsEnabled(logLevel))
+            {
+                var text = formatter(state, null);
+                if (text.Contains("Npgsql.", StringComparison.Ordinal))
+                {
+                    var redactedText = ExceptionData().Replace(ServerText().Replace(text, "${type}: SQLSTATE ${state} (server text redacted)"), "");
+                    inner.Log(logLevel, eventId, redactedText, null, static (line, _) => line);
+                    return;
+                }
+            }
             if (exception is null || DatabaseFailures.Redact(exception) is not { } redacted)
             {
                 inner.Log(logLevel, eventId, state, exception, formatter);
@@ -79,5 +93,13 @@ public static class DatabaseErrorRedaction
             }
             return message.Contains("SQLSTATE", StringComparison.OrdinalIgnoreCase) || message.Contains("Npgsql", StringComparison.Ordinal);
         }
+
+        /// <summary>A PostgresException as text: its type, SQLSTATE and the server's message, with any DETAIL, HINT or context after it.</summary>
+        [GeneratedRegex(@"(?<type>Npgsql\.PostgresException)(?: \(0x[0-9A-Fa-f]+\))?: (?<state>[0-9A-Z]{5}): [^\r\n]*(?:(?:\r?\n)+(?:DETAIL|HINT|WHERE|POSITION|INTERNAL QUERY|CONTEXT): [^\r\n]*)*")]
+        private static partial Regex ServerText();
+
+        /// <summary>The "Exception data:" block Exception.ToString() writes: a PostgresException's data repeats the server's text.</summary>
+        [GeneratedRegex(@"\r?\n[ \t]*Exception data:(?:\r?\n[ \t]{3,}[^\r\n]*)*")]
+        private static partial Regex ExceptionData();
     }
 }

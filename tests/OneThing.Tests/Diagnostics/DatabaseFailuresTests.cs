@@ -62,6 +62,24 @@ public sealed class DatabaseFailuresTests
         Assert.Contains("Grain state for case c-1 was not written", lines[1], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void OrleansLinesThatCarryADatabaseExceptionAsTextKeepItsSqlStateOnly()
+    {
+        var lines = new List<string>();
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(new ListProvider(lines)));
+        services.AddDatabaseErrorRedaction();
+        using var provider = services.BuildServiceProvider();
+        var logger = provider.GetRequiredService<ILoggerFactory>().CreateLogger("Orleans.Runtime.Messaging.Gateway");
+
+        logger.LogTrace("Queued message Response [case/c-1] {Exception} #42", new OrleansException("Error from storage provider", ServerError()).ToString());
+
+        var line = Assert.Single(lines);
+        Assert.False(line.Contains(IdNumber, StringComparison.Ordinal), line);
+        Assert.Contains("Npgsql.PostgresException: SQLSTATE 22P05 (server text redacted)", line, StringComparison.Ordinal);
+        Assert.StartsWith("Queued message Response [case/c-1]", line, StringComparison.Ordinal);
+    }
+
     private static PostgresException ServerError() => new(
         messageText: $"invalid input for applicant {IdNumber}", severity: "ERROR", invariantSeverity: "ERROR", sqlState: "22P05",
         detail: $"row {IdNumber}", hint: IdNumber, where: $"JSON data, line 1: {{\"applicant.idNumber\":\"{IdNumber}",
