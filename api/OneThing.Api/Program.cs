@@ -7,10 +7,11 @@ using OneThing.Api.Catalog;
 using OneThing.Api.Departments;
 using OneThing.Api.Health;
 using OneThing.Api.Hosting;
-using OneThing.Api.OpenApi;
 using OneThing.Api.Ops;
 using OneThing.Api.Problems;
+using OneThing.Api.RateLimiting;
 using OneThing.Grains.Common;
+using OneThing.Grains.Diagnostics;
 using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -39,14 +40,18 @@ catch (PrivacyKeyException error)
 builder.AddOneThingCluster();
 builder.Services.AddOneThingAuth();
 builder.Services.AddCaseAccessLog();
+builder.Services.AddOneThingRateLimits();
+builder.Services.AddDatabaseErrorRedaction();
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<UnavailableExceptionHandler>();
+// A value that does not bind (page=abc) reaches the exception handler, whose 400 names the parameter, in every environment.
+builder.Services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
 builder.Services.ConfigureHttpJsonOptions(json =>
 {
     json.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
     json.SerializerOptions.Encoder = ViewJson.Encoder;
 });
-builder.Services.AddOpenApi(openApi => openApi.AddOperationTransformer<CommonResponses>());
+builder.Services.AddOpenApi();
 builder.Services.AddOneThingHsts();
 
 var app = builder.Build();
@@ -59,6 +64,7 @@ if (!app.Environment.IsDevelopment())
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
+app.UseRateLimiter();
 app.UseAuthorization();
 
 app.MapOpenApi();

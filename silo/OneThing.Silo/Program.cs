@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Npgsql;
 using OneThing.Grains.Catalog;
 using OneThing.Grains.Common;
+using OneThing.Grains.Diagnostics;
 using OneThing.Silo.Database;
 using OneThing.Silo.Hosting;
 using OneThing.Silo.Hosting.Privacy;
@@ -104,6 +105,11 @@ return 0;
 
 static string OneLine(Exception error)
 {
+    // PostgreSQL's own text can quote row values: an error the server sent is told by SQLSTATE, table and constraint.
+    if (DatabaseFailures.Redact(error) is { SqlState: not null } server)
+    {
+        return server.Message;
+    }
     var innermost = error;
     while (innermost.InnerException is not null)
     {

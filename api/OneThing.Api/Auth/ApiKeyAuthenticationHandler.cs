@@ -7,18 +7,26 @@ using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
+using OneThing.Api.RateLimiting;
+using OneThing.Grains.Diagnostics;
 
 namespace OneThing.Api.Auth;
 
 /// <summary>
 /// Authenticates <c>Authorization: Bearer &lt;api key&gt;</c> against the configured keys. Challenges and
-/// refusals answer problem+json like every other error.
+/// refusals answer problem+json like every other error. Failed attempts count against the client's address
+/// (<see cref="FailedAuthenticationLimiter"/>); an address over its limit is answered 429 until its window ends.
 /// </summary>
-public sealed class ApiKeyAuthenticationHandler(
+/// <remarks>
+/// A failed attempt is reported as no result rather than a failure: ASP.NET Core writes a line for every failure,
+/// and a flood of wrong keys must not become a flood of lines. They are logged here, once per interval with a count.
+/// </remarks>
+public sealed partial class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
     ApiKeyIndex keys,
+    FailedAuthenticationLimiter failures,
     IProblemDetailsService problems)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
@@ -32,20 +40,42 @@ public sealed class ApiKeyAuthenticationHandler(
         {
             return Task.FromResult(AuthenticateResult.NoResult());
         }
-        if (!header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
-        {
-            return Task.FromResult(AuthenticateResult.Fail("Authorization must be 'Bearer <api key>'."));
-        }
 
-        var principal = keys.Find(header.AsSpan(BearerPrefix.Length).Trim());
-        return Task.FromResult(principal is null
-            ? AuthenticateResult.Fail("Unknown API key.")
-            : AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
+        var address = FailedAuthenticationLimiter.AddressOf(Context);
+        var principal = header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase)
+            ? keys.Find(header.AsSpan(BearerPrefix.Length).Trim())
+            : null;
+        if (principal is null)
+        {
+            var retryAfter = failures.RecordFailure(address);
+            Context.Features.Set(new AuthenticationRefused(retryAfter));
+            if (LogThrottle.Default.ShouldLog(retryAfter is null ? "authentication failed" : "authentication limited", out var suppressed))
+            {
+                if (retryAfter is null)
+                {
+                    LogFailed(Logger, address, suppressed.Note);
+                }
+                else
+                {
+                    LogLimited(Logger, address, suppressed.Note);
+                }
+            }
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+        if (failures.Refused(address) is { } wait)
+        {
+            Context.Features.Set(new AuthenticationRefused(wait));
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
-        WriteProblemAsync(StatusCodes.Status401Unauthorized, "Authentication required",
-            "Send 'Authorization: Bearer <api key>' with a key issued to your channel, department or ops team.");
+        Context.Features.Get<AuthenticationRefused>()?.RetryAfter is { } retryAfter
+            ? RateLimitingSetup.WriteTooManyRequestsAsync(Context, retryAfter,
+                "Too many failed authentications from this address; every request with a key is refused until the window ends.")
+            : WriteProblemAsync(StatusCodes.Status401Unauthorized, "Authentication required",
+                "Send 'Authorization: Bearer <api key>' with a key issued to your channel, department or ops team.");
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
         WriteProblemAsync(StatusCodes.Status403Forbidden, "Forbidden",
@@ -64,6 +94,15 @@ public sealed class ApiKeyAuthenticationHandler(
             ProblemDetails = { Status = status, Title = title, Detail = detail },
         });
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Authentication failed: unknown or malformed API key from {Address}{Repeats}")]
+    private static partial void LogFailed(ILogger logger, string address, string repeats);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Too many failed authentications: {Address} is refused with 429 until its window ends{Repeats}")]
+    private static partial void LogLimited(ILogger logger, string address, string repeats);
+
+    /// <summary>Why a request with a key is not authenticated, and when it is over the limit, how long it must wait.</summary>
+    private sealed record AuthenticationRefused(TimeSpan? RetryAfter);
 }
 
 /// <summary>
@@ -108,9 +147,14 @@ public sealed class ApiKeyIndex : IDisposable
     private static Dictionary<Digest, ClaimsPrincipal> Build(ApiKeyOptions options)
     {
         var principals = new Dictionary<Digest, ClaimsPrincipal>();
-        foreach (var entry in options.Keys.Where(entry => !string.IsNullOrEmpty(entry.Key)))
+        foreach (var (entry, position) in options.Keys.Select((entry, position) => (entry, position)).Where(key => !string.IsNullOrEmpty(key.entry.Key)))
         {
-            List<Claim> claims = [new(ClaimTypes.Role, entry.Role), new(ClaimTypes.Name, entry.Name ?? entry.Department ?? entry.Role)];
+            List<Claim> claims =
+            [
+                new(ClaimTypes.Role, entry.Role),
+                new(ClaimTypes.Name, entry.Name ?? entry.Department ?? entry.Role),
+                new(Roles.KeyClaim, position.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ];
             if (entry.Department is { Length: > 0 } department)
             {
                 claims.Add(new Claim(Roles.DepartmentClaim, department));

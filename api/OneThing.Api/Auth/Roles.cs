@@ -16,4 +16,7 @@ public static class Roles
 
     /// <summary>Claim holding the caller's department code.</summary>
     public const string DepartmentClaim = "onething:department";
+
+    /// <summary>Claim naming the configured key a caller presented (its position in <c>OneThing:Auth:Keys</c>), for limits per key.</summary>
+    public const string KeyClaim = "onething:key";
 }

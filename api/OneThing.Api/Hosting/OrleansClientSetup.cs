@@ -23,6 +23,7 @@ public static partial class OrleansClientSetup
             throw new InvalidOperationException(
                 "ConnectionStrings:OneThing is not set (e.g. ConnectionStrings__OneThing=\"Host=127.0.0.1;Port=5432;Username=postgres;Database=onething;Maximum Pool Size=20\").");
         }
+        connectionString = OneThingSiloBuilderExtensions.WithoutErrorDetail(connectionString);
 
         if (HostsSilo(builder.Configuration))
         {

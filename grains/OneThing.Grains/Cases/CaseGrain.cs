@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using OneThing.Grains.Calendar;
 using OneThing.Grains.Catalog;
 using OneThing.Grains.Common;
+using OneThing.Grains.Diagnostics;
 using OneThing.Grains.Hosting;
 using OneThing.Grains.ReadModels;
 using OneThing.Grains.Tasks;
@@ -498,11 +499,16 @@ public sealed partial class CaseGrain(
         }
         catch (Exception error)
         {
-            LogCommitFailed(error, CaseId);
+            var redacted = DatabaseFailures.Redact(error);
+            CommitFailureLog.Write(logger, CaseId, redacted ?? error);
             ForgetViews();
             ForgetOpenedApplication();
             _taskViews.Clear();
             DeactivateOnIdle();
+            if (redacted is not null && redacted != error)
+            {
+                throw redacted; // e.g. a grain-state write: the caller hears SQLSTATE, table and constraint only
+            }
             throw;
         }
         finally
@@ -686,9 +692,6 @@ public sealed partial class CaseGrain(
         }
         return opened;
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Case {CaseId}: a change could not be stored; the activation is dropped and the caller may retry")]
-    private partial void LogCommitFailed(Exception error, string caseId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Case {CaseId}: journal rows its snapshot holds were not deleted; the next snapshot deletes them")]
     private partial void LogTrimFailed(Exception error, string caseId);

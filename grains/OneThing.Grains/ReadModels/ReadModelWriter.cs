@@ -4,6 +4,7 @@ using Npgsql;
 using NpgsqlTypes;
 using OneThing.Grains.Cases;
 using OneThing.Grains.Common;
+using OneThing.Grains.Diagnostics;
 using OneThing.Grains.Tasks;
 
 namespace OneThing.Grains.ReadModels;
@@ -167,8 +168,10 @@ public sealed class ReadModelWriter : IAsyncDisposable
             }
             catch (Exception error)
             {
-                // The whole batch was one transaction: none of it is written, and every grain in it hears so.
-                batchOf.ForEach(pending => pending.Committed.TrySetException(error));
+                // The whole batch was one transaction: none of it is written, and every grain in it hears so. They hear
+                // SQLSTATE, table and constraint only: the server's text can quote a row of any grain in the batch.
+                var failure = DatabaseFailures.Redact(error) ?? error;
+                batchOf.ForEach(pending => pending.Committed.TrySetException(failure));
             }
             batchOf.Clear();
         }

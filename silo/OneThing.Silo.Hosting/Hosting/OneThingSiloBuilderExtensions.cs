@@ -4,6 +4,7 @@ using Npgsql;
 using OneThing.Grains.Cases;
 using OneThing.Grains.Catalog;
 using OneThing.Grains.Common;
+using OneThing.Grains.Diagnostics;
 using OneThing.Grains.Hosting;
 using OneThing.Silo.Database;
 using Orleans.Configuration;
@@ -46,6 +47,22 @@ public static class OneThingSiloBuilderExtensions
         {
             builder.NoResetOnClose = true;
         }
+        return WithoutErrorDetail(builder);
+    }
+
+    /// <summary>
+    /// PostgreSQL's error detail quotes row values (a duplicate key's value, a refused row), and so do parameter values
+    /// and failed statements: Npgsql keeps them out of exceptions and logs unless the connection string asks for them,
+    /// and here it may not.
+    /// </summary>
+    public static string WithoutErrorDetail(string connectionString) =>
+        WithoutErrorDetail(new NpgsqlConnectionStringBuilder(connectionString));
+
+    private static string WithoutErrorDetail(NpgsqlConnectionStringBuilder builder)
+    {
+        builder.IncludeErrorDetail = false;
+        builder.IncludeFailedBatchedCommand = false;
+        builder.LogParameters = false;
         return builder.ConnectionString;
     }
 
@@ -76,6 +93,7 @@ public static class OneThingSiloBuilderExtensions
         silo.Services.AddOneThingDatabase(connectionString);
         // Read when a grain first needs them; the silo process checks them before it starts (one clear line if wrong).
         silo.Services.TryAddSingleton(_ => PrivacyKeys.Read(key => silo.Configuration[key]));
+        silo.Services.AddDatabaseErrorRedaction();
         silo.Services.AddOneThingGrains(catalogDirectory ?? CatalogServiceCollectionExtensions.DefaultDirectory);
         return silo;
     }
@@ -88,7 +106,7 @@ public static class OneThingSiloBuilderExtensions
     /// <summary>The Npgsql data source and the schema migrator.</summary>
     public static IServiceCollection AddOneThingDatabase(this IServiceCollection services, string connectionString)
     {
-        services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        services.AddSingleton(_ => NpgsqlDataSource.Create(WithoutErrorDetail(connectionString)));
         services.AddSingleton<SchemaMigrator>();
         return services;
     }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using OneThing.Grains.Cases;
 using OneThing.Grains.ReadModels;
 using Orleans.Runtime;
@@ -23,11 +24,18 @@ public sealed class PostgresSiloConfigurator : ISiloConfigurator
     /// <summary>The silo's <c>OneThing:Cases:CollectionAge</c>; when set, Orleans also checks for idle grains every second.</summary>
     public const string CaseCollectionAgeKey = "OneThing:Cases:CollectionAge";
 
+    /// <summary>Optional host setting: the silo's minimum log level (e.g. Trace for tests that read every line); Information otherwise.</summary>
+    public const string LogLevelKey = "Test:LogLevel";
+
     public void Configure(ISiloBuilder siloBuilder)
     {
         var connectionString = siloBuilder.Configuration.GetConnectionString("OneThing")!;
         siloBuilder.Services.AddSingleton<IReadModelFaults, InjectedReadModelFaults>();
         siloBuilder.Services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider, CapturedLogs>();
+        if (siloBuilder.Configuration[LogLevelKey] is { Length: > 0 } level)
+        {
+            siloBuilder.Services.AddLogging(logging => logging.SetMinimumLevel(Enum.Parse<LogLevel>(level)));
+        }
         if (FakeClocks.Find(siloBuilder.Configuration["Orleans:ClusterId"]) is { } fakeTime)
         {
             // Grains see the test's clock; Orleans' own background work (membership, reminders) stays on real time.

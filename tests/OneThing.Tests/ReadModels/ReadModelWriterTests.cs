@@ -1,4 +1,5 @@
 using Npgsql;
+using OneThing.Grains.Common;
 using OneThing.Grains.ReadModels;
 using OneThing.Grains.Tasks;
 using OneThing.Tests.Fixtures;
@@ -37,10 +38,27 @@ public sealed class ReadModelWriterTests
         }
 
         var refused = Row(1, DepartmentTaskStatus.Ready) with { Department = "police" };
-        await Assert.ThrowsAsync<PostgresException>(() => writer.WriteAsync(writer.Rows().Task(refused, revision: 1)));
+        var failure = await Assert.ThrowsAsync<DatabaseWriteFailedException>(() => writer.WriteAsync(writer.Rows().Task(refused, revision: 1)));
+        Assert.Equal(("23514", "onething_department_tasks", "test_no_police"), (failure.SqlState, failure.Table, failure.Constraint));
         await writer.WriteAsync(writer.Rows().Task(Row(2, DepartmentTaskStatus.Ready), revision: 1));
 
         Assert.Equal(1L, await TestDatabase.ScalarAsync(connectionString, "SELECT count(*) FROM onething_department_tasks"));
+    }
+
+    [Fact]
+    public async Task ARowJsonbRefusesFailsWithItsSqlStateAndWithoutTheRowsText()
+    {
+        var connectionString = await TestDatabase.CreateMigratedAsync("rm_nul");
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using var writer = new ReadModelWriter(dataSource, new NoReadModelFaults(), TestPrivacyKeys.Keys);
+        var idNumber = TestIdentities.IdNumber(914_201);
+        var refused = Row(1, DepartmentTaskStatus.Ready) with { Inputs = new Dictionary<string, string> { ["applicant.idNumber"] = $"{idNumber}\u0000" } };
+
+        var failure = await Assert.ThrowsAsync<DatabaseWriteFailedException>(() => writer.WriteAsync(writer.Rows().Task(refused, revision: 1)));
+
+        Assert.Equal("22P05", failure.SqlState);
+        Assert.Null(failure.InnerException);
+        Assert.DoesNotContain(idNumber, failure.ToString(), StringComparison.Ordinal);
     }
 
     private static TaskView Row(int i, DepartmentTaskStatus status) => new(
