@@ -50,123 +50,111 @@ public sealed class PersonalDataMigration(NpgsqlDataSource dataSource, PrivacyKe
         return new PersonalDataMigrationResult(snapshots, changes, tasks, applicants);
     }
 
-    private async Task<int> RewriteSnapshotsAsync(CancellationToken cancellationToken)
-    {
-        var rewritten = 0;
-        var after = "";
-        while (true)
-        {
-            var page = new List<(string ServiceId, string CaseId, string Json)>();
-            await using (var read = dataSource.CreateCommand("""
-                SELECT serviceid, grainidextensionstring, convert_from(payloadbinary, 'UTF8')
-                FROM orleansstorage
-                WHERE graintypestring = $1 AND payloadbinary IS NOT NULL AND grainidextensionstring > $2
-                ORDER BY grainidextensionstring
-                LIMIT $3
-                """))
+    private Task<int> RewriteSnapshotsAsync(CancellationToken cancellationToken) =>
+        RewritePagesAsync(
+            $"""
+            SELECT serviceid, grainidextensionstring, convert_from(payloadbinary, 'UTF8')
+            FROM orleansstorage
+            WHERE graintypestring = '{CaseGrainType}' AND payloadbinary IS NOT NULL AND grainidextensionstring > $1
+            ORDER BY grainidextensionstring
+            LIMIT $2
+            """,
+            [""], row => [row.CaseId],
+            reader => (ServiceId: reader.GetString(0), CaseId: reader.GetString(1), Json: reader.GetString(2)),
+            async (row, token) =>
             {
-                read.Parameters.Add(new NpgsqlParameter<string> { TypedValue = CaseGrainType });
-                read.Parameters.Add(new NpgsqlParameter<string> { TypedValue = after });
-                read.Parameters.Add(new NpgsqlParameter<int> { TypedValue = PageSize });
-                await using var reader = await read.ExecuteReaderAsync(cancellationToken);
-                while (await reader.ReadAsync(cancellationToken))
+                var state = JsonNode.Parse(row.Json, CaseInsensitive)!.AsObject();
+                if (!await ResealCaseAsync(row.CaseId, state, token))
                 {
-                    page.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+                    return null;
                 }
-            }
-            if (page.Count == 0)
-            {
-                return rewritten;
-            }
-            await using var batch = dataSource.CreateBatch();
-            foreach (var (serviceId, caseId, json) in page)
-            {
-                var state = JsonNode.Parse(json, CaseInsensitive)!.AsObject();
-                if (await ResealCaseAsync(caseId, state, cancellationToken))
-                {
-                    var update = new NpgsqlBatchCommand("""
-                        UPDATE orleansstorage SET payloadbinary = $1
-                        WHERE graintypestring = $2 AND grainidextensionstring = $3 AND serviceid = $4
-                        """);
-                    update.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = Encoding.UTF8.GetBytes(state.ToJsonString(Writing)) });
-                    update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = CaseGrainType });
-                    update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = caseId });
-                    update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = serviceId });
-                    batch.BatchCommands.Add(update);
-                }
-            }
-            rewritten += await ExecuteAsync(batch, cancellationToken);
-            after = page[^1].CaseId;
-        }
-    }
+                var update = new NpgsqlBatchCommand("""
+                    UPDATE orleansstorage SET payloadbinary = $1
+                    WHERE graintypestring = $2 AND grainidextensionstring = $3 AND serviceid = $4
+                    """);
+                update.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = Encoding.UTF8.GetBytes(state.ToJsonString(Writing)) });
+                update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = CaseGrainType });
+                update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = row.CaseId });
+                update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = row.ServiceId });
+                return update;
+            },
+            cancellationToken);
 
-    private async Task<int> RewriteJournalAsync(CancellationToken cancellationToken)
-    {
-        var rewritten = 0;
-        var (afterCase, afterRevision) = ("", 0);
-        while (true)
-        {
-            var page = new List<(string CaseId, int Revision, string Json)>();
-            await using (var read = dataSource.CreateCommand("""
-                SELECT case_id, revision, change::text FROM onething_case_changes
-                WHERE (case_id, revision) > ($1, $2)
-                ORDER BY case_id, revision
-                LIMIT $3
-                """))
+    private Task<int> RewriteJournalAsync(CancellationToken cancellationToken) =>
+        RewritePagesAsync(
+            """
+            SELECT case_id, revision, change::text FROM onething_case_changes
+            WHERE (case_id, revision) > ($1, $2)
+            ORDER BY case_id, revision
+            LIMIT $3
+            """,
+            ["", 0], row => [row.CaseId, row.Revision],
+            reader => (CaseId: reader.GetString(0), Revision: reader.GetInt32(1), Json: reader.GetString(2)),
+            async (row, token) =>
             {
-                read.Parameters.Add(new NpgsqlParameter<string> { TypedValue = afterCase });
-                read.Parameters.Add(new NpgsqlParameter<int> { TypedValue = afterRevision });
-                read.Parameters.Add(new NpgsqlParameter<int> { TypedValue = PageSize });
-                await using var reader = await read.ExecuteReaderAsync(cancellationToken);
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    page.Add((reader.GetString(0), reader.GetInt32(1), reader.GetString(2)));
-                }
-            }
-            if (page.Count == 0)
-            {
-                return rewritten;
-            }
-            await using var batch = dataSource.CreateBatch();
-            foreach (var (caseId, revision, json) in page)
-            {
-                var change = JsonNode.Parse(json, CaseInsensitive)!.AsObject();
+                var change = JsonNode.Parse(row.Json, CaseInsensitive)!.AsObject();
                 // The first change of a case, and one that rewrote the application, hold the whole case.
                 var changed = change["Whole"] is JsonObject whole
-                    ? await ResealCaseAsync(caseId, whole, cancellationToken)
-                    : ResealMatters(change["Matters"], PersonalFormFieldsOf(caseId));
-                if (changed)
+                    ? await ResealCaseAsync(row.CaseId, whole, token)
+                    : ResealMatters(change["Matters"], PersonalFormFieldsOf(row.CaseId));
+                if (!changed)
                 {
-                    var update = new NpgsqlBatchCommand("UPDATE onething_case_changes SET change = $1 WHERE case_id = $2 AND revision = $3");
-                    update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = change.ToJsonString(Writing), NpgsqlDbType = NpgsqlDbType.Json });
-                    update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = caseId });
-                    update.Parameters.Add(new NpgsqlParameter<int> { TypedValue = revision });
-                    batch.BatchCommands.Add(update);
+                    return null;
                 }
-            }
-            rewritten += await ExecuteAsync(batch, cancellationToken);
-            (afterCase, afterRevision) = (page[^1].CaseId, page[^1].Revision);
-        }
-    }
+                var update = new NpgsqlBatchCommand("UPDATE onething_case_changes SET change = $1 WHERE case_id = $2 AND revision = $3");
+                update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = change.ToJsonString(Writing), NpgsqlDbType = NpgsqlDbType.Json });
+                update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = row.CaseId });
+                update.Parameters.Add(new NpgsqlParameter<int> { TypedValue = row.Revision });
+                return update;
+            },
+            cancellationToken);
 
-    private async Task<int> RewriteInboxAsync(CancellationToken cancellationToken)
+    private Task<int> RewriteInboxAsync(CancellationToken cancellationToken) =>
+        RewritePagesAsync(
+            """
+            SELECT task_id, case_id, view::text FROM onething_department_tasks
+            WHERE task_id > $1 ORDER BY task_id LIMIT $2
+            """,
+            [""], row => [row.TaskId],
+            reader => (TaskId: reader.GetString(0), CaseId: reader.GetString(1), Json: reader.GetString(2)),
+            (row, _) =>
+            {
+                var view = JsonNode.Parse(row.Json, CaseInsensitive)!.AsObject();
+                if (view["inputs"] is not JsonObject inputs || !ResealInputs(inputs, PersonalFormFieldsOf(row.CaseId)))
+                {
+                    return Task.FromResult<NpgsqlBatchCommand?>(null);
+                }
+                var update = new NpgsqlBatchCommand("UPDATE onething_department_tasks SET view = $1 WHERE task_id = $2");
+                update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = view.ToJsonString(Writing), NpgsqlDbType = NpgsqlDbType.Jsonb });
+                update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = row.TaskId });
+                return Task.FromResult<NpgsqlBatchCommand?>(update);
+            },
+            cancellationToken);
+
+    /// <summary>
+    /// Walks a table in key order a page at a time (keyset paging: the query's last parameter is the page size, the ones
+    /// before it the key after which the page starts), and writes each page's rewrites as one batch.
+    /// </summary>
+    private async Task<int> RewritePagesAsync<TRow>(
+        string pageQuery, object[] firstKey, Func<TRow, object[]> keyOf, Func<NpgsqlDataReader, TRow> read,
+        Func<TRow, CancellationToken, Task<NpgsqlBatchCommand?>> rewrite, CancellationToken cancellationToken)
     {
         var rewritten = 0;
-        var after = "";
+        var after = firstKey;
         while (true)
         {
-            var page = new List<(string TaskId, string CaseId, string Json)>();
-            await using (var read = dataSource.CreateCommand("""
-                SELECT task_id, case_id, view::text FROM onething_department_tasks
-                WHERE task_id > $1 ORDER BY task_id LIMIT $2
-                """))
+            var page = new List<TRow>();
+            await using (var query = dataSource.CreateCommand(pageQuery))
             {
-                read.Parameters.Add(new NpgsqlParameter<string> { TypedValue = after });
-                read.Parameters.Add(new NpgsqlParameter<int> { TypedValue = PageSize });
-                await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+                foreach (var value in after)
+                {
+                    query.Parameters.Add(new NpgsqlParameter { Value = value });
+                }
+                query.Parameters.Add(new NpgsqlParameter<int> { TypedValue = PageSize });
+                await using var reader = await query.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    page.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+                    page.Add(read(reader));
                 }
             }
             if (page.Count == 0)
@@ -174,19 +162,15 @@ public sealed class PersonalDataMigration(NpgsqlDataSource dataSource, PrivacyKe
                 return rewritten;
             }
             await using var batch = dataSource.CreateBatch();
-            foreach (var (taskId, caseId, json) in page)
+            foreach (var row in page)
             {
-                var view = JsonNode.Parse(json, CaseInsensitive)!.AsObject();
-                if (view["inputs"] is JsonObject inputs && ResealInputs(inputs, PersonalFormFieldsOf(caseId)))
+                if (await rewrite(row, cancellationToken) is { } update)
                 {
-                    var update = new NpgsqlBatchCommand("UPDATE onething_department_tasks SET view = $1 WHERE task_id = $2");
-                    update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = view.ToJsonString(Writing), NpgsqlDbType = NpgsqlDbType.Jsonb });
-                    update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = taskId });
                     batch.BatchCommands.Add(update);
                 }
             }
             rewritten += await ExecuteAsync(batch, cancellationToken);
-            after = page[^1].TaskId;
+            after = keyOf(page[^1]);
         }
     }
 
