@@ -126,7 +126,8 @@ public static class StrictJson
         return null;
     }
 
-    private enum Problem
+    /// <summary>What is wrong with a piece of text the stored case must not hold.</summary>
+    internal enum Problem
     {
         InvalidUtf8,
         LoneSurrogate,
@@ -183,7 +184,8 @@ public static class StrictJson
         }
     }
 
-    private static Problem? ExplainText(ReadOnlySpan<char> text, bool freeText)
+    /// <summary>The first control character (tab, CR and LF allowed in free text) or unpaired surrogate in <paramref name="text"/>.</summary>
+    internal static Problem? ExplainText(ReadOnlySpan<char> text, bool freeText)
     {
         for (var i = 0; i < text.Length; i++)
         {

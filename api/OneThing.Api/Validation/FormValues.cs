@@ -114,23 +114,12 @@ public static class FormValues
     public static string? CharacterProblem(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        for (var i = 0; i < text.Length; i++)
+        return StrictJson.ExplainText(text, freeText: false) switch
         {
-            var c = text[i];
-            if (c < '\u0020' || c == '\u007F')
-            {
-                return "must not contain control characters (U+0000 to U+001F, U+007F)";
-            }
-            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(c))
-            {
-                return InvalidText;
-            }
-        }
-        return null;
+            null => null,
+            StrictJson.Problem.LoneSurrogate => InvalidText,
+            _ => "must not contain control characters (U+0000 to U+001F, U+007F)",
+        };
     }
 
     private static string? NormalizeDate(JsonElement value, ref string normalized)
