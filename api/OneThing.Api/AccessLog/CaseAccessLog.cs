@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using OneThing.Api.Auth;
+using OneThing.Grains.Diagnostics;
 
 namespace OneThing.Api.AccessLog;
 
@@ -51,8 +52,7 @@ public sealed partial class CaseAccessLog(
     private int _failures;
     private TimeSpan _backoff;
     private DateTimeOffset _retryAt;
-    private DateTimeOffset _lastFailureWarning = DateTimeOffset.MinValue;
-    private DateTimeOffset _lastDropWarning = DateTimeOffset.MinValue;
+    private readonly LogThrottle _warnings = new(WarningInterval, clock);
 
     /// <summary>Rows written since start; for tests and measurements.</summary>
     public long Written { get; private set; }
@@ -231,11 +231,10 @@ public sealed partial class CaseAccessLog(
         var now = clock.GetUtcNow();
         _backoff = _backoff == TimeSpan.Zero ? _options.FlushInterval : TimeSpan.FromTicks(Math.Min(_backoff.Ticks * 2, LongestBackoff.Ticks));
         _retryAt = now + _backoff;
-        if (_failures == 1 || now - _lastFailureWarning >= WarningInterval)
+        if (_warnings.ShouldLog("write failed", out _))
         {
-            _lastFailureWarning = now;
-            // The SQLSTATE and the kind of failure only: PostgreSQL's message text can quote row data.
-            LogWriteFailed(_failures, error.GetType().Name, (error as PostgresException)?.SqlState ?? "none", _batch.Count + _queue.Reader.Count);
+            // SQLSTATE, table and constraint only: PostgreSQL's message text can quote row data.
+            LogWriteFailed(_failures, DatabaseFailures.Redact(error)?.Message ?? error.GetType().Name, _batch.Count + _queue.Reader.Count);
         }
     }
 
@@ -251,11 +250,10 @@ public sealed partial class CaseAccessLog(
 
     private void WarnOfDrops(bool force)
     {
-        if (Interlocked.Read(ref _dropped) == 0 || (!force && clock.GetUtcNow() - _lastDropWarning < WarningInterval))
+        if (Interlocked.Read(ref _dropped) == 0 || !(_warnings.ShouldLog("dropped", out _) || force))
         {
             return;
         }
-        _lastDropWarning = clock.GetUtcNow();
         LogDropped(Interlocked.Exchange(ref _dropped, 0), _options.QueueCapacity);
     }
 
@@ -277,8 +275,8 @@ public sealed partial class CaseAccessLog(
     }
 
     [LoggerMessage(Level = LogLevel.Warning,
-        Message = "The access log could not be written ({Failures} attempt(s) so far: {ErrorType}, SQLSTATE {SqlState}); {Pending} read(s) wait and are retried")]
-    private partial void LogWriteFailed(int failures, string errorType, string sqlState, int pending);
+        Message = "The access log could not be written ({Failures} attempt(s) so far: {Failure}); {Pending} read(s) wait and are retried")]
+    private partial void LogWriteFailed(int failures, string failure, int pending);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The access log is written again after {Failures} failed attempt(s)")]
     private partial void LogWriteRecovered(int failures);
