@@ -1,3 +1,4 @@
+using OneThing.Grains.Events;
 using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Security.Claims;
@@ -198,4 +199,8 @@ public static class ApiKeyAuthenticationExtensions
 
     /// <summary>The department code of a caller with role department, or null.</summary>
     public static string? DepartmentCode(this ClaimsPrincipal user) => user.FindFirst(Roles.DepartmentClaim)?.Value;
+
+    /// <summary>The caller as the case's events record it: its role, its key's name and its department.</summary>
+    public static EventActor Actor(this ClaimsPrincipal user) =>
+        new(Roles.All.FirstOrDefault(user.IsInRole) ?? "unknown", user.Identity?.Name, user.DepartmentCode());
 }

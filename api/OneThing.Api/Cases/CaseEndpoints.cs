@@ -69,7 +69,7 @@ public static class CaseEndpoints
         application = application with { Fingerprint = ApplicationReader.Fingerprint(application) };
 
         var caseId = ApplicationReader.NewCaseId(privacy.CaseIdKey, user.Identity?.Name ?? "", idempotencyKey);
-        var outcome = await cluster.Reference<ICaseGrain>(caseId).SubmitAsync(application);
+        var outcome = await cluster.Reference<ICaseGrain>(caseId).SubmitAsync(application, user.Actor());
         return OutcomeResults.ToHttp(outcome, view => $"/api/cases/{view.CaseId}");
     }
 
@@ -148,7 +148,7 @@ public static class CaseEndpoints
     }
 
     public static async Task<Results<Ok<CaseView>, Created<CaseView>, ValidationProblem, ProblemHttpResult>> SupplyAsync(
-        string caseId, HttpRequest request, IClusterClient cluster, CancellationToken cancellationToken)
+        string caseId, HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
         if (problem is not null)
@@ -170,11 +170,11 @@ public static class CaseEndpoints
         {
             return errors.ToProblem();
         }
-        return OutcomeResults.ToHttp(await grain.SupplyAsync(new SupplyMaterials(materials, form)));
+        return OutcomeResults.ToHttp(await grain.SupplyAsync(new SupplyMaterials(materials, form), user.Actor()));
     }
 
     public static async Task<Results<Ok<CaseView>, Created<CaseView>, ValidationProblem, ProblemHttpResult>> WithdrawAsync(
-        string caseId, HttpRequest request, IClusterClient cluster, CancellationToken cancellationToken)
+        string caseId, HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, CancellationToken cancellationToken)
     {
         string? reason = null;
         if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
@@ -192,12 +192,12 @@ public static class CaseEndpoints
                 return errors.ToProblem();
             }
         }
-        return OutcomeResults.ToHttp(await cluster.Reference<ICaseGrain>(caseId).WithdrawAsync(reason));
+        return OutcomeResults.ToHttp(await cluster.Reference<ICaseGrain>(caseId).WithdrawAsync(reason, user.Actor()));
     }
 
     /// <summary>好差评: 5 = 非常满意 … 1 = 非常不满意; once, after the case has ended.</summary>
     public static async Task<Results<Ok<CaseView>, Created<CaseView>, ValidationProblem, ProblemHttpResult>> EvaluateAsync(
-        string caseId, HttpRequest request, IClusterClient cluster, CancellationToken cancellationToken)
+        string caseId, HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
         if (problem is not null)
@@ -216,7 +216,7 @@ public static class CaseEndpoints
         {
             return errors.ToProblem();
         }
-        return OutcomeResults.ToHttp(await cluster.Reference<ICaseGrain>(caseId).EvaluateAsync(rating!.Value, comment));
+        return OutcomeResults.ToHttp(await cluster.Reference<ICaseGrain>(caseId).EvaluateAsync(rating!.Value, comment, user.Actor()));
     }
 
     /// <summary>The very definition a case runs: its item's variant and version, which it keeps for its whole life.</summary>

@@ -82,7 +82,9 @@ public static class DepartmentEndpoints
     public static async Task<Results<Ok<TaskView>, ProblemHttpResult>> GetTaskAsync(
         string taskId, ClaimsPrincipal user, IClusterClient cluster, HttpContext context, CaseAccessLog accessLog)
     {
-        var view = await cluster.Reference<IDepartmentTaskGrain>(taskId).GetAsync();
+        var view = TaskIds.TryParse(taskId, out var caseId, out var matterCode)
+            ? await cluster.Reference<ICaseGrain>(caseId).GetTaskAsync(matterCode)
+            : null;
         if (view is null || view.Department != user.DepartmentCode())
         {
             return OutcomeResults.NotFound("No such task in your department.");
@@ -93,7 +95,7 @@ public static class DepartmentEndpoints
 
     public static async Task<Results<Ok<TaskView>, Created<TaskView>, ValidationProblem, ProblemHttpResult>> AcceptAsync(
         string taskId, ClaimsPrincipal user, IClusterClient cluster) =>
-        OutcomeResults.ToHttp(await cluster.Reference<IDepartmentTaskGrain>(taskId).AcceptAsync(user.DepartmentCode()!));
+        OutcomeResults.ToHttp(await ActAsync(cluster, taskId, user, new TaskAction(TaskActionKind.Accept, user.DepartmentCode()!)));
 
     /// <summary><c>outputs</c> must hold every output the matter declares and nothing else.</summary>
     public static async Task<Results<Ok<TaskView>, Created<TaskView>, ValidationProblem, ProblemHttpResult>> CompleteAsync(
@@ -133,7 +135,7 @@ public static class DepartmentEndpoints
         {
             return errors.ToProblem();
         }
-        return OutcomeResults.ToHttp(await cluster.Reference<IDepartmentTaskGrain>(taskId).CompleteAsync(user.DepartmentCode()!, outputs));
+        return OutcomeResults.ToHttp(await ActAsync(cluster, taskId, user, new TaskAction(TaskActionKind.Complete, user.DepartmentCode()!, Outputs: outputs)));
     }
 
     public static async Task<Results<Ok<TaskView>, Created<TaskView>, ValidationProblem, ProblemHttpResult>> RejectAsync(
@@ -155,7 +157,7 @@ public static class DepartmentEndpoints
         {
             return errors.ToProblem();
         }
-        return OutcomeResults.ToHttp(await cluster.Reference<IDepartmentTaskGrain>(taskId).RejectAsync(user.DepartmentCode()!, reason!));
+        return OutcomeResults.ToHttp(await ActAsync(cluster, taskId, user, new TaskAction(TaskActionKind.Reject, user.DepartmentCode()!, Reason: reason)));
     }
 
     /// <summary>一次性告知: one request names every missing material; the case's clock stops until they arrive.</summary>
@@ -167,15 +169,6 @@ public static class DepartmentEndpoints
         {
             return problem;
         }
-        var grain = cluster.Reference<IDepartmentTaskGrain>(taskId);
-        var task = await grain.GetAsync();
-        if (task is null || task.Department != user.DepartmentCode())
-        {
-            return OutcomeResults.NotFound("No such task in your department.");
-        }
-        var caseView = await cluster.Reference<ICaseGrain>(task.CaseId).GetAsync();
-        var item = caseView is null ? null : await CaseEndpoints.ItemOfAsync(cluster, caseView);
-
         var errors = new FieldErrors();
         JsonBody.RefuseUnknown(body, "", errors, "materials", "note");
         var materials = new List<string>();
@@ -195,9 +188,9 @@ public static class DepartmentEndpoints
                     continue;
                 }
                 var code = element.GetString()!;
-                if (item is not null && item.Materials.All(m => m.Code != code))
+                if (code.Length > FieldLimits.Code)
                 {
-                    errors.Add("materials", $"'{JsonBody.Shorten(code)}' is not a material of {item.Code}.");
+                    errors.Add($"materials[{at}]", $"Material codes have at most {FieldLimits.Code} characters.");
                 }
                 else if (!materials.Contains(code))
                 {
@@ -210,6 +203,14 @@ public static class DepartmentEndpoints
         {
             return errors.ToProblem();
         }
-        return OutcomeResults.ToHttp(await grain.RequestSupplementAsync(user.DepartmentCode()!, materials, note));
+        // Whether the item has these materials is the case's rule: one grain call decides it with the rest.
+        return OutcomeResults.ToHttp(await ActAsync(cluster, taskId, user,
+            new TaskAction(TaskActionKind.RequestSupplement, user.DepartmentCode()!, Materials: materials, Note: note)));
     }
+
+    /// <summary>A department's action, straight to the case that owns the task (the task id names it).</summary>
+    private static Task<Outcome<TaskView>> ActAsync(IClusterClient cluster, string taskId, ClaimsPrincipal user, TaskAction action) =>
+        TaskIds.TryParse(taskId, out var caseId, out var matterCode)
+            ? cluster.Reference<ICaseGrain>(caseId).ActOnTaskAsync(matterCode, action, user.Actor())
+            : Task.FromResult(Outcome<TaskView>.NotFound("No such task."));
 }

@@ -95,7 +95,7 @@ public static class FallbackDeskEndpoints
             return errors.ToProblem();
         }
         resolvedBy ??= user.Identity?.Name ?? Roles.Ops;
-        return OutcomeResults.ToHttp(await cluster.Reference<ICaseGrain>(caseId).ResolveEscalationAsync(resolvedBy, resolution!));
+        return OutcomeResults.ToHttp(await cluster.Reference<ICaseGrain>(caseId).ResolveEscalationAsync(resolvedBy, resolution!, user.Actor()));
     }
 
     public sealed record EscalatedCase(

@@ -58,12 +58,19 @@ public sealed record SubmitCase(
     // Left out of the JSON when null, so that a national application keeps the fingerprint it had before variants.
     [property: Id(11), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ItemRegion = null);
 
+/// <summary>
+/// One line of a case's history, projected from its event number <see cref="Seq"/> (null for lines of a case stored
+/// before events existed). <see cref="MatterCode"/> and <see cref="TaskId"/> name the task the line concerns.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("onething.TimelineEntry")]
 public sealed record TimelineEntry(
     [property: Id(0)] DateTimeOffset At,
     [property: Id(1)] string Type,
     [property: Id(2)] string Actor,
-    [property: Id(3)] string? Detail);
+    [property: Id(3)] string? Detail,
+    [property: Id(4)] int? Seq = null,
+    [property: Id(5)] string? MatterCode = null,
+    [property: Id(6)] string? TaskId = null);
 
 [GenerateSerializer, Immutable, Alias("onething.Evaluation")]
 public sealed record Evaluation(

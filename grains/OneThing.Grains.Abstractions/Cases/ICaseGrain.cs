@@ -1,4 +1,5 @@
 using OneThing.Grains.Common;
+using OneThing.Grains.Events;
 using OneThing.Grains.Tasks;
 using Orleans.Concurrency;
 
@@ -13,7 +14,7 @@ public interface ICaseGrain : IGrainWithStringKey
 {
     /// <summary>Creates the case; the same fingerprint again returns it unchanged, another fingerprint is a conflict.</summary>
     [Alias("Submit")]
-    Task<Outcome<CaseView>> SubmitAsync(SubmitCase command);
+    Task<Outcome<CaseView>> SubmitAsync(SubmitCase command, EventActor actor);
 
     /// <summary>The case, or null when no case has this id.</summary>
     [Alias("Get"), ReadOnly]
@@ -39,13 +40,13 @@ public interface ICaseGrain : IGrainWithStringKey
     Task<CaseDocument?> GetDocumentForDepartmentAsync(string department, int? knownRevision);
 
     [Alias("Supply")]
-    Task<Outcome<CaseView>> SupplyAsync(SupplyMaterials supply);
+    Task<Outcome<CaseView>> SupplyAsync(SupplyMaterials supply, EventActor actor);
 
     [Alias("Withdraw")]
-    Task<Outcome<CaseView>> WithdrawAsync(string? reason);
+    Task<Outcome<CaseView>> WithdrawAsync(string? reason, EventActor actor);
 
     [Alias("Evaluate")]
-    Task<Outcome<CaseView>> EvaluateAsync(int rating, string? comment);
+    Task<Outcome<CaseView>> EvaluateAsync(int rating, string? comment, EventActor actor);
 
     /// <summary>
     /// Re-evaluates every deadline of the case against the clock: flags warnings and overdue matters once, ends a
@@ -55,19 +56,26 @@ public interface ICaseGrain : IGrainWithStringKey
     [Alias("CheckDeadlines")]
     Task<CaseView?> CheckDeadlinesAsync();
 
-    /// <summary>The fallback desk records who resolved an escalated case and how.</summary>
+    /// <summary>The fallback desk records who resolved an escalated case and how; <paramref name="actor"/> is the ops caller.</summary>
     [Alias("ResolveEscalation")]
-    Task<Outcome<CaseView>> ResolveEscalationAsync(string resolvedBy, string resolution);
+    Task<Outcome<CaseView>> ResolveEscalationAsync(string resolvedBy, string resolution, EventActor actor);
 
     /// <summary>One of the case's tasks as its department sees it; null when the case has no such matter.</summary>
     [Alias("GetTask"), ReadOnly]
     Task<TaskView?> GetTaskAsync(string matterCode);
 
     /// <summary>
-    /// Applies a department's action to one of the case's tasks (the department task grain forwards it): the task's
+    /// Applies a department's action to one of the case's tasks: the task's
     /// transition, what it means for the case (dependents become Ready, the case completes, is rejected or paused) and
     /// their read-model rows, written together. Idempotent: a repeat answers the task as it is.
     /// </summary>
     [Alias("ActOnTask")]
-    Task<Outcome<TaskView>> ActOnTaskAsync(string matterCode, TaskAction action);
+    Task<Outcome<TaskView>> ActOnTaskAsync(string matterCode, TaskAction action, EventActor actor);
+
+    /// <summary>
+    /// Where the case's events are stored, for a caller about to read them: null when no case has this id, or when
+    /// <paramref name="department"/> (a department's caller; null for portal and ops) has no dispatched task in it.
+    /// </summary>
+    [Alias("GetEventAccess"), ReadOnly]
+    Task<CaseEventAccess?> GetEventAccessAsync(string? department);
 }

@@ -38,7 +38,7 @@ public sealed record TaskView(
     [property: Id(15)] bool Warning = false,
     [property: Id(16)] bool Overdue = false);
 
-/// <summary>What a department does to its task; the case applies it (see <see cref="IDepartmentTaskGrain"/>).</summary>
+/// <summary>What a department does to its task; the case that owns the task decides what it causes.</summary>
 public enum TaskActionKind
 {
     Accept = 0,

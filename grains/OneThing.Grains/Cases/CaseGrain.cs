@@ -1,9 +1,12 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using OneThing.Grains.Calendar;
+using OneThing.Grains.Cases.Legacy;
+using OneThing.Grains.Cases.Model;
 using OneThing.Grains.Catalog;
 using OneThing.Grains.Common;
 using OneThing.Grains.Diagnostics;
+using OneThing.Grains.Events;
 using OneThing.Grains.Hosting;
 using OneThing.Grains.ReadModels;
 using OneThing.Grains.Tasks;
@@ -11,34 +14,32 @@ using OneThing.Grains.Tasks;
 namespace OneThing.Grains.Cases;
 
 /// <summary>
-/// Coordinates one application and keeps its department tasks. Every change to the case or one of its tasks is one
-/// transaction: a row in the case journal saying what moved (<see cref="CaseChange"/>), with the read-model rows it
-/// touched (the tasks' inbox rows, the applicant's row), group-committed with other cases' changes. Now and then, and
-/// when the case ends, the whole case is written as its snapshot (Orleans grain storage); an activation reads the
-/// snapshot and replays the journal after it. A failed write drops the activation, so memory never runs ahead of storage.
+/// The shell around one case's rules (<see cref="CaseDecisions"/>, <see cref="CaseEvolution"/>): it loads the case,
+/// decides, appends the events with the read-model rows they touch in one group-committed transaction, folds them in,
+/// and keeps the deadline reminder pointing at the next deadline. Now and then, and when the case ends, the whole
+/// case is written as its snapshot (Orleans grain storage), so an activation reads the snapshot and only the events
+/// after it. A failed write drops the activation, so memory never runs ahead of storage.
 /// </summary>
 /// <remarks>
 /// Identity numbers and phones are held sealed in the state (<see cref="PersonalDataProtector"/>), so the snapshot,
-/// the journal rows and the inbox rows store them sealed without any work on the write path; they are opened when a
-/// view is built, which happens once per change.
+/// the events and the inbox rows store them sealed without any work on the write path; they are opened when a view
+/// is built, which happens once per change.
 /// </remarks>
 public sealed partial class CaseGrain(
     [PersistentState("case", GrainStorage.Main)] IPersistentState<CaseState> state,
     ItemCatalog catalog,
     WorkingCalendar calendar,
     ReadModelWriter readModels,
-    CaseJournal journal,
+    CaseEventLog eventLog,
+    LegacyCaseJournal legacyJournal,
     PrivacyKeys privacy,
-    Microsoft.Extensions.Options.IOptions<CaseJournalOptions> journalOptions,
+    Microsoft.Extensions.Options.IOptions<CaseSnapshotOptions> snapshotOptions,
     TimeProvider clock,
     Microsoft.Extensions.Options.IOptions<Orleans.Hosting.ReminderOptions> reminderOptions,
     ILogger<CaseGrain> logger) : Grain, ICaseGrain
 {
     public const string PortalActor = "portal";
-    public const string SystemActor = "system";
-
-    /// <summary>容缺受理 without a date from the applicant: the promise runs for 5 working days (cf. 行政许可法 Art 32).</summary>
-    private static readonly TimeLimit DefaultPromise = new(WorkingDays: 5);
+    public const string SystemActor = EventActor.SystemRole;
 
     /// <summary>The case's definition: resolved once per activation (<see cref="ResolveItemAsync"/>) or by the submission.</summary>
     private ItemDefinition? _item;
@@ -49,23 +50,8 @@ public sealed partial class CaseGrain(
     /// <summary>The fallback desk's row as this activation last wrote it.</summary>
     private Escalation? _projectedEscalation;
 
-    /// <summary>Tasks changed by the change being committed: their inbox rows, and the matters in its journal row, go with it.</summary>
-    private readonly HashSet<string> _changedTasks = new(StringComparer.Ordinal);
-
-    /// <summary>Outputs departments produced in the change being committed.</summary>
-    private readonly HashSet<string> _producedOutputs = new(StringComparer.Ordinal);
-
-    /// <summary>The change being committed rewrites the application itself: its journal row holds the whole case.</summary>
-    private bool _rewritesWhole;
-
-    /// <summary>Timeline entries already in stored changes or the snapshot.</summary>
-    private int _storedTimeline;
-
-    /// <summary>The revision of the snapshot in grain storage: the journal holds every change after it.</summary>
-    private int _snapshotRevision;
-
-    /// <summary>The case as last stored, kept only to verify each change (<see cref="CaseJournalOptions.VerifyChanges"/>).</summary>
-    private CaseState? _lastStored;
+    /// <summary>The sequence number of the snapshot in grain storage: the events after it are replayed on activation.</summary>
+    private int _snapshotSeq;
 
     /// <summary>The view of the current state, and its JSON: status polling is the commonest call, and most polls see no change.</summary>
     private CaseView? _view;
@@ -87,10 +73,10 @@ public sealed partial class CaseGrain(
 
     private bool Exists => S.ItemCode is not null;
 
-    private bool IsEnded => S.Status is CaseStatus.Completed or CaseStatus.Rejected or CaseStatus.Withdrawn;
+    private bool IsEnded => CaseDecisions.IsEnded(S);
 
     /// <summary>Never reads the database: a case that exists resolved its definition when it activated.</summary>
-    private ItemDefinition Item => _item ??= catalog.FindVariant(S.ItemCode!, S.ItemRegion, S.ItemVersion) ?? throw MissingItem();
+    private ItemDefinition Item => _item ??= catalog.FindVariant(S.ItemCode!, S.ItemRegion, S.ItemVersion) ?? throw MissingItem(S.ItemCode!, S.ItemRegion, S.ItemVersion);
 
     /// <summary>The names of the case's form fields that hold personal data; with the definition.</summary>
     private IReadOnlySet<string> PersonalFormFields => _personalFormFields ??= PersonalFields.FormFields(Item);
@@ -101,13 +87,14 @@ public sealed partial class CaseGrain(
     /// Finds the case's own variant and version, reading it from the table of published versions when this silo does
     /// not hold it yet (published through another silo since the last refresh), without blocking the activation's thread.
     /// </summary>
-    private async Task ResolveItemAsync(CancellationToken cancellationToken) =>
-        _item = await catalog.FindVariantAsync(S.ItemCode!, S.ItemRegion, S.ItemVersion, cancellationToken) ?? throw MissingItem();
+    private async Task<ItemDefinition> ResolveItemAsync(string code, string? region, int version, CancellationToken cancellationToken) =>
+        _item = await catalog.FindVariantAsync(code, region, version, cancellationToken) ?? throw MissingItem(code, region, version);
 
-    private InvalidOperationException MissingItem() => new(
-        $"Case {CaseId} runs {ItemCatalog.Describe(S.ItemCode!, S.ItemRegion, S.ItemVersion)}, which the catalog does not have.");
 
-    public async Task<Outcome<CaseView>> SubmitAsync(SubmitCase command)
+    private InvalidOperationException MissingItem(string code, string? region, int version) => new(
+        $"Case {CaseId} runs {ItemCatalog.Describe(code, region, version)}, which the catalog does not have.");
+
+    public async Task<Outcome<CaseView>> SubmitAsync(SubmitCase command, EventActor actor)
     {
         if (Exists)
         {
@@ -125,56 +112,28 @@ public sealed partial class CaseGrain(
         {
             return Outcome<CaseView>.Invalid("itemCode", $"No item '{command.ItemCode}' in the catalog.");
         }
-        var unknownOptional = command.OptionalMatters.Where(code => item.FindMatter(code) is not { Optional: true }).ToList();
-        if (unknownOptional.Count > 0)
+        var personal = PersonalFields.FormFields(item);
+        // Sealed before the rules see it: the events and the state store personal values sealed. The fingerprint too: a
+        // hash of an application with few personal values is a hash of an identity number the rest lets anyone recompute.
+        var sealedApplication = command with
         {
-            return Outcome<CaseView>.Invalid("optionalMatters", $"Not optional matters of {item.Code}: {string.Join(", ", unknownOptional)}.");
-        }
-
-        var now = clock.GetUtcNow();
-        _item = item;
-        _personalFormFields = null;
-        ForgetOpenedApplication();
-        S.ItemCode = item.Code;
-        S.ItemVersion = item.Version;
-        S.ItemRegion = item.Region;
-        S.Region = command.Region ?? item.Region;
-        S.Channel = command.Channel;
-        S.Applicant = command.Applicant with
-        {
-            IdNumber = privacy.Protector.ProtectOrNull(command.Applicant.IdNumber),
-            Phone = privacy.Protector.ProtectOrNull(command.Applicant.Phone),
+            Applicant = command.Applicant with
+            {
+                IdNumber = privacy.Protector.ProtectOrNull(command.Applicant.IdNumber),
+                Phone = privacy.Protector.ProtectOrNull(command.Applicant.Phone),
+            },
+            Form = command.Form.ToDictionary(field => field.Key, field => Sealed(personal, field.Key, field.Value), StringComparer.Ordinal),
+            Fingerprint = privacy.Protector.Protect(command.Fingerprint),
         };
-        S.Form = command.Form.ToDictionary(field => field.Key, field => Sealed(field.Key, field.Value), StringComparer.Ordinal);
-        S.Materials = [.. command.Materials];
-        S.OptionalMatters = [.. command.OptionalMatters.Distinct()];
-        S.Delivery = command.Delivery;
-        // Sealed too: a hash of the application, which for an application with few personal values is a hash of an
-        // identity number that the rest of the stored case lets anyone recompute.
-        S.Fingerprint = privacy.Protector.Protect(command.Fingerprint);
-        S.Status = CaseStatus.InProgress;
-        S.SubmittedAt = now;
-        S.DueAt = calendar.DueAt(now, item.TimeLimit);
-        S.WarningAt = calendar.WarningAt(now, S.DueAt.Value, item.TimeLimit);
-        S.DeferredMaterials = (command.DeferredMaterials ?? [])
-            .Select(d => d.PromisedBy == default ? d with { PromisedBy = calendar.DueAt(now, DefaultPromise) } : d)
-            .ToList();
-        S.Matters = item.Matters
-            .Where(m => !m.Optional || S.OptionalMatters.Contains(m.Code))
-            .Select(m => new MatterState { Code = m.Code, Status = DepartmentTaskStatus.Waiting })
-            .ToList();
-        _rewritesWhole = true;
-        Record(now, "Submitted", PortalActor, $"{item.Name} v{item.Version} via {command.Channel}");
-        foreach (var deferred in S.DeferredMaterials)
+        var decision = CaseDecisions.Decide(S, CaseId, new Submit(sealedApplication, actor), clock.GetUtcNow(), item, calendar);
+        if (decision.IsRefused)
         {
-            Record(now, "MaterialDeferred", PortalActor, $"{deferred.Code} promised by {deferred.PromisedBy:yyyy-MM-dd HH:mm zzz} (容缺受理)");
+            return decision.ToOutcome<CaseView>();
         }
-
-        return await CommitAsync(() =>
-        {
-            DispatchReadyMatters(now);
-            return Task.FromResult(Outcome<CaseView>.Created(View()));
-        });
+        _item = item;
+        _personalFormFields = personal;
+        await CommitAsync(decision);
+        return Outcome<CaseView>.Created(View());
     }
 
     public Task<CaseView?> GetAsync() => Task.FromResult(Exists ? View() : null);
@@ -199,303 +158,89 @@ public sealed partial class CaseGrain(
     public Task<TaskView?> GetTaskAsync(string matterCode) =>
         Task.FromResult(Exists ? View().Tasks.FirstOrDefault(t => t.MatterCode == matterCode) : null);
 
-    public async Task<Outcome<TaskView>> ActOnTaskAsync(string matterCode, TaskAction action)
+    public Task<CaseEventAccess?> GetEventAccessAsync(string? department) => Task.FromResult(
+        !Exists || (department is not null && !View().Tasks.Any(t => t.Department == department && DepartmentCaseView.WasDispatched(t)))
+            ? null
+            : new CaseEventAccess(CaseEventAccess.MonthOf(S.SubmittedAt), S.Seq));
+
+    public async Task<Outcome<TaskView>> ActOnTaskAsync(string matterCode, TaskAction action, EventActor actor)
     {
-        var matter = Exists ? S.Matters.Find(m => m.Code == matterCode) : null;
-        if (matter is null)
+        var decision = Decide(new ActOnTask(matterCode, action, actor));
+        if (decision.IsRefused)
         {
-            return Outcome<TaskView>.NotFound("No such task.");
+            return decision.ToOutcome<TaskView>();
         }
-        var definition = Item.FindMatter(matterCode)!;
-        if (definition.Department != action.Department)
+        var matter = S.Matters.Find(m => m.Code == matterCode)!;
+        if (decision.IsUnchanged)
         {
-            return Outcome<TaskView>.Forbidden("This task belongs to another department.");
+            // A repeat: the change is stored; write its row again in case the first answer was lost with its row.
+            var current = TaskView(matter);
+            await readModels.WriteAsync(readModels.Rows().Task(StoredRow(current, matter), S.Revision));
+            return Outcome<TaskView>.Ok(current);
         }
-
-        var now = clock.GetUtcNow();
-        var decision = TaskTransitions.Decide(matter, definition, action, now);
-        switch (decision.Kind)
-        {
-            case TaskDecisionKind.Refused:
-                return Outcome<TaskView>.Conflict(decision.Error!);
-            case TaskDecisionKind.Invalid:
-                return Outcome<TaskView>.Invalid(decision.FieldErrors!);
-            case TaskDecisionKind.Unchanged:
-                // A repeat: the change is stored; write its row again in case the first answer was lost with its row.
-                var current = TaskView(matter);
-                await readModels.WriteAsync(readModels.Rows().Task(StoredRow(current, matter), S.Revision));
-                return Outcome<TaskView>.Ok(current);
-            default:
-                break;
-        }
-
-        return await CommitAsync(() =>
-        {
-            decision.Apply!(matter);
-            Touch(matter);
-            switch (matter.Status)
-            {
-                case DepartmentTaskStatus.Accepted:
-                    Record(now, "TaskAccepted", definition.Department, definition.Name);
-                    break;
-                case DepartmentTaskStatus.Completed:
-                    foreach (var (name, value) in matter.Outputs)
-                    {
-                        S.Outputs[name] = value;
-                        _producedOutputs.Add(name);
-                    }
-                    Record(now, "TaskCompleted", definition.Department, definition.Name);
-                    DispatchReadyMatters(now);
-                    if (S.Matters.All(m => m.Status == DepartmentTaskStatus.Completed))
-                    {
-                        S.Status = CaseStatus.Completed;
-                        S.CompletedAt = now;
-                        Record(now, "CaseCompleted", SystemActor, "Every matter is complete.");
-                    }
-                    break;
-                case DepartmentTaskStatus.Rejected:
-                    Record(now, "TaskRejected", definition.Department, $"{definition.Name}: {matter.Reason}");
-                    S.Status = CaseStatus.Rejected;
-                    S.StatusReason = $"{definition.Name} was rejected: {matter.Reason}";
-                    S.CompletedAt = now;
-                    CancelOpenTasks(now, $"Case rejected: {definition.Name} was rejected.");
-                    Record(now, "CaseRejected", definition.Department, S.StatusReason);
-                    break;
-                case DepartmentTaskStatus.AwaitingSupplement:
-                    S.Status = CaseStatus.AwaitingSupplement;
-                    var request = matter.Supplement!;
-                    S.PausedSince ??= request.RequestedAt; // 补正: the clock stops until the applicant supplies
-                    Record(now, "SupplementRequested", definition.Department,
-                        $"{definition.Name} needs: {string.Join(", ", request.Materials)}{(request.Note is { } note ? $" ({note})" : "")}");
-                    break;
-                default:
-                    break;
-            }
-            return Task.FromResult(Outcome<TaskView>.Ok(TaskView(matter)));
-        });
+        await CommitAsync(decision);
+        return Outcome<TaskView>.Ok(TaskView(matter));
     }
 
-    public async Task<Outcome<CaseView>> SupplyAsync(SupplyMaterials supply)
+    public async Task<Outcome<CaseView>> SupplyAsync(SupplyMaterials supply, EventActor actor)
     {
-        if (!Exists)
-        {
-            return Outcome<CaseView>.NotFound("No such case.");
-        }
-        var supplied = supply.Materials.Select(m => m.Code).ToHashSet();
-        var waiting = S.Matters.Where(m => m.Status == DepartmentTaskStatus.AwaitingSupplement).ToList();
-        var requested = waiting.SelectMany(m => m.Supplement?.Materials ?? []).Distinct().ToList();
-        var deferred = S.DeferredMaterials.Where(d => d.SuppliedAt is null && supplied.Contains(d.Code)).ToList();
-        if (IsEnded || (S.Status != CaseStatus.AwaitingSupplement && deferred.Count == 0))
-        {
-            return Outcome<CaseView>.Conflict($"The case is {S.Status}; no materials were requested or deferred.");
-        }
-        var missing = requested.Where(code => !supplied.Contains(code)).ToList();
-        var answersRequest = S.Status == CaseStatus.AwaitingSupplement && missing.Count == 0;
-        if (S.Status == CaseStatus.AwaitingSupplement && missing.Count > 0 && (deferred.Count == 0 || missing.Count < requested.Count))
-        {
-            return Outcome<CaseView>.Invalid("materials", $"Still missing: {string.Join(", ", missing)}.");
-        }
-
-        var now = clock.GetUtcNow();
-        return await CommitAsync(() =>
-        {
-            _rewritesWhole = true;
-            ForgetOpenedApplication();
-            foreach (var material in supply.Materials)
-            {
-                S.Materials.RemoveAll(m => m.Code == material.Code);
-                S.Materials.Add(material);
-            }
-            foreach (var (name, value) in supply.Form)
-            {
-                S.Form[name] = Sealed(name, value);
-            }
-            foreach (var promise in deferred)
-            {
-                S.DeferredMaterials[S.DeferredMaterials.IndexOf(promise)] = promise with { SuppliedAt = now };
-                Record(now, "DeferredMaterialSupplied", PortalActor, promise.Code);
-            }
-            if (answersRequest)
-            {
-                ResumeAfterSupplement(waiting, now);
-            }
-            return Task.FromResult(Outcome<CaseView>.Ok(View()));
-        });
+        var sealedSupply = Exists
+            ? supply with { Form = supply.Form.ToDictionary(field => field.Key, field => Sealed(PersonalFormFields, field.Key, field.Value), StringComparer.Ordinal) }
+            : supply;
+        return await DecideAndCommitAsync(new Supply(sealedSupply, actor));
     }
+
+    public Task<Outcome<CaseView>> WithdrawAsync(string? reason, EventActor actor) => DecideAndCommitAsync(new Withdraw(reason, actor));
+
+    public Task<Outcome<CaseView>> EvaluateAsync(int rating, string? comment, EventActor actor) =>
+        DecideAndCommitAsync(new Evaluate(rating, comment, actor));
+
+    /// <summary>Decides a command about the case as a whole and answers the case as it is afterwards.</summary>
+    private async Task<Outcome<CaseView>> DecideAndCommitAsync(CaseCommand command)
+    {
+        var decision = Decide(command);
+        if (decision.IsRefused)
+        {
+            return decision.ToOutcome<CaseView>();
+        }
+        await CommitAsync(decision);
+        return Outcome<CaseView>.Ok(View());
+    }
+
+    /// <summary>The rules on the case as it is now; a case that does not exist has no definition to decide with.</summary>
+    private Decision Decide(CaseCommand command) => Exists
+        ? CaseDecisions.Decide(S, CaseId, command, clock.GetUtcNow(), Item, calendar)
+        : Decision.Refused(OutcomeKind.NotFound, command is ActOnTask ? "No such task." : "No such case.");
 
     /// <summary>
-    /// The applicant supplied what was asked: the stopped clocks start again, each deadline moved later by the
-    /// time it was stopped (working time for working-day limits), and the tasks return to their departments.
+    /// Stores a decision's events: folds them in, arms the reminder for the next deadline, and writes the events with
+    /// the rows they touched (the touched tasks' inbox rows, the applicant's row when status or due date moved, the
+    /// fallback desk's row) in one transaction; then the snapshot when one is due. On failure drops the activation.
     /// </summary>
-    private void ResumeAfterSupplement(List<MatterState> waiting, DateTimeOffset now)
+    private async Task CommitAsync(Decision decision)
     {
-        Record(now, "SupplementProvided", PortalActor, string.Join(", ", waiting.SelectMany(m => m.Supplement?.Materials ?? []).Distinct()));
-        if (S.PausedSince is { } since && S.DueAt is { } due)
+        if (decision.Events.Count == 0)
         {
-            S.DueAt = MoveByPause(due, since, now, Item.TimeLimit);
-            S.WarningAt = calendar.WarningAt(S.SubmittedAt, S.DueAt.Value, Item.TimeLimit);
-            Record(now, "DeadlineMoved", SystemActor, $"Case due {S.DueAt:yyyy-MM-dd HH:mm zzz} after the 补正 pause");
+            return;
         }
-        S.PausedSince = null;
-
-        foreach (var matter in waiting)
-        {
-            var definition = Item.FindMatter(matter.Code)!;
-            if (matter.DueAt is { } matterDue && matter.Supplement is { } request)
-            {
-                matter.DueAt = MoveByPause(matterDue, request.RequestedAt, now, definition.TimeLimit);
-                matter.Supplement = request with { SuppliedAt = now };
-            }
-            matter.WarningAt = matter.DueAt is { } d && matter.ReadyAt is { } ready ? calendar.WarningAt(ready, d, definition.TimeLimit) : null;
-            // Back in the department's Ready inbox, with inputs refreshed from the supplemented application.
-            matter.Status = DepartmentTaskStatus.Ready;
-            matter.Inputs = InputsFor(definition);
-            Touch(matter);
-            Record(now, "TaskReady", SystemActor, $"{definition.Name} returned to {definition.Department}");
-        }
-        S.Status = CaseStatus.InProgress;
-    }
-
-    private DateTimeOffset MoveByPause(DateTimeOffset due, DateTimeOffset pausedSince, DateTimeOffset resumedAt, TimeLimit limit) =>
-        limit.WorkingDays is not null
-            ? calendar.AddWorkingTime(due, calendar.WorkingTimeBetween(pausedSince, resumedAt))
-            : due + (resumedAt - pausedSince);
-
-    public async Task<Outcome<CaseView>> WithdrawAsync(string? reason)
-    {
-        if (!Exists)
-        {
-            return Outcome<CaseView>.NotFound("No such case.");
-        }
-        if (S.Status == CaseStatus.Withdrawn)
-        {
-            return Outcome<CaseView>.Ok(View());
-        }
-        if (IsEnded)
-        {
-            return Outcome<CaseView>.Conflict($"The case is already {S.Status}.");
-        }
-
-        var now = clock.GetUtcNow();
-        return await CommitAsync(() =>
-        {
-            S.Status = CaseStatus.Withdrawn;
-            S.StatusReason = string.IsNullOrWhiteSpace(reason) ? "Withdrawn by the applicant." : reason;
-            S.CompletedAt = now;
-            CancelOpenTasks(now, "The applicant withdrew the case.");
-            Record(now, "Withdrawn", PortalActor, S.StatusReason);
-            return Task.FromResult(Outcome<CaseView>.Ok(View()));
-        });
-    }
-
-    public async Task<Outcome<CaseView>> EvaluateAsync(int rating, string? comment)
-    {
-        if (!Exists)
-        {
-            return Outcome<CaseView>.NotFound("No such case.");
-        }
-        if (!IsEnded)
-        {
-            return Outcome<CaseView>.Conflict("A case can be evaluated only after it has ended.");
-        }
-        if (S.Evaluation is { } earlier)
-        {
-            return earlier.Rating == rating && earlier.Comment == comment
-                ? Outcome<CaseView>.Ok(View())
-                : Outcome<CaseView>.Conflict("This case was already evaluated.");
-        }
-
-        var now = clock.GetUtcNow();
-        return await CommitAsync(() =>
-        {
-            S.Evaluation = new Evaluation(rating, comment, now);
-            Record(now, "Evaluated", PortalActor, $"{rating}/5");
-            return Task.FromResult(Outcome<CaseView>.Ok(View()));
-        });
-    }
-
-    /// <summary>Makes Ready every Waiting matter whose dependencies are complete, handing it the data it declares.</summary>
-    private void DispatchReadyMatters(DateTimeOffset now)
-    {
-        var included = S.Matters.Select(m => m.Code).ToHashSet();
-        var ready = S.Matters
-            .Where(m => m.Status == DepartmentTaskStatus.Waiting)
-            .Where(m => Item.FindMatter(m.Code)!.DependsOn
-                .Where(included.Contains)
-                .All(code => S.Matters.Find(d => d.Code == code)!.Status == DepartmentTaskStatus.Completed))
-            .ToList();
-        foreach (var matter in ready)
-        {
-            var definition = Item.FindMatter(matter.Code)!;
-            matter.Status = DepartmentTaskStatus.Ready;
-            matter.ReadyAt = now;
-            matter.DueAt = calendar.DueAt(now, definition.TimeLimit);
-            matter.WarningAt = matter.DueAt is { } due ? calendar.WarningAt(now, due, definition.TimeLimit) : null;
-            matter.Inputs = InputsFor(definition);
-            Touch(matter);
-            Record(now, "TaskReady", SystemActor, $"{definition.Name} → {definition.Department}");
-        }
-    }
-
-    private void CancelOpenTasks(DateTimeOffset now, string reason)
-    {
-        var open = S.Matters.Where(m => m.Status is not (DepartmentTaskStatus.Completed or DepartmentTaskStatus.Rejected or DepartmentTaskStatus.Cancelled)).ToList();
-        foreach (var matter in open)
-        {
-            matter.Status = DepartmentTaskStatus.Cancelled;
-            matter.Reason = reason;
-            // A matter never dispatched (Waiting) has no inbox row, which the read-model writer knows; its view changes.
-            Touch(matter);
-        }
-        Record(now, "TasksCancelled", SystemActor, $"{open.Count} open task(s) cancelled.");
-    }
-
-    /// <summary>The data a matter declares as inputs, from the application and from what earlier matters produced.</summary>
-    private Dictionary<string, string> InputsFor(MatterDefinition matter)
-    {
-        var inputs = new Dictionary<string, string>();
-        foreach (var name in matter.Inputs)
-        {
-            var value = name switch
-            {
-                "applicant.name" => S.Applicant!.Name,
-                "applicant.idNumber" => S.Applicant!.IdNumber,
-                "applicant.creditCode" => S.Applicant!.CreditCode,
-                "applicant.phone" => S.Applicant!.Phone,
-                _ => S.Outputs.TryGetValue(name, out var produced) ? produced : S.Form.GetValueOrDefault(name),
-            };
-            if (value is not null)
-            {
-                inputs[name] = value;
-            }
-        }
-        return inputs;
-    }
-
-    /// <summary>
-    /// Runs a change and stores it: in one transaction its journal row and the rows it touched (changed tasks' inbox
-    /// rows, the applicant's row when status or due date moved, the fallback desk's row); then the snapshot when one is
-    /// due. On failure drops the activation.
-    /// </summary>
-    private async Task<T> CommitAsync<T>(Func<Task<T>> change)
-    {
         try
         {
-            ForgetViews();
-            var result = await change();
-            ForgetViews();
-            S.Revision++;
-            // Armed before the change is stored: a deadline the stored case holds always has a reminder behind it.
+            var touched = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var e in decision.Events)
+            {
+                Fold(e);
+                if (e.MatterCode is { } code)
+                {
+                    touched.Add(code);
+                }
+            }
+            // Armed before the events are stored: a deadline the stored case holds always has a reminder behind it.
             await ArmReminderAsync(clock.GetUtcNow());
-            var stored = _rewritesWhole ? CaseChange.Rewrite(S) : CaseChange.Progress(S, _changedTasks, _storedTimeline, _producedOutputs);
-            VerifyReplay(stored);
-            await WriteReadModelsAsync(all: false, stored);
-            _storedTimeline = S.Timeline.Count;
-            if (IsEnded || S.Revision - _snapshotRevision >= journalOptions.Value.ChangesPerSnapshot)
+            await WriteAsync(decision.Events, touched);
+            if (IsEnded || S.Seq - _snapshotSeq >= snapshotOptions.Value.ChangesPerSnapshot)
             {
                 await WriteSnapshotAsync();
             }
-            return result;
         }
         catch (Exception error)
         {
@@ -511,44 +256,71 @@ public sealed partial class CaseGrain(
             }
             throw;
         }
-        finally
+    }
+
+    /// <summary>Folds one event into the state and forgets what it made stale.</summary>
+    private void Fold(CaseEvent e)
+    {
+        state.State = CaseEvolution.Apply(S, e, Item);
+        ForgetViews();
+        if (e.MatterCode is { } code)
         {
-            _changedTasks.Clear();
-            _producedOutputs.Clear();
-            _rewritesWhole = false;
+            _taskViews.Remove(code);
+        }
+        if (e.Data is CaseSubmitted or SupplementProvided or CaseImported)
+        {
+            ForgetOpenedApplication();
         }
     }
 
-    /// <summary>
-    /// The whole case into grain storage, where ops read it and an activation starts from it; the journal rows it holds
-    /// are deleted afterwards, in a later batch (rows left behind are skipped on replay and go with the next snapshot).
-    /// </summary>
+    /// <summary>The whole case into grain storage, where ops read it and an activation starts from it.</summary>
     private async Task WriteSnapshotAsync()
     {
         await state.WriteStateAsync();
-        _snapshotRevision = S.Revision;
-        // The change and its snapshot are stored: a trim that fails (or a silo shutting down) must not fail the call.
-        Task trim;
-        try
-        {
-            trim = readModels.WriteAsync(readModels.Rows().Add(journal.Trim(CaseId, S.Revision)));
-        }
-        catch (ObjectDisposedException error)
-        {
-            trim = Task.FromException(error);
-        }
-        _ = trim.ContinueWith(failed => LogTrimFailed(failed.Exception!, CaseId), CancellationToken.None,
-            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        _snapshotSeq = S.Seq;
     }
 
     /// <summary>
-    /// Reads the journal after the snapshot Orleans loaded and replays it, so the case is as last acknowledged.
-    /// The first call of every activation, before anything reads the state.
+    /// Reads the events after the snapshot Orleans loaded and folds them in, so the case is as last acknowledged; a case
+    /// stored before events existed is converted first. The first call of every activation, before anything reads the state.
     /// </summary>
-    private async Task ReplayJournalAsync(CancellationToken cancellationToken)
+    private async Task LoadAsync(CancellationToken cancellationToken)
     {
-        _snapshotRevision = S.Revision;
-        foreach (var change in await journal.ReadAsync(CaseId, S.Revision, cancellationToken))
+        if (Exists && S.Seq == 0)
+        {
+            await ConvertLegacyCaseAsync(cancellationToken);
+            return;
+        }
+        _snapshotSeq = S.Seq;
+        var events = await eventLog.ReadAsync(CaseId, S.Seq, cancellationToken);
+        if (events.Count == 0)
+        {
+            return;
+        }
+        if (!Exists)
+        {
+            var submitted = events[0].Data as CaseSubmitted
+                ?? throw new InvalidOperationException($"Case {CaseId}: its first event is {events[0].Type}, not {nameof(CaseSubmitted)}.");
+            await ResolveItemAsync(submitted.ItemCode, submitted.ItemRegion, submitted.ItemVersion, cancellationToken);
+        }
+        else
+        {
+            await ResolveItemAsync(S.ItemCode!, S.ItemRegion, S.ItemVersion, cancellationToken);
+        }
+        foreach (var e in events)
+        {
+            Fold(e);
+        }
+    }
+
+    /// <summary>
+    /// A case an earlier release stored as a snapshot and a change journal: the journal replayed onto the snapshot, and
+    /// the result stored as the case's first event (<see cref="CaseImported"/>) in the transaction that deletes its
+    /// journal rows.
+    /// </summary>
+    private async Task ConvertLegacyCaseAsync(CancellationToken cancellationToken)
+    {
+        foreach (var change in await legacyJournal.ReadAsync(CaseId, S.Revision, cancellationToken))
         {
             if (change.Revision != S.Revision + 1)
             {
@@ -556,43 +328,27 @@ public sealed partial class CaseGrain(
             }
             state.State = change.ApplyTo(S);
         }
-        _storedTimeline = S.Timeline.Count;
-        _lastStored = journalOptions.Value.VerifyChanges ? CaseJournal.Copy(S) : null;
+        await ResolveItemAsync(S.ItemCode!, S.ItemRegion, S.ItemVersion, cancellationToken);
+        var imported = new CaseEvent(CaseId, 1, CaseDecisions.StoredPrecision(clock.GetUtcNow()), EventActor.System, new CaseImported(S.Revision, CaseStateJson.ToElement(S)));
+        Fold(imported);
+        var rows = readModels.Rows().Events([imported], S.SubmittedAt, S.ItemCode!, S.Region).Add(LegacyCaseJournal.Delete(CaseId));
+        await readModels.WriteAsync(rows);
+        await WriteSnapshotAsync();
     }
 
-    /// <summary>With <see cref="CaseJournalOptions.VerifyChanges"/>: the change replayed onto the case as last stored must give the case in memory.</summary>
-    private void VerifyReplay(CaseChange change)
-    {
-        if (_lastStored is null)
-        {
-            return;
-        }
-        var replayed = CaseJournal.Serialize(change.ApplyTo(CaseJournal.Copy(_lastStored)));
-        var current = CaseJournal.Serialize(S);
-        if (replayed != current)
-        {
-            throw new InvalidOperationException(
-                $"Case {CaseId}: change {S.Revision} does not replay to the case in memory.\nreplayed: {replayed}\nin memory: {current}");
-        }
-        _lastStored = CaseJournal.Copy(S);
-    }
+    /// <summary>Writes the events with the rows that differ from what this activation last wrote.</summary>
+    private Task WriteAsync(IReadOnlyList<CaseEvent> events, IReadOnlySet<string> touchedMatters) =>
+        WriteReadModelsAsync(all: false, touchedMatters, readModels.Rows().Events(events, S.SubmittedAt, S.ItemCode!, S.Region));
 
-    /// <summary>
-    /// Writes the rows that differ from what this activation last wrote, or every row (on activation), with the
-    /// change's journal row when there is one.
-    /// </summary>
-    private async Task WriteReadModelsAsync(bool all, CaseChange? change = null)
+    /// <summary>Writes every read-model row of the case (on activation), or those of the touched matters and what moved.</summary>
+    private async Task WriteReadModelsAsync(bool all, IReadOnlySet<string>? touchedMatters = null, ReadModelRows? rows = null)
     {
-        var rows = readModels.Rows();
-        if (change is not null)
-        {
-            rows.Add(journal.Append(CaseId, change));
-        }
+        rows ??= readModels.Rows();
         var view = View();
         foreach (var task in view.Tasks)
         {
             // Matters cancelled before they were ever dispatched never had an inbox row.
-            if (task.ReadyAt is not null && (all || _changedTasks.Contains(task.MatterCode)))
+            if (task.ReadyAt is not null && (all || touchedMatters!.Contains(task.MatterCode)))
             {
                 rows.Task(StoredRow(task, S.Matters.Find(m => m.Code == task.MatterCode)!), S.Revision);
             }
@@ -624,25 +380,12 @@ public sealed partial class CaseGrain(
         _openedForm = null;
     }
 
-    /// <summary>
-    /// Marks a matter changed by the change being committed, once the change has moved it: its inbox row is written
-    /// and its view rebuilt on the next read.
-    /// </summary>
-    private void Touch(MatterState matter)
-    {
-        _changedTasks.Add(matter.Code);
-        _taskViews.Remove(matter.Code);
-    }
-
     /// <summary>A form value as the state holds it: sealed when the field holds personal data.</summary>
-    private string Sealed(string field, string value) =>
-        PersonalFormFields.Contains(field) ? privacy.Protector.Protect(value) : value;
+    private string Sealed(IReadOnlySet<string> personal, string field, string value) =>
+        personal.Contains(field) ? privacy.Protector.Protect(value) : value;
 
     /// <summary>A task as its inbox row stores it: the view, with the matter's inputs as the state holds them (sealed).</summary>
     private static TaskView StoredRow(TaskView view, MatterState matter) => view with { Inputs = matter.Inputs };
-
-    private void Record(DateTimeOffset at, string type, string actor, string? detail) =>
-        S.Timeline.Add(new TimelineEntry(at, type, actor, detail));
 
     private TaskView TaskView(MatterState m)
     {
@@ -692,7 +435,17 @@ public sealed partial class CaseGrain(
         }
         return opened;
     }
+}
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Case {CaseId}: journal rows its snapshot holds were not deleted; the next snapshot deletes them")]
-    private partial void LogTrimFailed(Exception error, string caseId);
+/// <summary>Settings of section <c>OneThing:Cases</c> that shape how cases are stored.</summary>
+public sealed class CaseSnapshotOptions
+{
+    public const string SectionName = "OneThing:Cases";
+
+    /// <summary>
+    /// After this many events since its last snapshot a case writes its whole state as a new one, so an activation
+    /// folds in at most this many events. An ended case writes its snapshot at once. (The name is from the change
+    /// journal events replaced; the key stays.)
+    /// </summary>
+    public int ChangesPerSnapshot { get; set; } = 32;
 }

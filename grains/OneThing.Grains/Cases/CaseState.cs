@@ -3,8 +3,9 @@ using OneThing.Grains.Tasks;
 namespace OneThing.Grains.Cases;
 
 /// <summary>
-/// A case, whole. Stored as its snapshot (grain state <c>case</c>, JSON ops can read in PostgreSQL) every so often and
-/// when the case ends; the changes since are rows of the case journal (<see cref="CaseChange"/>).
+/// A case, whole: its events folded in order (<see cref="Model.CaseEvolution"/>). Stored as its snapshot (grain state
+/// <c>case</c>, JSON ops can read in PostgreSQL) every so often and when the case ends, so that an activation reads the
+/// snapshot and only the events after <see cref="Seq"/>.
 /// </summary>
 [GenerateSerializer, Alias("onething.CaseState")]
 public sealed class CaseState
@@ -50,6 +51,10 @@ public sealed class CaseState
     /// <summary>Everything the departments produced so far: what later matters are handed.</summary>
     [Id(18)] public Dictionary<string, string> Outputs { get; set; } = [];
 
+    /// <summary>
+    /// Counts the events folded in, plus the changes of a case stored before events existed: it names the case's
+    /// documents (ETags) and guards its read-model rows against late writes.
+    /// </summary>
     [Id(19)] public int Revision { get; set; }
 
     [Id(20)] public bool Warning { get; set; }
@@ -72,6 +77,9 @@ public sealed class CaseState
     /// of its own runs the national base.
     /// </summary>
     [Id(26)] public string? ItemRegion { get; set; }
+
+    /// <summary>The sequence number of the last event folded in; 0 for a case stored before events existed, until converted.</summary>
+    [Id(27)] public int Seq { get; set; }
 }
 
 [GenerateSerializer, Alias("onething.MatterState")]

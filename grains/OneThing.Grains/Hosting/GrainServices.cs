@@ -3,7 +3,9 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using OneThing.Grains.Calendar;
 using OneThing.Grains.Cases;
+using OneThing.Grains.Cases.Legacy;
 using OneThing.Grains.Catalog;
+using OneThing.Grains.Events;
 using OneThing.Grains.Publishing;
 using OneThing.Grains.ReadModels;
 
@@ -13,7 +15,7 @@ public static partial class GrainServices
 {
     /// <summary>
     /// What the grains need besides Orleans: the validated catalog and working-day calendar (loaded now, so bad data
-    /// stops start-up), the clock and the read-model writer (it uses the host's NpgsqlDataSource).
+    /// stops start-up), the clock, the read-model writer and the case event log (they use the host's NpgsqlDataSource).
     /// </summary>
     public static IServiceCollection AddOneThingGrains(this IServiceCollection services, string catalogDirectory)
     {
@@ -27,9 +29,10 @@ public static partial class GrainServices
         });
         services.TryAddSingleton<IReadModelFaults, NoReadModelFaults>();
         services.AddSingleton<ReadModelWriter>();
-        services.AddSingleton<CaseJournal>();
-        services.AddOptions<CaseJournalOptions>()
-            .BindConfiguration(CaseJournalOptions.SectionName)
+        services.AddSingleton<CaseEventLog>();
+        services.AddSingleton<LegacyCaseJournal>();
+        services.AddOptions<CaseSnapshotOptions>()
+            .BindConfiguration(CaseSnapshotOptions.SectionName)
             .Validate(options => options.ChangesPerSnapshot is >= 1 and <= 1000, "OneThing:Cases:ChangesPerSnapshot must be between 1 and 1000.")
             .ValidateOnStart();
         services.AddOneThingPublishing();

@@ -5,14 +5,15 @@ using NpgsqlTypes;
 using OneThing.Grains.Cases;
 using OneThing.Grains.Common;
 using OneThing.Grains.Diagnostics;
+using OneThing.Grains.Events;
 using OneThing.Grains.Tasks;
 
 namespace OneThing.Grains.ReadModels;
 
 /// <summary>
-/// Writes the read-model rows grains own, and with them the case journal's rows (<see cref="CaseJournal"/>). Every
-/// read-model row is an idempotent upsert guarded by the writer's revision, so retries and re-projections after a
-/// crash converge on the newest state.
+/// Writes the read-model rows grains own, and with them the case events they project (<see cref="CaseEventLog"/>).
+/// Every read-model row is an idempotent upsert guarded by the writer's revision, so retries and re-projections after
+/// a crash converge on the newest state.
 /// </summary>
 /// <remarks>
 /// Rows are group-committed: while one batch is in PostgreSQL, the rows other grains hand in meanwhile queue up and
@@ -24,6 +25,9 @@ public sealed class ReadModelWriter : IAsyncDisposable
 {
     /// <summary>Keeps one batch's round trip short and its parameters well under PostgreSQL's limit.</summary>
     private const int MaxRowsPerBatch = 256;
+
+    /// <summary>A batch's events share one statement; their ordinals in it must stay below 2^16 (see <see cref="CaseEventLog.Insert"/>).</summary>
+    private const int MaxEventsPerBatch = 16_384;
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly IReadModelFaults _faults;
@@ -48,7 +52,7 @@ public sealed class ReadModelWriter : IAsyncDisposable
         {
             return Task.CompletedTask;
         }
-        var pending = new PendingRows(rows.Commands);
+        var pending = new PendingRows(rows.Commands, rows.StoredEvents);
         if (!_queue.Writer.TryWrite(pending))
         {
             throw new ObjectDisposedException(nameof(ReadModelWriter), "The silo is shutting down; read-model rows are no longer written.");
@@ -148,10 +152,12 @@ public sealed class ReadModelWriter : IAsyncDisposable
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             var rows = 0;
-            while (rows < MaxRowsPerBatch && reader.TryRead(out var next))
+            var events = new List<StoredEvent>();
+            while (rows < MaxRowsPerBatch && events.Count < MaxEventsPerBatch && reader.TryRead(out var next))
             {
                 batchOf.Add(next);
                 rows += next.Commands.Count;
+                events.AddRange(next.Events);
             }
             try
             {
@@ -162,6 +168,10 @@ public sealed class ReadModelWriter : IAsyncDisposable
                     {
                         batch.BatchCommands.Add(command);
                     }
+                }
+                if (events.Count > 0)
+                {
+                    batch.BatchCommands.Add(CaseEventLog.Insert(events));
                 }
                 await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
                 batchOf.ForEach(pending => pending.Committed.TrySetResult());
@@ -180,25 +190,50 @@ public sealed class ReadModelWriter : IAsyncDisposable
     private static NpgsqlParameter Timestamp(DateTimeOffset? value) =>
         new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = value is { } v ? v.UtcDateTime : DBNull.Value };
 
-    private sealed class PendingRows(IReadOnlyList<NpgsqlBatchCommand> commands)
+    private sealed class PendingRows(IReadOnlyList<NpgsqlBatchCommand> commands, IReadOnlyList<StoredEvent> events)
     {
         public IReadOnlyList<NpgsqlBatchCommand> Commands { get; } = commands;
+
+        public IReadOnlyList<StoredEvent> Events { get; } = events;
 
         public TaskCompletionSource Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }
 
-/// <summary>The rows one grain change writes together: its tasks' inbox rows, the applicant's row, the fallback desk's.</summary>
+/// <summary>
+/// What one grain change writes together: its events, and the rows they touch (its tasks' inbox rows, the applicant's
+/// row, the fallback desk's).
+/// </summary>
 public sealed class ReadModelRows
 {
     private readonly ReadModelWriter _writer;
     private readonly List<NpgsqlBatchCommand> _commands = [];
+    private readonly List<StoredEvent> _events = [];
 
     internal ReadModelRows(ReadModelWriter writer) => _writer = writer;
 
-    public int Count => _commands.Count;
+    public int Count => _commands.Count + _events.Count;
 
     internal IReadOnlyList<NpgsqlBatchCommand> Commands => _commands;
+
+    internal IReadOnlyList<StoredEvent> StoredEvents => _events;
+
+    /// <summary>
+    /// A case's new events, serialized now; with the case's directory row when they begin the case (its first event).
+    /// </summary>
+    public ReadModelRows Events(IReadOnlyList<CaseEvent> events, DateTimeOffset submittedAt, string itemCode, string? region)
+    {
+        var month = CaseEventAccess.MonthOf(submittedAt);
+        foreach (var e in events)
+        {
+            if (e.Seq == 1)
+            {
+                _commands.Add(CaseEventLog.Directory(e.CaseId, month, itemCode, region, submittedAt));
+            }
+            _events.Add(new StoredEvent(e, month, itemCode, region, CaseEventTypes.CurrentVersion(e.Data), CaseEventTypes.Serialize(e.Data)));
+        }
+        return this;
+    }
 
     public ReadModelRows Task(TaskView task, int revision)
     {
@@ -218,7 +253,7 @@ public sealed class ReadModelRows
         return this;
     }
 
-    /// <summary>A statement that must commit with these rows: a case's journal row, or the trim after its snapshot.</summary>
+    /// <summary>A statement that must commit with these rows (the deletion of a converted case's old journal).</summary>
     internal ReadModelRows Add(NpgsqlBatchCommand command)
     {
         _commands.Add(command);

@@ -1,5 +1,6 @@
 using OneThing.Grains.Cases;
 using OneThing.Grains.Catalog;
+using OneThing.Grains.Events;
 
 namespace OneThing.Grains.Tasks;
 
@@ -14,23 +15,25 @@ public enum TaskDecisionKind
 
 /// <param name="Error">Why a refused action was refused.</param>
 /// <param name="FieldErrors">The fields of an invalid action (outputs that do not match the matter's declaration).</param>
-/// <param name="Apply">The change, for <see cref="TaskDecisionKind.Changed"/>.</param>
+/// <param name="Event">What happened to the task, for <see cref="TaskDecisionKind.Changed"/>.</param>
 public sealed record TaskDecision(
     TaskDecisionKind Kind,
     string? Error = null,
     IReadOnlyDictionary<string, string[]>? FieldErrors = null,
-    Action<MatterState>? Apply = null);
+    CaseEventData? Event = null);
 
 /// <summary>
 /// The rules of a department task, as pure functions of its state: which actions each status allows, what a repeat
-/// of an action already taken answers, and what outputs a completion must carry. The case applies the result.
+/// of an action already taken answers, what outputs a completion must carry and which materials a department may ask
+/// for. The result is the task's event; the case decides what follows from it.
 /// </summary>
 public static class TaskTransitions
 {
-    public static TaskDecision Decide(MatterState task, MatterDefinition matter, TaskAction action, DateTimeOffset now)
+    public static TaskDecision Decide(MatterState task, MatterDefinition matter, ItemDefinition item, TaskAction action)
     {
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(matter);
+        ArgumentNullException.ThrowIfNull(item);
         ArgumentNullException.ThrowIfNull(action);
         if (task.Status == DepartmentTaskStatus.Waiting)
         {
@@ -39,9 +42,9 @@ public static class TaskTransitions
         return action.Kind switch
         {
             TaskActionKind.Accept => Accept(task),
-            TaskActionKind.Complete => Complete(task, matter, action.Outputs ?? new Dictionary<string, string>(), now),
-            TaskActionKind.Reject => Reject(task, action.Reason ?? "", now),
-            TaskActionKind.RequestSupplement => RequestSupplement(task, action.Materials ?? [], action.Note, now),
+            TaskActionKind.Complete => Complete(task, matter, action.Outputs ?? new Dictionary<string, string>()),
+            TaskActionKind.Reject => Reject(task, action.Reason ?? ""),
+            TaskActionKind.RequestSupplement => RequestSupplement(task, item, action.Materials ?? [], action.Note),
             _ => Refuse($"Unknown action {action.Kind}."),
         };
     }
@@ -49,11 +52,11 @@ public static class TaskTransitions
     private static TaskDecision Accept(MatterState task) => task.Status switch
     {
         DepartmentTaskStatus.Accepted => Unchanged,
-        DepartmentTaskStatus.Ready => Change(t => t.Status = DepartmentTaskStatus.Accepted),
+        DepartmentTaskStatus.Ready => Change(new TaskAccepted()),
         _ => Refuse($"The task is {task.Status}; only a Ready task can be accepted."),
     };
 
-    private static TaskDecision Complete(MatterState task, MatterDefinition matter, IReadOnlyDictionary<string, string> outputs, DateTimeOffset now)
+    private static TaskDecision Complete(MatterState task, MatterDefinition matter, IReadOnlyDictionary<string, string> outputs)
     {
         if (task.Status == DepartmentTaskStatus.Completed)
         {
@@ -68,29 +71,26 @@ public static class TaskTransitions
         {
             return new TaskDecision(TaskDecisionKind.Invalid, "The outputs do not match what the matter declares.", errors);
         }
-        var produced = new Dictionary<string, string>(outputs);
-        return Change(t =>
-        {
-            t.Status = DepartmentTaskStatus.Completed;
-            t.CompletedAt = now;
-            t.Outputs = produced;
-        });
+        return Change(new TaskCompleted(new Dictionary<string, string>(outputs, StringComparer.Ordinal)));
     }
 
-    private static TaskDecision Reject(MatterState task, string reason, DateTimeOffset now) => task.Status switch
+    private static TaskDecision Reject(MatterState task, string reason) => task.Status switch
     {
         DepartmentTaskStatus.Rejected => Unchanged,
-        DepartmentTaskStatus.Ready or DepartmentTaskStatus.Accepted or DepartmentTaskStatus.AwaitingSupplement => Change(t =>
-        {
-            t.Status = DepartmentTaskStatus.Rejected;
-            t.Reason = reason;
-            t.CompletedAt = now;
-        }),
+        DepartmentTaskStatus.Ready or DepartmentTaskStatus.Accepted or DepartmentTaskStatus.AwaitingSupplement => Change(new TaskRejected(reason)),
         _ => Refuse($"The task is {task.Status}; it can no longer be rejected."),
     };
 
-    private static TaskDecision RequestSupplement(MatterState task, IReadOnlyList<string> materials, string? note, DateTimeOffset now)
+    private static TaskDecision RequestSupplement(MatterState task, ItemDefinition item, IReadOnlyList<string> materials, string? note)
     {
+        var unknown = materials.Where(code => item.Materials.All(m => m.Code != code)).Distinct().ToList();
+        if (unknown.Count > 0)
+        {
+            return new TaskDecision(TaskDecisionKind.Invalid, "Not materials of this item.", new Dictionary<string, string[]>
+            {
+                ["materials"] = unknown.Select(code => $"'{code}' is not a material of {item.Code}.").ToArray(),
+            });
+        }
         if (task.Status == DepartmentTaskStatus.AwaitingSupplement)
         {
             // One request names every missing material at once (一次性告知): a repeat must be the same request.
@@ -102,12 +102,7 @@ public static class TaskTransitions
         {
             return Refuse($"The task is {task.Status}; materials can be requested only for a Ready or Accepted task.");
         }
-        var request = new SupplementRequest(materials.Distinct().ToList(), note, now);
-        return Change(t =>
-        {
-            t.Status = DepartmentTaskStatus.AwaitingSupplement;
-            t.Supplement = request;
-        });
+        return Change(new SupplementRequested(materials.Distinct().ToList(), note));
     }
 
     private static Dictionary<string, string[]> OutputErrors(IReadOnlyList<string> declared, IReadOnlyDictionary<string, string> outputs)
@@ -129,7 +124,7 @@ public static class TaskTransitions
 
     private static readonly TaskDecision Unchanged = new(TaskDecisionKind.Unchanged);
 
-    private static TaskDecision Change(Action<MatterState> apply) => new(TaskDecisionKind.Changed, Apply: apply);
+    private static TaskDecision Change(CaseEventData happened) => new(TaskDecisionKind.Changed, Event: happened);
 
     private static TaskDecision Refuse(string error) => new(TaskDecisionKind.Refused, error);
 }

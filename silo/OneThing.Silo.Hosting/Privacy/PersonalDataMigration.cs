@@ -5,6 +5,7 @@ using Npgsql;
 using NpgsqlTypes;
 using OneThing.Grains.Catalog;
 using OneThing.Grains.Common;
+using OneThing.Grains.Events;
 using OneThing.Grains.Publishing;
 
 namespace OneThing.Silo.Hosting.Privacy;
@@ -12,7 +13,7 @@ namespace OneThing.Silo.Hosting.Privacy;
 /// <summary>
 /// <c>OneThing.Silo protect-existing</c>: brings stored rows under the current privacy keys. Identity numbers and phones
 /// stored in clear (before encryption) or under a retired data key are sealed under the current one in case snapshots,
-/// journal rows and inbox rows; applicant index rows are re-keyed with the current index key, recomputed from each
+/// case events (what the applicant submitted: their <c>application</c> member), journal rows and inbox rows; applicant index rows are re-keyed with the current index key, recomputed from each
 /// case's applicant. Idempotent: rows already current are not written. Run it with the silos stopped, since a running
 /// case would later write back what it holds in memory.
 /// </summary>
@@ -45,9 +46,10 @@ public sealed class PersonalDataMigration(NpgsqlDataSource dataSource, PrivacyKe
     {
         var snapshots = await RewriteSnapshotsAsync(cancellationToken);
         var changes = await RewriteJournalAsync(cancellationToken);
+        var events = await RewriteEventsAsync(cancellationToken);
         var tasks = await RewriteInboxAsync(cancellationToken);
         var applicants = await RekeyApplicantsAsync(cancellationToken);
-        return new PersonalDataMigrationResult(snapshots, changes, tasks, applicants);
+        return new PersonalDataMigrationResult(snapshots, changes, tasks, applicants, events);
     }
 
     private Task<int> RewriteSnapshotsAsync(CancellationToken cancellationToken) =>
@@ -105,6 +107,47 @@ public sealed class PersonalDataMigration(NpgsqlDataSource dataSource, PrivacyKe
                 update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = change.ToJsonString(Writing), NpgsqlDbType = NpgsqlDbType.Json });
                 update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = row.CaseId });
                 update.Parameters.Add(new NpgsqlParameter<int> { TypedValue = row.Revision });
+                return update;
+            },
+            cancellationToken);
+
+    /// <summary>
+    /// The events that hold what the applicant submitted: the submission (its application, like a whole case's), a
+    /// supplement (its form values) and a converted case (its whole state). A case's submission comes first in key
+    /// order, so its facts are known for its later events.
+    /// </summary>
+    private Task<int> RewriteEventsAsync(CancellationToken cancellationToken) =>
+        RewritePagesAsync(
+            """
+            SELECT case_month, case_id, seq, type, data::text FROM onething_case_events
+            WHERE (case_month, case_id, seq) > ($1, $2, $3) AND data ? 'application'
+            ORDER BY case_month, case_id, seq
+            LIMIT $4
+            """,
+            [DateOnly.MinValue, "", 0], row => [row.CaseMonth, row.CaseId, row.Seq],
+            reader => (CaseMonth: reader.GetFieldValue<DateOnly>(0), CaseId: reader.GetString(1), Seq: reader.GetInt32(2), Type: reader.GetString(3), Json: reader.GetString(4)),
+            async (row, token) =>
+            {
+                var data = JsonNode.Parse(row.Json, CaseInsensitive)!.AsObject();
+                if (data[CaseEventTypes.PrivateMember] is not JsonObject application)
+                {
+                    return null;
+                }
+                var changed = row.Type switch
+                {
+                    nameof(CaseSubmitted) => await ResealCaseAsync(row.CaseId, application, token, itemOf: data),
+                    nameof(CaseImported) => await ResealCaseAsync(row.CaseId, application, token),
+                    _ => application["Form"] is JsonObject form && ResealForm(form, PersonalFormFieldsOf(row.CaseId)),
+                };
+                if (!changed)
+                {
+                    return null;
+                }
+                var update = new NpgsqlBatchCommand("UPDATE onething_case_events SET data = $1 WHERE case_month = $2 AND case_id = $3 AND seq = $4");
+                update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = data.ToJsonString(Writing), NpgsqlDbType = NpgsqlDbType.Jsonb });
+                update.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = row.CaseMonth });
+                update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = row.CaseId });
+                update.Parameters.Add(new NpgsqlParameter<int> { TypedValue = row.Seq });
                 return update;
             },
             cancellationToken);
@@ -209,9 +252,10 @@ public sealed class PersonalDataMigration(NpgsqlDataSource dataSource, PrivacyKe
     /// Seals a whole case's personal values (the applicant's, the personal form fields', the matters' inputs, and the
     /// application's fingerprint, a hash of them) under the current key and drops the applicant's <c>Key</c> that older snapshots stored in clear; learns the case's facts.
     /// </summary>
-    private async Task<bool> ResealCaseAsync(string caseId, JsonObject state, CancellationToken cancellationToken)
+    /// <param name="itemOf">Where the case's item code, region and version are, when not in <paramref name="state"/> itself.</param>
+    private async Task<bool> ResealCaseAsync(string caseId, JsonObject state, CancellationToken cancellationToken, JsonObject? itemOf = null)
     {
-        var personalForm = await PersonalFormFieldsAsync(state, cancellationToken);
+        var personalForm = await PersonalFormFieldsAsync(itemOf ?? state, cancellationToken);
         var changed = false;
         string? applicantKey = null;
         if (state["Applicant"] is JsonObject applicant)
@@ -225,14 +269,21 @@ public sealed class PersonalDataMigration(NpgsqlDataSource dataSource, PrivacyKe
         }
         if (state["Form"] is JsonObject form)
         {
-            foreach (var name in form.Select(field => field.Key).Where(personalForm.Contains).ToList())
-            {
-                changed |= Reseal(form, name);
-            }
+            changed |= ResealForm(form, personalForm);
         }
         changed |= ResealMatters(state["Matters"], personalForm);
         changed |= Reseal(state, "Fingerprint");
         _cases[caseId] = new CaseFacts(personalForm, applicantKey ?? (_cases.TryGetValue(caseId, out var known) ? known.ApplicantIndexKey : null));
+        return changed;
+    }
+
+    private bool ResealForm(JsonObject form, IReadOnlySet<string> personalForm)
+    {
+        var changed = false;
+        foreach (var name in form.Select(field => field.Key).Where(personalForm.Contains).ToList())
+        {
+            changed |= Reseal(form, name);
+        }
         return changed;
     }
 
@@ -300,4 +351,4 @@ public sealed class PersonalDataMigration(NpgsqlDataSource dataSource, PrivacyKe
 }
 
 /// <summary>Rows <see cref="PersonalDataMigration"/> rewrote, per table.</summary>
-public sealed record PersonalDataMigrationResult(int Snapshots, int JournalRows, int InboxRows, int ApplicantRows);
+public sealed record PersonalDataMigrationResult(int Snapshots, int JournalRows, int InboxRows, int ApplicantRows, int EventRows);

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using OneThing.Grains.Cases;
+using OneThing.Grains.Events;
 using OneThing.Grains.Common;
 using OneThing.Tests.Fixtures;
 
@@ -48,7 +49,7 @@ public sealed class DatabaseFailureLoggingTests(RefusingDatabaseFixture fixture)
             form, [], [], null, $"nul-{Guid.NewGuid():N}");
 
         var refused = await Assert.ThrowsAsync<DatabaseWriteFailedException>(
-            () => fixture.Cluster.Client.GetGrain<ICaseGrain>($"nul-{Guid.NewGuid():N}").SubmitAsync(command));
+            () => fixture.Cluster.Client.GetGrain<ICaseGrain>($"nul-{Guid.NewGuid():N}").SubmitAsync(command, new EventActor("portal", "test-portal")));
 
         Assert.Contains(refused.SqlState, new[] { "22P05", RefusingDatabaseFixture.RefusalSqlState });
         Assert.DoesNotContain(idNumber, refused.ToString(), StringComparison.Ordinal);

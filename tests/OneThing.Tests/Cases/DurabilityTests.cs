@@ -83,9 +83,9 @@ public sealed class DurabilityTests
         Assert.Equal("application/problem+json", failed.Content.Headers.ContentType?.MediaType);
         Assert.NotNull(failed.Headers.RetryAfter);
         Assert.DoesNotContain("   at ", await failed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Equal(1L, changesAfterFailure); // the submission's: the failed accept stored no journal row
+        Assert.Equal(3L, changesAfterFailure); // the submission's (submitted, two tasks Ready): the failed accept stored no event
         Assert.Equal(HttpStatusCode.OK, retried);
-        Assert.Equal(2L, await ChangesOfAsync(connectionString, caseId));
+        Assert.Equal(4L, await ChangesOfAsync(connectionString, caseId));
         Assert.Equal("Accepted", await InboxStatusAsync(connectionString, taskId));
         var view = await driver.CaseAsync(caseId);
         Assert.Equal("Accepted", CaseDriver.TaskOf(view, "pension-application").GetProperty("status").GetString());
@@ -93,7 +93,7 @@ public sealed class DurabilityTests
     }
 
     private static async Task<long?> ChangesOfAsync(string connectionString, string caseId) =>
-        (long?)await TestDatabase.ScalarAsync(connectionString, "SELECT count(*) FROM onething_case_changes WHERE case_id = @id", ("id", caseId));
+        (long?)await TestDatabase.ScalarAsync(connectionString, "SELECT count(*) FROM onething_case_events WHERE case_id = @id", ("id", caseId));
 
     [Fact]
     public async Task TaskTheCaseHoldsAsReadyAlwaysReachesItsInbox()

@@ -44,9 +44,6 @@ public sealed class PostgresSiloConfigurator : ISiloConfigurator
         }
         siloBuilder.UseOneThingClustering(connectionString);
         siloBuilder.AddOneThingStorage(connectionString, siloBuilder.Configuration["OneThing:Catalog:Directory"]);
-        // Every change any test makes is replayed against the case before it is stored: a change that leaves out
-        // something it moved fails the test that made it.
-        siloBuilder.Services.PostConfigure<CaseJournalOptions>(options => options.VerifyChanges = true);
         if (siloBuilder.Configuration[CaseCollectionAgeKey] is { Length: > 0 } collectionAge)
         {
             // The silo's own setting; Orleans looks for idle grains once a minute, which a test cannot wait for.

@@ -36,7 +36,7 @@ public sealed class PersonalDataAtRestTests
         Assert.Equal("测试babyName", await TestDatabase.ScalarAsync(connectionString,
             "SELECT view -> 'inputs' ->> 'babyName' FROM onething_department_tasks WHERE task_id = @task", ("task", $"{caseId}.residents-medical-insurance")));
         Assert.Equal("张三", await TestDatabase.ScalarAsync(connectionString,
-            "SELECT change -> 'Whole' -> 'Applicant' ->> 'Name' FROM onething_case_changes WHERE case_id = @case AND revision = 1", ("case", caseId)));
+            "SELECT data -> 'application' -> 'applicant' ->> 'name' FROM onething_case_events WHERE case_id = @case AND seq = 1", ("case", caseId)));
         await AssertHttpViewsShowInClearAsync(system, caseId, applicant);
         await AssertResubmissionIsTheSameCaseAsync(system.Driver, caseId, applicant);
 
@@ -95,7 +95,7 @@ public sealed class PersonalDataAtRestTests
         string caseId;
         Applicant applicant;
         string serviceId;
-        // Snapshots every other change, so the case has a snapshot and journal rows after it.
+        // Snapshots every other event, so the case has a snapshot and events after it.
         var snapshotsOften = new Dictionary<string, string?> { ["OneThing:Cases:ChangesPerSnapshot"] = "2" };
         await using (var first = await TestSystem.StartAsync(connectionString, "pd_legacy", snapshotsOften))
         {
@@ -116,9 +116,9 @@ public sealed class PersonalDataAtRestTests
         {
             var catalog = PersonalDataMigration.CatalogFor(dataSource, CatalogServiceCollectionExtensions.DefaultDirectory);
             var result = await new PersonalDataMigration(dataSource, TestPrivacyKeys.Keys, catalog).RunAsync();
-            Assert.True(result is { Snapshots: 1, JournalRows: > 0, InboxRows: > 0, ApplicantRows: 1 }, $"rewrote {result}");
+            Assert.True(result is { Snapshots: 1, EventRows: 1, InboxRows: > 0, ApplicantRows: 1 }, $"rewrote {result}");
             var again = await new PersonalDataMigration(dataSource, TestPrivacyKeys.Keys, catalog).RunAsync();
-            Assert.Equal(new PersonalDataMigrationResult(0, 0, 0, 0), again);
+            Assert.Equal(new PersonalDataMigrationResult(0, 0, 0, 0, 0), again);
         }
         await AssertNothingPersonalIsStoredAsync(connectionString, applicant);
 
@@ -235,14 +235,17 @@ public sealed class PersonalDataAtRestTests
                     WHERE graintypestring = 'case' AND convert_from(payloadbinary, 'UTF8')::jsonb ->> 'Fingerprint' NOT LIKE 'pd1:%')
                  + (SELECT count(*) FROM onething_case_changes
                     WHERE change -> 'Whole' IS NOT NULL AND change -> 'Whole' ->> 'Fingerprint' NOT LIKE 'pd1:%')
+                 + (SELECT count(*) FROM onething_case_events
+                    WHERE type = 'CaseSubmitted' AND data -> 'application' ->> 'fingerprint' NOT LIKE 'pd1:%')
             """));
     }
 
-    /// <summary>How many rows of the four tables that hold case data contain <paramref name="text"/>.</summary>
+    /// <summary>How many rows of the tables that hold case data contain <paramref name="text"/>.</summary>
     private static async Task<long> CountStoredAsync(string connectionString, string text) =>
         (long)(await TestDatabase.ScalarAsync(connectionString, """
             SELECT (SELECT count(*) FROM orleansstorage WHERE strpos(convert_from(payloadbinary, 'UTF8'), @text) > 0)
                  + (SELECT count(*) FROM onething_case_changes WHERE strpos(change::text, @text) > 0)
+                 + (SELECT count(*) FROM onething_case_events WHERE strpos(data::text, @text) > 0)
                  + (SELECT count(*) FROM onething_department_tasks WHERE strpos(view::text, @text) > 0)
                  + (SELECT count(*) FROM onething_applicant_cases WHERE strpos(applicant_hash, @text) > 0)
             """, ("text", text)))!;
@@ -252,6 +255,7 @@ public sealed class PersonalDataAtRestTests
             SELECT concat_ws(E'\n',
                 (SELECT string_agg(convert_from(payloadbinary, 'UTF8'), E'\n') FROM orleansstorage WHERE graintypestring = 'case'),
                 (SELECT string_agg(change::text, E'\n') FROM onething_case_changes),
+                (SELECT string_agg(data::text, E'\n') FROM onething_case_events),
                 (SELECT string_agg(view::text, E'\n') FROM onething_department_tasks),
                 (SELECT string_agg(applicant_hash, E'\n') FROM onething_applicant_cases))
             """))!;
@@ -265,8 +269,8 @@ public sealed class PersonalDataAtRestTests
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         await RewriteEachAsync(dataSource, "SELECT grainidextensionstring, convert_from(payloadbinary, 'UTF8') FROM orleansstorage WHERE graintypestring = 'case'",
             "UPDATE orleansstorage SET payloadbinary = convert_to($2, 'UTF8') WHERE graintypestring = 'case' AND grainidextensionstring = $1", NpgsqlDbType.Text);
-        await RewriteEachAsync(dataSource, "SELECT case_id || '/' || revision, change::text FROM onething_case_changes",
-            "UPDATE onething_case_changes SET change = $2 WHERE case_id || '/' || revision = $1", NpgsqlDbType.Json);
+        await RewriteEachAsync(dataSource, "SELECT case_id || '/' || seq, data::text FROM onething_case_events WHERE data ? 'application'",
+            "UPDATE onething_case_events SET data = $2 WHERE case_id || '/' || seq = $1", NpgsqlDbType.Jsonb);
         await RewriteEachAsync(dataSource, "SELECT task_id, view::text FROM onething_department_tasks",
             "UPDATE onething_department_tasks SET view = $2 WHERE task_id = $1", NpgsqlDbType.Jsonb);
         await using var rekey = dataSource.CreateCommand("UPDATE onething_applicant_cases SET applicant_hash = $1");

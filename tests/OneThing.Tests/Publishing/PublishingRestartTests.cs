@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using OneThing.Grains.Cases;
+using OneThing.Grains.Events;
 using OneThing.Tests.Fixtures;
 using Orleans.Runtime;
 using Orleans.Runtime.Placement;
@@ -69,7 +70,7 @@ public sealed class PublishingRestartTests
         // Started on the silo that published the version...
         var submitted = await PlacedOnAsync(handler, () => grain.SubmitAsync(new SubmitCase(
             code, "web", null, new Applicant("person", "测试", TestIdentities.IdNumber(3_100_001), null, TestIdentities.Phone),
-            new Dictionary<string, string>(), [], [], null, "moved", ItemVersion: 1)));
+            new Dictionary<string, string>(), [], [], null, "moved", ItemVersion: 1), new EventActor("portal", "test-portal")));
         Assert.Equal((code, 1), (submitted.Value?.ItemCode, submitted.Value?.ItemVersion));
         Assert.Equal(AddressOf(handler), await management.GetActivationAddress(grain));
 

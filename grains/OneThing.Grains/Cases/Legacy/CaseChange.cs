@@ -1,17 +1,12 @@
 using OneThing.Grains.Tasks;
 
-namespace OneThing.Grains.Cases;
+namespace OneThing.Grains.Cases.Legacy;
 
 /// <summary>
-/// One committed change of a case, as its row in the case journal (<c>onething_case_changes</c>) holds it: what the
-/// change moved, not the whole case. Replaying a case's changes in revision order onto its last snapshot gives the
-/// case as it was acknowledged.
+/// One change of a case as the journal of earlier releases stored it: what the change moved, or the whole case.
+/// Replaying a case's changes in revision order onto its last snapshot gives the case as it was acknowledged; only the
+/// conversion of such a case into events does that now.
 /// </summary>
-/// <remarks>
-/// A department's action moves one or two matters, a few flags and a line or two of the timeline: a few hundred bytes,
-/// where the whole case is about 12 KB of JSON. The submission, and a supplement of materials (which rewrites the
-/// application itself), store the whole case instead; both are rare.
-/// </remarks>
 public sealed class CaseChange
 {
     public int Revision { get; set; }
@@ -48,28 +43,6 @@ public sealed class CaseChange
 
     /// <summary>The data departments produced in this change, for the matters that depend on it.</summary>
     public Dictionary<string, string>? Outputs { get; set; }
-
-    /// <summary>The whole case: the first change of a case, or one that rewrote the application.</summary>
-    public static CaseChange Rewrite(CaseState state) => new() { Revision = state.Revision, Whole = state };
-
-    /// <summary>What moved since the previous change: the progress, and the matters, entries and outputs named.</summary>
-    public static CaseChange Progress(CaseState state, IReadOnlySet<string> movedMatters, int journaledTimeline, IReadOnlySet<string> producedOutputs) => new()
-    {
-        Revision = state.Revision,
-        Status = state.Status,
-        StatusReason = state.StatusReason,
-        DueAt = state.DueAt,
-        WarningAt = state.WarningAt,
-        CompletedAt = state.CompletedAt,
-        PausedSince = state.PausedSince,
-        Warning = state.Warning,
-        Overdue = state.Overdue,
-        Escalation = state.Escalation,
-        Evaluation = state.Evaluation,
-        Matters = movedMatters.Count == 0 ? null : state.Matters.FindAll(m => movedMatters.Contains(m.Code)),
-        Timeline = state.Timeline.Count > journaledTimeline ? state.Timeline.GetRange(journaledTimeline, state.Timeline.Count - journaledTimeline) : null,
-        Outputs = producedOutputs.Count == 0 ? null : producedOutputs.ToDictionary(name => name, name => state.Outputs[name], StringComparer.Ordinal),
-    };
 
     /// <summary>The case after this change: <paramref name="before"/> moved on (or replaced, for a whole case).</summary>
     public CaseState ApplyTo(CaseState before)

@@ -6,45 +6,43 @@ using Microsoft.Extensions.Options;
 using OneThing.Grains.Cases;
 using OneThing.Grains.Catalog;
 using OneThing.Grains.Hosting;
-using OneThing.Grains.Tasks;
 using OneThing.Tests.Fixtures;
 
 namespace OneThing.Tests.Cases;
 
 /// <summary>
-/// How a case is stored: each change a journal row of what moved, the whole case a snapshot now and then and at the
-/// end, and an activation the snapshot plus the journal after it.
+/// How a case is stored: each change its events, kept for good; the whole case a snapshot now and then and at the
+/// end; an activation the snapshot plus the events after it.
 /// </summary>
-public sealed class CaseJournalTests
+public sealed class CaseEventStorageTests
 {
     [Fact]
-    public async Task EveryChangeIsAJournalRowUntilTheEndedCaseIsOneSnapshot()
+    public async Task EveryChangeAppendsEventsThatOutliveTheEndedCasesSnapshot()
     {
-        var (cluster, connectionString) = await PostgresTestCluster.StartAsync(2, "journal_end");
+        var (cluster, connectionString) = await PostgresTestCluster.StartAsync(2, "events_end");
         await using var _cluster = cluster;
         await using var api = new OneThingApiFactory(cluster, connectionString);
         var driver = new CaseDriver(api);
         var caseId = (await driver.SubmitNewAsync("newborn", 9401)).GetProperty("caseId").GetString()!;
         await driver.WorkAsync(CaseDriver.TaskOf(await driver.CaseAsync(caseId), "birth-certificate"));
 
-        // Submitted, accepted, completed: three rows, and no snapshot yet.
-        Assert.Equal(new[] { 1, 2, 3 }, await RevisionsAsync(connectionString, caseId));
+        // Submitted (and its first task Ready), accepted, completed (and the next tasks Ready); no snapshot yet.
+        var types = await TypesAsync(connectionString, caseId);
+        Assert.Equal(["CaseSubmitted", "TaskReady", "TaskAccepted", "TaskCompleted"], types.Take(4));
+        Assert.All(types.Skip(4), type => Assert.Equal("TaskReady", type));
         Assert.Null(await SnapshotAsync(connectionString, caseId));
-        var submission = await ChangeAsync(connectionString, caseId, 1);
-        var completion = await ChangeAsync(connectionString, caseId, 3);
-        Assert.True(submission.TryGetProperty("Whole", out _), "the submission stores the whole case");
-        Assert.False(completion.TryGetProperty("Whole", out _), "a department's action stores what it moved");
-        Assert.Contains(completion.GetProperty("Matters").EnumerateArray(), m => m.GetProperty("Code").GetString() == "birth-certificate");
 
         var ended = await driver.RunToEndAsync(caseId);
         var snapshot = await SnapshotAsync(connectionString, caseId);
         Assert.NotNull(snapshot);
         Assert.Equal("Completed", ended.GetProperty("status").GetString());
         Assert.Equal((int)CaseStatus.Completed, snapshot.Value.GetProperty("Status").GetInt32());
-        Assert.Equal(ended.GetProperty("timeline").GetArrayLength(), snapshot.Value.GetProperty("Timeline").GetArrayLength());
-        // The journal rows the snapshot holds are deleted after it, in a later batch.
-        await Poll.UntilAsync(() => RevisionsAsync(connectionString, caseId), revisions => revisions.Count == 0,
-            TimeSpan.FromSeconds(30), "the journal rows of the ended case were not deleted after its snapshot");
+        var all = await TypesAsync(connectionString, caseId);
+        Assert.Equal(all.Count, snapshot.Value.GetProperty("Seq").GetInt32());
+        Assert.Equal("CaseCompleted", all[^1]);
+        // Every timeline line is the projection of one event, numbered as it.
+        var timeline = ended.GetProperty("timeline").EnumerateArray().ToList();
+        Assert.Equal(Enumerable.Range(1, timeline.Count), timeline.Select(e => e.GetProperty("seq").GetInt32()));
 
         // Read back from the snapshot alone on the other silo.
         await cluster.KillSiloAsync(await cluster.SiloHoldingCaseAsync(caseId));
@@ -54,20 +52,26 @@ public sealed class CaseJournalTests
     }
 
     [Fact]
-    public async Task CaseIsItsSnapshotPlusTheChangesAfterItWhenItsSiloDies()
+    public async Task CaseIsItsSnapshotPlusTheEventsAfterItWhenItsSiloDies()
     {
         var settings = new Dictionary<string, string?> { ["OneThing:Cases:ChangesPerSnapshot"] = "4" };
-        var (cluster, connectionString) = await PostgresTestCluster.StartAsync(2, "journal_replay", settings);
+        var (cluster, connectionString) = await PostgresTestCluster.StartAsync(2, "events_replay", settings);
         await using var _cluster = cluster;
         await using var api = new OneThingApiFactory(cluster, connectionString);
         var driver = new CaseDriver(api);
         var caseId = (await driver.SubmitNewAsync("newborn", 9402)).GetProperty("caseId").GetString()!;
         await driver.WorkAsync(CaseDriver.TaskOf(await driver.CaseAsync(caseId), "birth-certificate"));
         await driver.WorkAsync(CaseDriver.TaskOf(await driver.CaseAsync(caseId), "household-registration"));
-        // Five changes: the snapshot holds the first four, the journal the fifth.
-        await Poll.UntilAsync(() => RevisionsAsync(connectionString, caseId), revisions => revisions.SequenceEqual([5]),
-            TimeSpan.FromSeconds(30), "the journal does not hold exactly the change after the snapshot");
-        Assert.Equal(4, (await SnapshotAsync(connectionString, caseId))!.Value.GetProperty("Revision").GetInt32());
+        await AcceptAsync(driver, caseId, "vaccination-certificate");
+        var snapshotSeq = (await SnapshotAsync(connectionString, caseId))!.Value.GetProperty("Seq").GetInt32();
+        if (snapshotSeq == (await TypesAsync(connectionString, caseId)).Count)
+        {
+            // The last action wrote a snapshot: one more (a single event) leaves an event after it.
+            await AcceptAsync(driver, caseId, "residents-medical-insurance");
+        }
+        var events = (await TypesAsync(connectionString, caseId)).Count;
+        snapshotSeq = (await SnapshotAsync(connectionString, caseId))!.Value.GetProperty("Seq").GetInt32();
+        Assert.InRange(snapshotSeq, 4, events - 1);
         var before = await driver.CaseAsync(caseId);
 
         await cluster.KillSiloAsync(await cluster.SiloHoldingCaseAsync(caseId));
@@ -75,15 +79,19 @@ public sealed class CaseJournalTests
         var revived = await Poll.UntilAsync(() => driver.CaseAsync(caseId), view => view.ValueKind == JsonValueKind.Object,
             TimeSpan.FromSeconds(90), "the case did not answer after its silo died");
         Assert.Equal(before.ToString(), revived.ToString());
+        foreach (var accepted in revived.GetProperty("tasks").EnumerateArray().Where(t => t.GetProperty("status").GetString() == "Accepted"))
+        {
+            await driver.WorkAsync(accepted);
+        }
         var ended = await driver.RunToEndAsync(caseId);
         Assert.Equal("Completed", ended.GetProperty("status").GetString());
         Assert.All(ended.GetProperty("tasks").EnumerateArray(), t => Assert.Equal("Completed", t.GetProperty("status").GetString()));
     }
 
     [Fact]
-    public async Task ARevisionAnotherWriterStoredFailsTheChangeAndTheRetryBuildsOnIt()
+    public async Task AnEventAnotherWriterStoredFailsTheChangeAndTheRetryBuildsOnIt()
     {
-        var (cluster, connectionString) = await PostgresTestCluster.StartAsync(1, "journal_conflict");
+        var (cluster, connectionString) = await PostgresTestCluster.StartAsync(1, "events_conflict");
         await using var _cluster = cluster;
         await using var api = new OneThingApiFactory(cluster, connectionString);
         var driver = new CaseDriver(api);
@@ -91,23 +99,24 @@ public sealed class CaseJournalTests
         var task = CaseDriver.TaskOf(await driver.CaseAsync(caseId), "pension-application");
         var department = driver.Department(task.GetProperty("department").GetString()!);
         var acceptPath = $"/api/tasks/{task.GetProperty("taskId").GetString()}/accept";
+        var stored = (await TypesAsync(connectionString, caseId)).Count;
 
-        // As if a second activation of the case (a silo the cluster has not yet declared dead) stored revision 2 first.
-        var other = new CaseChange { Revision = 2, Timeline = [new TimelineEntry(DateTimeOffset.UtcNow, "Noted", "other-writer", null)] };
-        var current = await ChangeAsync(connectionString, caseId, 1);
-        other.DueAt = current.GetProperty("Whole").GetProperty("DueAt").GetDateTimeOffset();
-        other.WarningAt = current.GetProperty("Whole").GetProperty("WarningAt").GetDateTimeOffset();
-        await TestDatabase.ScalarAsync(connectionString, "INSERT INTO onething_case_changes (case_id, revision, change) VALUES (@id, 2, @change::json)",
-            ("id", caseId), ("change", CaseJournal.Serialize(other)));
+        // As if a second activation of the case (a silo the cluster has not yet declared dead) stored the next event first.
+        await TestDatabase.ScalarAsync(connectionString, """
+            INSERT INTO onething_case_events (case_month, case_id, seq, position, type, version, at, actor_role, item_code, data)
+            SELECT case_month, case_id, @seq, (pg_current_xact_id()::text::bigint << 16), 'DeadlineWarning', 1, now(), 'other-writer',
+                   item_code, jsonb_build_object('dueAt', now() + interval '30 days')
+            FROM onething_case_directory WHERE case_id = @id
+            """, ("id", caseId), ("seq", stored + 1));
 
         var (refused, _) = await driver.PostAsync(department, acceptPath);
         var (retried, body) = await driver.PostAsync(department, acceptPath);
 
-        // The refused change stored nothing, not even its inbox row; the retry runs on the case with the other change.
+        // The refused change stored nothing, not even its inbox row; the retry runs on the case with the other event.
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused);
         Assert.Equal(HttpStatusCode.OK, retried);
         Assert.Equal("Accepted", body.GetProperty("status").GetString());
-        Assert.Equal(new[] { 1, 2, 3 }, await RevisionsAsync(connectionString, caseId));
+        Assert.Equal(stored + 2, (await TypesAsync(connectionString, caseId)).Count);
         var view = await driver.CaseAsync(caseId);
         Assert.Contains(view.GetProperty("timeline").EnumerateArray(), e => e.GetProperty("actor").GetString() == "other-writer");
         Assert.Single(view.GetProperty("timeline").EnumerateArray(), e => e.GetProperty("type").GetString() == "TaskAccepted");
@@ -126,12 +135,11 @@ public sealed class CaseJournalTests
         services.AddOneThingGrains(CatalogServiceCollectionExtensions.DefaultDirectory);
         using var provider = services.BuildServiceProvider();
 
-        CaseJournalOptions Options() => provider.GetRequiredService<IOptions<CaseJournalOptions>>().Value;
+        CaseSnapshotOptions Options() => provider.GetRequiredService<IOptions<CaseSnapshotOptions>>().Value;
 
         if (bound is { } expected)
         {
             Assert.Equal(expected, Options().ChangesPerSnapshot);
-            Assert.False(Options().VerifyChanges);
         }
         else
         {
@@ -139,39 +147,20 @@ public sealed class CaseJournalTests
         }
     }
 
-    [Fact]
-    public void AChangeThatLeavesOutAMovedMatterDoesNotReplayToTheCase()
+    private static async Task AcceptAsync(CaseDriver driver, string caseId, string matterCode)
     {
-        var stored = new CaseState
-        {
-            ItemCode = "retirement",
-            Revision = 1,
-            Matters = [new MatterState { Code = "a", Status = DepartmentTaskStatus.Ready }, new MatterState { Code = "b" }],
-        };
-        var current = CaseJournal.Copy(stored);
-        current.Revision = 2;
-        current.Matters[0].Status = DepartmentTaskStatus.Completed;
-        current.Matters[1].Status = DepartmentTaskStatus.Ready;
-        current.Outputs["birth.number"] = "B1";
-        current.Timeline.Add(new TimelineEntry(DateTimeOffset.UnixEpoch, "TaskCompleted", "health", null));
-
-        var complete = CaseChange.Progress(current, new HashSet<string> { "a", "b" }, 0, new HashSet<string> { "birth.number" });
-        var forgetful = CaseChange.Progress(current, new HashSet<string> { "a" }, 0, new HashSet<string> { "birth.number" });
-
-        Assert.Equal(CaseJournal.Serialize(current), CaseJournal.Serialize(complete.ApplyTo(CaseJournal.Copy(stored))));
-        Assert.NotEqual(CaseJournal.Serialize(current), CaseJournal.Serialize(forgetful.ApplyTo(CaseJournal.Copy(stored))));
+        var task = CaseDriver.TaskOf(await driver.CaseAsync(caseId), matterCode);
+        var (status, body) = await driver.PostAsync(driver.Department(task.GetProperty("department").GetString()!),
+            $"/api/tasks/{task.GetProperty("taskId").GetString()}/accept");
+        Assert.True(status == HttpStatusCode.OK, $"accepting {matterCode} answered {status}: {body}");
     }
 
-    private static async Task<List<int>> RevisionsAsync(string connectionString, string caseId)
+    private static async Task<List<string>> TypesAsync(string connectionString, string caseId)
     {
-        var revisions = (int[]?)await TestDatabase.ScalarAsync(connectionString,
-            "SELECT array_agg(revision ORDER BY revision) FROM onething_case_changes WHERE case_id = @id", ("id", caseId));
-        return [.. revisions ?? []];
+        var types = (string[]?)await TestDatabase.ScalarAsync(connectionString,
+            "SELECT array_agg(type ORDER BY seq) FROM onething_case_events WHERE case_id = @id", ("id", caseId));
+        return [.. types ?? []];
     }
-
-    private static async Task<JsonElement> ChangeAsync(string connectionString, string caseId, int revision) =>
-        JsonDocument.Parse((string)(await TestDatabase.ScalarAsync(connectionString,
-            "SELECT change::text FROM onething_case_changes WHERE case_id = @id AND revision = @revision", ("id", caseId), ("revision", revision)))!).RootElement;
 
     private static async Task<JsonElement?> SnapshotAsync(string connectionString, string caseId) =>
         await TestDatabase.ScalarAsync(connectionString,
