@@ -7,17 +7,20 @@ namespace OneThing.Silo.Database;
 /// <summary>
 /// Keeps a monthly partition of <c>onething_case_events</c> ready ahead of its first case: at start and every
 /// <see cref="Interval"/>, from last month (a clock a little behind still finds its partition) for
-/// <see cref="Months"/> months. Every silo does it; creating a partition that exists is a no-op, so they need not
-/// agree who. A failure is logged and tried again next time: without the partition, events still land in the default
-/// one, so the silo never stops for it.
+/// <see cref="Months"/> months. Every silo does it, one at a time under an advisory lock; a partition that exists is
+/// left alone, so they need not agree who. A failure is logged and tried again next time: without its partition a
+/// month's events still land in the default one, so the silo never stops for it.
 /// </summary>
 public sealed partial class EventPartitionUpkeep(NpgsqlDataSource database, TimeProvider clock, ILogger<EventPartitionUpkeep> logger)
     : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
     public static readonly TimeSpan Interval = TimeSpan.FromHours(12);
 
-    /// <summary>Last month, this month and the next two: a month is prepared some 60 days before it begins.</summary>
+    /// <summary>Last month, this month and the next two: every month is prepared at least a month before it begins.</summary>
     public const int Months = 4;
+
+    /// <summary>The advisory lock the upkeep holds while it creates partitions (next to the schema migrator's).</summary>
+    private const long LockKey = 0x0E71_1A6C_0002;
 
     private readonly CancellationTokenSource _stopping = new();
     private Task? _loop;
@@ -41,10 +44,19 @@ public sealed partial class EventPartitionUpkeep(NpgsqlDataSource database, Time
         var firstMonth = new DateOnly(now.Year, now.Month, 1).AddMonths(-1);
         try
         {
-            await using var command = database.CreateCommand("SELECT onething_ensure_event_partitions($1::date, $2)");
+            await using var connection = await database.OpenConnectionAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            // Silos starting together queue here: otherwise two could both find a month missing and the second's
+            // CREATE TABLE would fail on the first's.
+            await using (var locking = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({LockKey})", connection, transaction))
+            {
+                await locking.ExecuteNonQueryAsync(cancellationToken);
+            }
+            await using var command = new NpgsqlCommand("SELECT onething_ensure_event_partitions($1::date, $2)", connection, transaction);
             command.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = firstMonth });
             command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = Months });
             var created = (int)(await command.ExecuteScalarAsync(cancellationToken))!;
+            await transaction.CommitAsync(cancellationToken);
             if (created > 0)
             {
                 LogCreated(created, firstMonth.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture), Months);

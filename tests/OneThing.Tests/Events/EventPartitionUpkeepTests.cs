@@ -50,6 +50,19 @@ public sealed class EventPartitionUpkeepTests
     }
 
     [Fact]
+    public async Task SilosStartingTogetherPrepareEachMonthOnce()
+    {
+        var connectionString = await TestDatabase.CreateMigratedAsync("event_partitions_together");
+        await using var database = NpgsqlDataSource.Create(connectionString);
+        var now = new DateTimeOffset(2032, 3, 1, 0, 0, 0, TimeSpan.Zero);
+
+        var created = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(() => Upkeep(database, now).EnsureAsync())));
+
+        Assert.All(created, result => Assert.NotNull(result));
+        Assert.Equal(4, created.Sum());
+    }
+
+    [Fact]
     public async Task AFailingUpkeepIsReportedNotThrown()
     {
         // No schema: the function is missing.
