@@ -5,6 +5,7 @@ using OneThing.Api.Calendar;
 using OneThing.Api.Cases;
 using OneThing.Api.Catalog;
 using OneThing.Api.Departments;
+using OneThing.Api.Events;
 using OneThing.Api.Health;
 using OneThing.Api.Hosting;
 using OneThing.Api.Ops;
@@ -81,6 +82,7 @@ app.MapDepartmentCatalog();
 app.MapCalendar();
 app.MapCases();
 app.MapCaseAccessLog();
+app.MapEvents();
 app.MapDepartmentWork();
 
 app.Run();

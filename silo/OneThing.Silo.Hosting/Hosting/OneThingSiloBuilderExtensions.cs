@@ -5,6 +5,7 @@ using OneThing.Grains.Cases;
 using OneThing.Grains.Catalog;
 using OneThing.Grains.Common;
 using OneThing.Grains.Diagnostics;
+using OneThing.Grains.Events;
 using OneThing.Grains.Hosting;
 using OneThing.Silo.Database;
 using Orleans.Configuration;
@@ -67,8 +68,9 @@ public static class OneThingSiloBuilderExtensions
     }
 
     /// <summary>
-    /// Grain state, reminders and the data source for the project's own tables, all in PostgreSQL, and the services
-    /// grains use (catalog and calendar from <paramref name="catalogDirectory"/>, the build's <c>catalog/</c> by default).
+    /// Grain state, reminders and the data source for the project's own tables, all in PostgreSQL, the upkeep of the
+    /// case events' monthly partitions, and the services grains use (catalog and calendar from
+    /// <paramref name="catalogDirectory"/>, the build's <c>catalog/</c> by default).
     /// </summary>
     public static ISiloBuilder AddOneThingStorage(this ISiloBuilder silo, string connectionString, string? catalogDirectory = null)
     {
@@ -91,6 +93,8 @@ public static class OneThingSiloBuilderExtensions
             options.ConnectionString = connectionString;
         });
         silo.Services.AddOneThingDatabase(connectionString);
+        silo.Services.AddSingleton<EventPartitionUpkeep>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(provider => provider.GetRequiredService<EventPartitionUpkeep>());
         // Read when a grain first needs them; the silo process checks them before it starts (one clear line if wrong).
         silo.Services.TryAddSingleton(_ => PrivacyKeys.Read(key => silo.Configuration[key]));
         silo.Services.AddDatabaseErrorRedaction();
@@ -103,11 +107,12 @@ public static class OneThingSiloBuilderExtensions
         silo.Configure<GrainCollectionOptions>(options =>
             options.ClassSpecificCollectionAge[typeof(CaseGrain).FullName!] = collectionAge);
 
-    /// <summary>The Npgsql data source and the schema migrator.</summary>
+    /// <summary>The Npgsql data source, the schema migrator and the reader of stored case events.</summary>
     public static IServiceCollection AddOneThingDatabase(this IServiceCollection services, string connectionString)
     {
         services.AddSingleton(_ => NpgsqlDataSource.Create(WithoutErrorDetail(connectionString)));
         services.AddSingleton<SchemaMigrator>();
+        services.AddSingleton<CaseEventFeed>();
         return services;
     }
 }
