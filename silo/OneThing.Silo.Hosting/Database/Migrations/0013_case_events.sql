@@ -39,7 +39,7 @@ CREATE INDEX onething_case_events_position ON onething_case_events (position);
 CREATE TABLE onething_case_events_default PARTITION OF onething_case_events DEFAULT;
 
 -- Creates the monthly partitions from the month of first_month for the given number of months; each silo calls it at
--- start and then daily, so a month has its partition before its first case. A month whose rows already sit in the
+-- start and then every 12 hours, so a month has its partition before its first case. A month whose rows already sit in the
 -- default partition keeps them there (creating the partition would fail): noticed, not fatal.
 CREATE OR REPLACE FUNCTION onething_ensure_event_partitions(first_month date, months integer) RETURNS integer
 LANGUAGE plpgsql AS $$
