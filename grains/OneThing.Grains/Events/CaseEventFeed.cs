@@ -47,6 +47,19 @@ public sealed class CaseEventFeed(NpgsqlDataSource database)
         """;
 
     /// <summary>
+    /// As <see cref="Columns"/>, for a department's read ($4): a case-level event another actor caused loses its free
+    /// text too (the applicant's withdrawal reason, the evaluation's comment, another department's reason for a
+    /// rejection, the fallback desk's resolution), as the department's view of the case leaves them out.
+    /// </summary>
+    private const string DepartmentColumns = $"""
+        position, case_id, item_code, region, seq, type, at, actor_role, actor_name, actor_department,
+        matter_code, department,
+        (CASE WHEN $4::text IS NOT NULL AND department IS NULL AND actor_department IS DISTINCT FROM $4
+              THEN data - '{CaseEventTypes.PrivateMember}' - 'reason' - 'comment' - 'resolution' - 'resolvedBy'
+              ELSE data - '{CaseEventTypes.PrivateMember}' END)::text
+        """;
+
+    /// <summary>
     /// Events after <paramref name="after"/> (a position; 0 from the start) in position order, at most
     /// <paramref name="limit"/>; a caller continues from the last one's position. Fewer than the limit, even none, does
     /// not mean the end: newer transactions' events appear once every older transaction has ended.
@@ -71,7 +84,8 @@ public sealed class CaseEventFeed(NpgsqlDataSource database)
 
     /// <summary>
     /// One case's events after sequence number <paramref name="afterSeq"/>, oldest first, at most
-    /// <paramref name="limit"/>; with <paramref name="department"/>, only the case's own events and that department's.
+    /// <paramref name="limit"/>; with <paramref name="department"/>, only the case's own events (without other actors'
+    /// free text) and that department's.
     /// <paramref name="caseMonth"/> (from the case, <see cref="CaseEventAccess"/>) confines the read to one partition.
     /// </summary>
     public async Task<IReadOnlyList<CaseEventRow>> ReadCaseAsync(
@@ -82,7 +96,7 @@ public sealed class CaseEventFeed(NpgsqlDataSource database)
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, MaxLimit);
         await using var command = database.CreateCommand($"""
-            SELECT {Columns}
+            SELECT {DepartmentColumns}
             FROM onething_case_events
             WHERE case_month = $1 AND case_id = $2 AND seq > $3
               AND ($4::text IS NULL OR department IS NULL OR department = $4)

@@ -95,6 +95,24 @@ public sealed class CaseEventsApiTests(TwoSiloClusterFixture fixture)
     }
 
     [Fact]
+    public async Task ADepartmentReadsNoOtherActorsFreeTextInTheCaseLevelEvents()
+    {
+        var caseId = (await _driver.SubmitNewAsync("newborn", NextSeed())).GetProperty("caseId").GetString()!;
+        var (withdrawn, _) = await _driver.PostAsync(_driver.Portal, $"/api/cases/{caseId}/withdraw", new { reason = "搬家到上海" });
+        Assert.Equal(HttpStatusCode.OK, withdrawn);
+
+        var asPortal = (await CaseEventsAsync(_driver.Portal, caseId)).Single(e => e.GetProperty("type").GetString() == "CaseWithdrawn");
+        var asHealth = (await CaseEventsAsync(_driver.Department("health"), caseId)).Single(e => e.GetProperty("type").GetString() == "CaseWithdrawn");
+
+        Assert.Equal("搬家到上海", asPortal.GetProperty("data").GetProperty("reason").GetString());
+        Assert.False(asHealth.GetProperty("data").TryGetProperty("reason", out _), asHealth.ToString());
+        // Its own task's cancellation keeps its reason: the department's own matter.
+        var cancelled = (await CaseEventsAsync(_driver.Department("health"), caseId)).Single(e => e.GetProperty("type").GetString() == "TaskCancelled");
+        Assert.Equal("birth-certificate", cancelled.GetProperty("matterCode").GetString());
+        Assert.True(cancelled.GetProperty("data").TryGetProperty("reason", out _), cancelled.ToString());
+    }
+
+    [Fact]
     public async Task ADepartmentWithNoTaskInTheCaseIsToldThereIsNoSuchCase()
     {
         var caseId = await CompletedNewbornAsync();
