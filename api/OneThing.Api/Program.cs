@@ -41,6 +41,7 @@ catch (PrivacyKeyException error)
 builder.AddOneThingCluster();
 builder.Services.AddOneThingAuth();
 builder.Services.AddCaseAccessLog();
+builder.Services.AddLatestItems();
 builder.Services.AddOneThingRateLimits();
 builder.Services.AddDatabaseErrorRedaction();
 builder.Services.AddProblemDetails();

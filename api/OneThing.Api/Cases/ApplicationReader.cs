@@ -5,7 +5,7 @@ using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using OneThing.Api.Catalog;
 using OneThing.Api.Common;
-using OneThing.Api.Validation;
+using OneThing.Grains.Validation;
 using OneThing.Grains.Cases;
 using OneThing.Grains.Catalog;
 using OneThing.Grains.Common;
@@ -190,7 +190,45 @@ public static class ApplicationReader
         return form;
     }
 
-    public static List<MaterialRef> ReadMaterials(JsonElement body, ItemDefinition item, FieldErrors errors, bool requireAll)
+    /// <summary>
+    /// The materials listed; with <paramref name="item"/>, each must be one of its materials, once (without, the case
+    /// checks that against its own item).
+    /// </summary>
+    /// <summary>
+    /// Form values as the client sent them (the JSON of each string, number or boolean), for the case to check against
+    /// its item's field types.
+    /// </summary>
+    public static Dictionary<string, string> ReadFormAsSent(JsonElement body, FieldErrors errors)
+    {
+        var form = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!body.TryGetProperty("form", out var values) || values.ValueKind == JsonValueKind.Null)
+        {
+            return form;
+        }
+        if (values.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("form", "Must be an object of field name → value.");
+            return form;
+        }
+        foreach (var property in values.EnumerateObject())
+        {
+            if (property.Name.Length > FieldLimits.Code)
+            {
+                errors.Add($"form.{JsonBody.Shorten(property.Name)}", $"Field names have at most {FieldLimits.Code} characters.");
+            }
+            else if (JsonBody.TryScalarText(property.Value, out var text) && text.Length <= FieldLimits.Value)
+            {
+                form[property.Name] = property.Value.GetRawText();
+            }
+            else
+            {
+                errors.Add($"form.{property.Name}", $"Must be a string, number or boolean of at most {FieldLimits.Value} characters.");
+            }
+        }
+        return form;
+    }
+
+    public static List<MaterialRef> ReadMaterials(JsonElement body, ItemDefinition? item, FieldErrors errors, bool requireAll)
     {
         var materials = new List<MaterialRef>();
         var present = body.TryGetProperty("materials", out var array) && array.ValueKind != JsonValueKind.Null;
@@ -219,11 +257,11 @@ public static class ApplicationReader
                 var code = JsonBody.Text(element, path, "code", FieldLimits.Code, errors);
                 var uri = JsonBody.Text(element, path, "uri", FieldLimits.Uri, errors);
                 var sha256 = JsonBody.Text(element, path, "sha256", FieldLimits.Token, errors);
-                if (code is null || item.Materials.All(m => m.Code != code))
+                if (item is not null && (code is null || item.Materials.All(m => m.Code != code)))
                 {
                     errors.Add($"{path}.code", $"Not a material of {item.Code}.");
                 }
-                else if (materials.Any(m => m.Code == code))
+                else if (code is not null && materials.Any(m => m.Code == code))
                 {
                     errors.Add($"{path}.code", "Listed twice.");
                 }
@@ -241,7 +279,7 @@ public static class ApplicationReader
                 }
             }
         }
-        if (requireAll)
+        if (requireAll && item is not null)
         {
             // 容缺受理: a deferrable material may follow later; every other required one must be here now.
             foreach (var material in item.Materials.Where(m => m.Required && !m.Deferrable && materials.All(r => r.Code != m.Code)))

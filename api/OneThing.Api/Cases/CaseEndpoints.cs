@@ -7,7 +7,7 @@ using OneThing.Api.AccessLog;
 using OneThing.Api.Auth;
 using OneThing.Api.Catalog;
 using OneThing.Api.Common;
-using OneThing.Api.Validation;
+using OneThing.Grains.Validation;
 using OneThing.Grains.Cases;
 using OneThing.Grains.Catalog;
 using OneThing.Grains.Common;
@@ -33,7 +33,7 @@ public static class CaseEndpoints
 
     /// <summary>Submits an application once; with <c>Idempotency-Key</c> a retry returns the same case.</summary>
     public static async Task<Results<Ok<CaseView>, Created<CaseView>, ValidationProblem, ProblemHttpResult>> SubmitAsync(
-        HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, PrivacyKeys privacy,
+        HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, LatestItems items, PrivacyKeys privacy,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
@@ -52,7 +52,7 @@ public static class CaseEndpoints
         }
         var itemCode = JsonBody.Text(body, "", "itemCode", FieldLimits.Code, new FieldErrors());
         var region = RegionQuery.Normalize(JsonBody.OptionalString(body, "region"));
-        var item = itemCode is null ? null : (await cluster.Reference<ICatalogGrain>(0).GetEntryAsync(itemCode, region, null))?.Item;
+        var item = itemCode is null ? null : (await items.FindAsync(itemCode, region))?.Item;
         if (item is null)
         {
             return JsonBody.Problem("itemCode", itemCode is null
@@ -155,21 +155,16 @@ public static class CaseEndpoints
         {
             return problem;
         }
-        var grain = cluster.Reference<ICaseGrain>(caseId);
-        var view = await grain.GetAsync();
-        if (view is null)
-        {
-            return OutcomeResults.NotFound("No such case.");
-        }
-        var item = await ItemOfAsync(cluster, view);
+        // Shapes here; the item's own rules (which materials and fields, each field's type) in the case: one grain call.
         var errors = new FieldErrors();
         JsonBody.RefuseUnknown(body, "", errors, "materials", "form");
-        var materials = ApplicationReader.ReadMaterials(body, item!, errors, requireAll: false);
-        var form = ApplicationReader.ReadForm(body, item!, errors, requireAll: false);
+        var materials = ApplicationReader.ReadMaterials(body, item: null, errors, requireAll: false);
+        var form = ApplicationReader.ReadFormAsSent(body, errors);
         if (errors.Any)
         {
             return errors.ToProblem();
         }
+        var grain = cluster.Reference<ICaseGrain>(caseId);
         return OutcomeResults.ToHttp(await grain.SupplyAsync(new SupplyMaterials(materials, form), user.Actor()));
     }
 
@@ -218,10 +213,6 @@ public static class CaseEndpoints
         }
         return OutcomeResults.ToHttp(await cluster.Reference<ICaseGrain>(caseId).EvaluateAsync(rating!.Value, comment, user.Actor()));
     }
-
-    /// <summary>The very definition a case runs: its item's variant and version, which it keeps for its whole life.</summary>
-    internal static async Task<ItemDefinition?> ItemOfAsync(IClusterClient cluster, CaseView view) =>
-        (await cluster.Reference<ICatalogGrain>(0).GetEntryAsync(view.ItemCode, view.ItemRegion, view.ItemVersion))?.Item;
 
     private static async Task<long> CountAsync(NpgsqlDataSource database, string applicantKey, CancellationToken cancellationToken)
     {

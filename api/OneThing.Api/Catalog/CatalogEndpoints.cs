@@ -62,7 +62,7 @@ public static class CatalogEndpoints
     /// 200 with that version. The body's <c>version</c> and <c>regions</c> are ignored.
     /// </summary>
     public static async Task<Results<Ok<ItemDefinition>, Created<ItemDefinition>, ValidationProblem, ProblemHttpResult>> PublishAsync(
-        string code, HttpRequest request, IClusterClient cluster, CancellationToken cancellationToken)
+        string code, HttpRequest request, IClusterClient cluster, LatestItems latest, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
         if (problem is not null)
@@ -76,6 +76,7 @@ public static class CatalogEndpoints
             return errors.ToProblem();
         }
         var outcome = await cluster.GetGrain<ICatalogGrain>(0).PublishAsync(item);
+        latest.Forget(code);
         return OutcomeResults.ToHttp(outcome, Location);
     }
 

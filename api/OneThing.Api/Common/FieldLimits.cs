@@ -22,7 +22,7 @@ public static class FieldLimits
     public const int FreeText = 2000;
 
     /// <summary>One form string value or one department output value.</summary>
-    public const int Value = 2000;
+    public const int Value = OneThing.Grains.Validation.FormValues.MaxStringLength;
 
     /// <summary>The <c>Idempotency-Key</c> header.</summary>
     public const int IdempotencyKey = 200;

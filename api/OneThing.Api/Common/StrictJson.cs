@@ -1,3 +1,4 @@
+using OneThing.Grains.Validation;
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
@@ -126,24 +127,15 @@ public static class StrictJson
         return null;
     }
 
-    /// <summary>What is wrong with a piece of text the stored case must not hold.</summary>
-    internal enum Problem
+    private static (string Field, string Error) Flaw(ReadOnlySpan<byte> json, Frame[] frames, int depth, TextProblem problem) => problem switch
     {
-        InvalidUtf8,
-        LoneSurrogate,
-        Control,
-        ControlInFreeText,
-    }
-
-    private static (string Field, string Error) Flaw(ReadOnlySpan<byte> json, Frame[] frames, int depth, Problem problem) => problem switch
-    {
-        Problem.InvalidUtf8 => ("body", "The body is not valid UTF-8."),
-        Problem.LoneSurrogate => (PathOf(json, frames, depth), "Must be valid Unicode text: an unpaired surrogate (such as \\ud800) is not a character."),
-        Problem.ControlInFreeText => (PathOf(json, frames, depth), "Must not contain control characters other than tab, CR and LF."),
+        TextProblem.InvalidUtf8 => ("body", "The body is not valid UTF-8."),
+        TextProblem.LoneSurrogate => (PathOf(json, frames, depth), "Must be valid Unicode text: an unpaired surrogate (such as \\ud800) is not a character."),
+        TextProblem.ControlInFreeText => (PathOf(json, frames, depth), "Must not contain control characters other than tab, CR and LF."),
         _ => (PathOf(json, frames, depth), "Must not contain control characters (U+0000 to U+001F, U+007F)."),
     };
 
-    private static Problem? Explain(ref Utf8JsonReader reader, bool freeText)
+    private static TextProblem? Explain(ref Utf8JsonReader reader, bool freeText)
     {
         var raw = reader.ValueSpan;
         if (!reader.ValueIsEscaped)
@@ -153,11 +145,11 @@ public static class StrictJson
             {
                 return null;
             }
-            return !Utf8.IsValid(raw) ? Problem.InvalidUtf8 : raw.Contains((byte)0x7F) ? Problem.Control : null;
+            return !Utf8.IsValid(raw) ? TextProblem.InvalidUtf8 : raw.Contains((byte)0x7F) ? TextProblem.Control : null;
         }
         if (!Utf8.IsValid(raw))
         {
-            return Problem.InvalidUtf8;
+            return TextProblem.InvalidUtf8;
         }
 
         char[]? rented = null;
@@ -171,9 +163,9 @@ public static class StrictJson
             }
             catch (InvalidOperationException)
             {
-                return Problem.LoneSurrogate;
+                return TextProblem.LoneSurrogate;
             }
-            return ExplainText(text[..length], freeText);
+            return TextRules.Explain(text[..length], freeText);
         }
         finally
         {
@@ -182,32 +174,6 @@ public static class StrictJson
                 ArrayPool<char>.Shared.Return(rented);
             }
         }
-    }
-
-    /// <summary>The first control character (tab, CR and LF allowed in free text) or unpaired surrogate in <paramref name="text"/>.</summary>
-    internal static Problem? ExplainText(ReadOnlySpan<char> text, bool freeText)
-    {
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (c < '\u0020' || c == '\u007F')
-            {
-                if (freeText && c is '\t' or '\r' or '\n')
-                {
-                    continue;
-                }
-                return freeText ? Problem.ControlInFreeText : Problem.Control;
-            }
-            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(c))
-            {
-                return Problem.LoneSurrogate;
-            }
-        }
-        return null;
     }
 
     private static string PathOf(ReadOnlySpan<byte> json, Frame[] frames, int depth)
@@ -256,7 +222,7 @@ public static class StrictJson
         try
         {
             reader.Read();
-            return ExplainText(reader.GetString(), freeText: false) is null ? reader.GetString()! : "?";
+            return TextRules.Explain(reader.GetString(), freeText: false) is null ? reader.GetString()! : "?";
         }
         catch (InvalidOperationException)
         {

@@ -129,6 +129,11 @@ public sealed record CaseDocument(
     public bool IsUnchanged => Utf8Json.Length == 0;
 }
 
+/// <summary>
+/// Materials and form values the applicant supplies after submission. As the API hands it to the case, each form value
+/// is the JSON the client sent (a string, number or boolean literal): the case checks it against its own item's field
+/// types (<c>SupplyValidation</c>), so the API needs no look-up of the case's item first.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("onething.SupplyMaterials")]
 public sealed record SupplyMaterials(
     [property: Id(0)] IReadOnlyList<MaterialRef> Materials,

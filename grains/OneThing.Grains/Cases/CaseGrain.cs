@@ -184,9 +184,18 @@ public sealed partial class CaseGrain(
 
     public async Task<Outcome<CaseView>> SupplyAsync(SupplyMaterials supply, EventActor actor)
     {
-        var sealedSupply = Exists
-            ? supply with { Form = supply.Form.ToDictionary(field => field.Key, field => Sealed(PersonalFormFields, field.Key, field.Value), StringComparer.Ordinal) }
-            : supply;
+        if (!Exists)
+        {
+            return Outcome<CaseView>.NotFound("No such case.");
+        }
+        if (SupplyValidation.Normalize(Item, supply, out var errors) is not { } normalized)
+        {
+            return Outcome<CaseView>.Invalid(errors);
+        }
+        var sealedSupply = normalized with
+        {
+            Form = normalized.Form.ToDictionary(field => field.Key, field => Sealed(PersonalFormFields, field.Key, field.Value), StringComparer.Ordinal),
+        };
         return await DecideAndCommitAsync(new Supply(sealedSupply, actor));
     }
 

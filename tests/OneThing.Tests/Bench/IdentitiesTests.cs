@@ -1,5 +1,5 @@
 using System.Text;
-using OneThing.Api.Validation;
+using OneThing.Grains.Validation;
 using OneThing.Bench.Lifecycle;
 
 namespace OneThing.Tests.Bench;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using OneThing.Api.Validation;
+using OneThing.Grains.Validation;
 using OneThing.Tests.Fixtures;
 
 namespace OneThing.Tests.Validation;

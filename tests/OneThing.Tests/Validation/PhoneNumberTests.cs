@@ -1,4 +1,4 @@
-using OneThing.Api.Validation;
+using OneThing.Grains.Validation;
 
 namespace OneThing.Tests.Validation;
 

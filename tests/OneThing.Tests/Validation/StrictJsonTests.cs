@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using OneThing.Api.Catalog;
 using OneThing.Api.Common;
-using OneThing.Api.Validation;
+using OneThing.Grains.Validation;
 
 namespace OneThing.Tests.Validation;
 

@@ -1,4 +1,4 @@
-using OneThing.Api.Validation;
+using OneThing.Grains.Validation;
 using OneThing.Tests.Fixtures;
 
 namespace OneThing.Tests.Validation;

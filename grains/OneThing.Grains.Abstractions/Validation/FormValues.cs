@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
-using OneThing.Api.Common;
 
-namespace OneThing.Api.Validation;
+namespace OneThing.Grains.Validation;
 
 /// <summary>
 /// Checks one submitted form value against the type of its field and turns it into the single string form that is
@@ -19,7 +18,8 @@ public static class FormValues
     public const string PhoneType = "phone";
     public const string EnumType = "enum";
 
-    public const int MaxStringLength = FieldLimits.Value;
+    /// <summary>The longest form value (and so the longest output or input value) a case holds.</summary>
+    public const int MaxStringLength = 2000;
 
     /// <summary>
     /// True with the normalized value, or false with a short English error that says what was expected (to follow
@@ -114,10 +114,10 @@ public static class FormValues
     public static string? CharacterProblem(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return StrictJson.ExplainText(text, freeText: false) switch
+        return TextRules.Explain(text, freeText: false) switch
         {
             null => null,
-            StrictJson.Problem.LoneSurrogate => InvalidText,
+            TextProblem.LoneSurrogate => InvalidText,
             _ => "must not contain control characters (U+0000 to U+001F, U+007F)",
         };
     }

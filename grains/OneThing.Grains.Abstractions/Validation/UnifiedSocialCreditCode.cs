@@ -1,4 +1,4 @@
-namespace OneThing.Api.Validation;
+namespace OneThing.Grains.Validation;
 
 /// <summary>
 /// The 18-character unified social credit code of GB 32100-2015 that identifies a company, institution or other

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace OneThing.Api.Validation;
+namespace OneThing.Grains.Validation;
 
 /// <summary>
 /// The 18-character citizen identity number of GB 11643-1999: a 6-digit region code, the birth date as yyyyMMdd,

@@ -1,4 +1,4 @@
-namespace OneThing.Api.Validation;
+namespace OneThing.Grains.Validation;
 
 /// <summary>Hides the middle of a personal number so a log line can say which one without revealing it.</summary>
 internal static class Masking

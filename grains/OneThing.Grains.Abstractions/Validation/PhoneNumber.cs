@@ -1,4 +1,4 @@
-namespace OneThing.Api.Validation;
+namespace OneThing.Grains.Validation;
 
 /// <summary>
 /// A mainland Chinese phone number as citizens type it on a form: a mobile number (11 digits, 13x to 19x) or a
