@@ -257,6 +257,7 @@ public sealed class BadInputProbeTests(TwoSiloClusterFixture fixture)
             new("unknown withdraw property", Portal, post, $"/api/cases/{caseId}/withdraw", () => Json("""{"reason":"x","extra":1}"""), bad, "extra"),
             new("unknown evaluation property", Portal, post, $"/api/cases/{caseId}/evaluation", () => Json("""{"rating":5,"extra":1}"""), bad, "extra"),
             new("negative rating", Portal, post, $"/api/cases/{caseId}/evaluation", () => Json("""{"rating":-1}"""), bad, "rating"),
+            new("rating above five", Portal, post, $"/api/cases/{caseId}/evaluation", () => Json("""{"rating":6}"""), bad, "rating"),
             new("int64-max rating", Portal, post, $"/api/cases/{caseId}/evaluation", () => Json("""{"rating":9223372036854775807}"""), bad, "rating"),
             new("rating as a string", Portal, post, $"/api/cases/{caseId}/evaluation", () => Json("""{"rating":"5"}"""), bad, "rating"),
             new("unknown complete property", Health, post, $"/api/tasks/{taskId}/complete", () => Json(JsonSerializer.Serialize(outputs)), bad, "signedBy"),

@@ -176,58 +176,6 @@ public sealed class CaseLifecycleTests(TwoSiloClusterFixture fixture)
     }
 
     [Fact]
-    public async Task AcceptAndCompleteRepeatHarmlessly()
-    {
-        var caseId = (await _driver.SubmitNewAsync("retirement", NextSeed())).GetProperty("caseId").GetString()!;
-        var freeze = CaseDriver.TaskOf(await _driver.CaseAsync(caseId), "housing-fund-freeze");
-        var taskId = freeze.GetProperty("taskId").GetString();
-        var fund = _driver.Department("housing-fund");
-
-        var first = await _driver.PostAsync(fund, $"/api/tasks/{taskId}/accept");
-        var second = await _driver.PostAsync(fund, $"/api/tasks/{taskId}/accept");
-
-        Assert.Equal(HttpStatusCode.OK, first.Status);
-        Assert.Equal(HttpStatusCode.OK, second.Status);
-        Assert.Equal("Accepted", second.Body.GetProperty("status").GetString());
-        var view = await _driver.CaseAsync(caseId);
-        Assert.Single(view.GetProperty("timeline").EnumerateArray(), e => e.GetProperty("type").GetString() == "TaskAccepted");
-    }
-
-    [Fact]
-    public async Task CompletionMustCarryExactlyTheDeclaredOutputs()
-    {
-        var caseId = (await _driver.SubmitNewAsync("retirement", NextSeed())).GetProperty("caseId").GetString()!;
-        var taskId = CaseDriver.TaskOf(await _driver.CaseAsync(caseId), "housing-fund-freeze").GetProperty("taskId").GetString();
-
-        var (status, problem) = await _driver.PostAsync(_driver.Department("housing-fund"), $"/api/tasks/{taskId}/complete",
-            new { outputs = new { housingFundFreezeReference = "F-1", unexpected = "x" } });
-
-        Assert.Equal(HttpStatusCode.BadRequest, status);
-        var errors = problem.GetProperty("errors");
-        Assert.True(errors.TryGetProperty("outputs.housingFundBalance", out _));
-        Assert.True(errors.TryGetProperty("outputs.unexpected", out _));
-        Assert.Equal("Ready", CaseDriver.TaskOf(await _driver.CaseAsync(caseId), "housing-fund-freeze").GetProperty("status").GetString());
-    }
-
-    [Fact]
-    public async Task EvaluationIsTakenOnceAndOnlyAfterTheCaseEnded()
-    {
-        var caseId = (await _driver.SubmitNewAsync("retirement", NextSeed())).GetProperty("caseId").GetString()!;
-        var (early, _) = await _driver.PostAsync(_driver.Portal, $"/api/cases/{caseId}/evaluation", new { rating = 5 });
-        await _driver.RunToEndAsync(caseId);
-
-        var (first, view) = await _driver.PostAsync(_driver.Portal, $"/api/cases/{caseId}/evaluation", new { rating = 5, comment = "非常满意" });
-        var (changed, _) = await _driver.PostAsync(_driver.Portal, $"/api/cases/{caseId}/evaluation", new { rating = 1 });
-        var (outOfRange, _) = await _driver.PostAsync(_driver.Portal, $"/api/cases/{caseId}/evaluation", new { rating = 6 });
-
-        Assert.Equal(HttpStatusCode.Conflict, early);
-        Assert.Equal(HttpStatusCode.OK, first);
-        Assert.Equal(5, view.GetProperty("evaluation").GetProperty("rating").GetInt32());
-        Assert.Equal(HttpStatusCode.Conflict, changed);
-        Assert.Equal(HttpStatusCode.BadRequest, outOfRange);
-    }
-
-    [Fact]
     public async Task ApplicantSeesTheirCasesNewestFirst()
     {
         var seed = NextSeed();

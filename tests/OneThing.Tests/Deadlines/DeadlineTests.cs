@@ -2,9 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
-using OneThing.Grains.Calendar;
 using OneThing.Grains.Cases;
-using OneThing.Grains.Catalog;
 using OneThing.Tests.Fixtures;
 using Orleans.Runtime;
 using Orleans.TestingHost;
@@ -22,8 +20,6 @@ public sealed class FakeTimeClusterFixture : IAsyncLifetime
     public string ConnectionString { get; private set; } = "";
 
     public OneThingApiFactory Api { get; private set; } = null!;
-
-    public WorkingCalendar Calendar { get; } = WorkingCalendar.LoadFromDirectory(WorkingCalendar.DefaultDirectory);
 
     public async Task InitializeAsync()
     {
@@ -49,21 +45,6 @@ public sealed class DeadlineTests(FakeTimeClusterFixture fixture)
 {
     private static int _seed = 700_000;
     private readonly CaseDriver _driver = new(fixture.Api);
-
-    [Fact]
-    public async Task CaseAndTasksAreDueByTheWorkingDayCalendar()
-    {
-        var view = await _driver.SubmitNewAsync("newborn", Interlocked.Increment(ref _seed));
-
-        var submitted = view.GetProperty("submittedAt").GetDateTimeOffset();
-        Assert.Equal(fixture.Calendar.DueAt(submitted, new TimeLimit(WorkingDays: 5)), view.GetProperty("dueAt").GetDateTimeOffset());
-        var birth = CaseDriver.TaskOf(view, "birth-certificate");
-        var limit = (await _driver.ItemAsync("newborn")).GetProperty("matters")[0].GetProperty("timeLimit");
-        Assert.Equal(fixture.Calendar.DueAt(submitted, new TimeLimit(WorkingDays: limit.GetProperty("workingDays").GetInt32())),
-            birth.GetProperty("dueAt").GetDateTimeOffset());
-        Assert.False(view.GetProperty("warning").GetBoolean());
-        Assert.False(view.GetProperty("overdue").GetBoolean());
-    }
 
     [Fact]
     public async Task WarningAndOverdueFireExactlyOnceAndEscalateToTheFallbackDesk()
@@ -109,40 +90,6 @@ public sealed class DeadlineTests(FakeTimeClusterFixture fixture)
         Assert.Equal("窗口 王丽", row.GetProperty("resolvedBy").GetString());
         using var portal = fixture.Api.CreateClient("test-portal");
         Assert.Equal(HttpStatusCode.Forbidden, (await portal.GetAsync(new Uri("/api/fallback-desk/cases", UriKind.Relative))).StatusCode);
-    }
-
-    [Fact]
-    public async Task DeadlineClockPausesWhileSupplementIsOutstanding()
-    {
-        var caseId = (await _driver.SubmitNewAsync("retirement", Interlocked.Increment(ref _seed))).GetProperty("caseId").GetString()!;
-        var grain = fixture.Cluster.Client.GetGrain<ICaseGrain>(caseId);
-        var before = (await grain.GetAsync())!;
-        var pension = before.Tasks.Single(t => t.MatterCode == "pension-application");
-        var hrss = _driver.Department("hrss");
-        await _driver.PostAsync(hrss, $"/api/tasks/{pension.TaskId}/accept");
-        await _driver.PostAsync(hrss, $"/api/tasks/{pension.TaskId}/supplement-requests", new { materials = new[] { "personnel-file" } });
-        var pausedAt = fixture.Clock.GetUtcNow();
-
-        // Far past the original deadline: a stopped clock flags nothing.
-        fixture.Clock.Advance(TimeSpan.FromDays(20));
-        var paused = (await grain.CheckDeadlinesAsync())!;
-        Assert.False(paused.Overdue);
-        Assert.False(paused.Tasks.Single(t => t.MatterCode == "pension-application").Overdue);
-
-        var resumedAt = fixture.Clock.GetUtcNow();
-        var (supplied, _) = await _driver.PostAsync(_driver.Portal, $"/api/cases/{caseId}/supplements", new
-        {
-            materials = new[] { new { code = "personnel-file", uri = "https://files.example.gov.cn/p.pdf", sha256 = new string('d', 64) } },
-        });
-        Assert.Equal(HttpStatusCode.OK, supplied);
-
-        var after = (await grain.GetAsync())!;
-        var pausedWorkingTime = fixture.Calendar.WorkingTimeBetween(pausedAt, resumedAt);
-        Assert.Equal(fixture.Calendar.AddWorkingTime(before.DueAt!.Value, pausedWorkingTime), after.DueAt);
-        Assert.Equal(fixture.Calendar.AddWorkingTime(pension.DueAt!.Value, pausedWorkingTime),
-            after.Tasks.Single(t => t.MatterCode == "pension-application").DueAt);
-        Assert.True(after.DueAt > resumedAt);
-        Assert.False((await grain.CheckDeadlinesAsync())!.Overdue);
     }
 
     [Fact]
