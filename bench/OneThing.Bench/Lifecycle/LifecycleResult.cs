@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Npgsql;
 
 namespace OneThing.Bench.Lifecycle;
 
@@ -14,6 +15,35 @@ public sealed record RouteReport(
         return new RouteReport(stats.Name, stats.Requests, Math.Round(stats.Requests / seconds, 1), stats.Errors, stats.ErrorsOutsideWindow,
             Ms(latency.Percentile(0.50)), Ms(latency.Percentile(0.95)), Ms(latency.Percentile(0.99)), Ms(latency.MaxMicroseconds),
             Math.Round(latency.MeanMicroseconds / 1000.0, 2), stats.FirstErrors, stats.NotModified);
+    }
+}
+
+/// <summary>
+/// What the case events of every case in the database take, measured after the run (warm-up and drain included): rows
+/// (<c>pg_column_size</c> of each row) and disk (every partition's table, indexes and TOAST), per case.
+/// </summary>
+public sealed record EventStorageReport(long Events, long Cases, double EventsPerCase, double RowBytesPerCase, double DiskBytesPerCase)
+{
+    public static async Task<EventStorageReport?> ReadAsync(NpgsqlDataSource database)
+    {
+        try
+        {
+            await using var command = database.CreateCommand("""
+                SELECT count(*), count(DISTINCT case_id), coalesce(sum(pg_column_size(e.*)), 0),
+                       (SELECT coalesce(sum(pg_total_relation_size(relid)), 0) FROM pg_partition_tree('onething_case_events') WHERE isleaf)
+                FROM onething_case_events e
+                """);
+            await using var reader = await command.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            var (events, cases) = (reader.GetInt64(0), reader.GetInt64(1));
+            return cases == 0 ? null : new EventStorageReport(events, cases, Math.Round((double)events / cases, 1),
+                Math.Round((double)reader.GetInt64(2) / cases), Math.Round((double)reader.GetInt64(3) / cases));
+        }
+        catch (NpgsqlException error)
+        {
+            Console.Error.WriteLine($"onething-bench: cannot measure the stored events ({error.Message}).");
+            return null;
+        }
     }
 }
 
@@ -48,7 +78,8 @@ public sealed record LifecycleResult(
     PostgresReport? Postgres,
     FailoverReport? Failover = null,
     string? Label = null,
-    bool ConditionalReads = false)
+    bool ConditionalReads = false,
+    EventStorageReport? EventStorage = null)
 {
     /// <summary>The human-readable report; the last line, "summary: ...", is what scripts/bench.sh collects.</summary>
     public string Format()
@@ -94,6 +125,10 @@ public sealed record LifecycleResult(
             Line($"");
             Line($"PostgreSQL: {pg.Commits} commits = {pg.CommitsPerLifecycle:0.0} per lifecycle; {pg.WriteTransactions} write transactions = {pg.WriteTransactionsPerLifecycle:0.0} per lifecycle; {pg.Rollbacks} rollbacks");
             Line($"            WAL {pg.WalBytesPerLifecycle / 1024:0.0} KiB per lifecycle; {pg.WalSyncs} WAL syncs = {pg.WriteTransactionsPerWalSync:0.0} write transactions per sync (group commit)");
+        }
+        if (EventStorage is { } events)
+        {
+            Line($"Events stored: {events.Events} of {events.Cases} cases = {events.EventsPerCase:0.0} per case; {events.RowBytesPerCase:0} bytes of rows and {events.DiskBytesPerCase:0} bytes on disk (with indexes and TOAST) per case");
         }
         var failing = Routes.Append(Lifecycle).Where(r => r.FirstErrors.Count > 0).ToList();
         if (failing.Count > 0)

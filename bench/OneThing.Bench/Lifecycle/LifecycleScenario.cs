@@ -88,6 +88,10 @@ public static class LifecycleScenario
                         measurement.Seconds, measurement.Acknowledged!, verifier, $"Bearer {settings.Keys.Portal}"),
                 };
             }
+            if (postgres is not null)
+            {
+                result = result with { EventStorage = await EventStorageReport.ReadAsync(postgres) };
+            }
             Console.Write(result.Format());
             return result;
         }
