@@ -64,16 +64,22 @@ public sealed class CaseEventLog(NpgsqlDataSource dataSource)
         return command;
     }
 
+    /// <summary>
+    /// A case's events after seq $2, found through its directory row: PostgreSQL prunes every partition but the case's
+    /// month while it runs, so the read is one index range whatever the table holds.
+    /// </summary>
+    public const string ReadCaseQuery = """
+        SELECT seq, type, version, at, actor_role, actor_name, actor_department, matter_code, department, data::text
+        FROM onething_case_events
+        WHERE case_month = (SELECT case_month FROM onething_case_directory WHERE case_id = $1)
+          AND case_id = $1 AND seq > $2
+        ORDER BY seq
+        """;
+
     /// <summary>The case's events after <paramref name="afterSeq"/>, oldest first, found through its directory row.</summary>
     public async Task<List<CaseEvent>> ReadAsync(string caseId, int afterSeq, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
-            SELECT seq, type, version, at, actor_role, actor_name, actor_department, matter_code, department, data::text
-            FROM onething_case_events
-            WHERE case_month = (SELECT case_month FROM onething_case_directory WHERE case_id = $1)
-              AND case_id = $1 AND seq > $2
-            ORDER BY seq
-            """);
+        await using var command = dataSource.CreateCommand(ReadCaseQuery);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = caseId });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = afterSeq });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
