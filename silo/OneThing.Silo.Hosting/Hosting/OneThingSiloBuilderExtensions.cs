@@ -8,6 +8,7 @@ using OneThing.Grains.Diagnostics;
 using OneThing.Grains.Events;
 using OneThing.Grains.Hosting;
 using OneThing.Silo.Database;
+using OneThing.Silo.Hosting.Cases;
 using Orleans.Configuration;
 using Orleans.Serialization;
 
@@ -95,6 +96,8 @@ public static class OneThingSiloBuilderExtensions
         silo.Services.AddOneThingDatabase(connectionString);
         silo.Services.AddSingleton<EventPartitionUpkeep>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(provider => provider.GetRequiredService<EventPartitionUpkeep>());
+        silo.Services.AddSingleton<OldCaseConversion>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(provider => provider.GetRequiredService<OldCaseConversion>());
         // Read when a grain first needs them; the silo process checks them before it starts (one clear line if wrong).
         silo.Services.TryAddSingleton(_ => PrivacyKeys.Read(key => silo.Configuration[key]));
         silo.Services.AddDatabaseErrorRedaction();

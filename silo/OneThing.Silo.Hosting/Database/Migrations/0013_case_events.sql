@@ -74,3 +74,10 @@ CREATE TABLE onething_case_directory (
     region       text,
     submitted_at timestamptz NOT NULL
 );
+
+-- Once-only jobs a silo finished, so the next start skips them: the conversion of the cases an earlier release stored
+-- (snapshot plus change journal) into events, which otherwise happens only when such a case next activates.
+CREATE TABLE onething_completed_jobs (
+    job          text        NOT NULL PRIMARY KEY,
+    completed_at timestamptz NOT NULL DEFAULT now()
+);

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using OneThing.Silo.Database;
+using OneThing.Silo.Hosting.Cases;
 using OneThing.Tests.Fixtures;
 
 namespace OneThing.Tests.Cases.Legacy;
@@ -60,7 +61,7 @@ public sealed class CasesBeforeEventsTests
         var cases = manifest.GetProperty("cases").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!, c => c);
         foreach (var recorded in cases.Values)
         {
-            await AssertReadsAsRecordedAsync(api, driver, connectionString, recorded);
+            await AssertReadsAsRecordedAsync(driver, connectionString, recorded);
         }
         Assert.Equal(0L, await TestDatabase.ScalarAsync(connectionString, "SELECT count(*) FROM onething_case_changes"));
 
@@ -75,6 +76,32 @@ public sealed class CasesBeforeEventsTests
         await InProgressCaseRunsToCompletionAsync(driver, connectionString, Id(cases["in-progress"]));
         await EscalatedCaseIsResolvedAtTheFallbackDeskAsync(api, driver, Id(cases["overdue-escalated"]));
         await RequestedMaterialIsSuppliedAsync(driver, Id(cases["awaiting-supplement"]));
+    }
+
+    [Fact]
+    public async Task CasesNobodyReadsAreConvertedInTheBackgroundOnce()
+    {
+        var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(FixturePath("cases-before-events.json"))).RootElement;
+        var connectionString = await LoadPreviousReleaseDatabaseAsync();
+        var clock = new FakeTimeProvider(manifest.GetProperty("fakeClockAtEnd").GetDateTimeOffset() + TimeSpan.FromHours(1));
+        var caseIds = manifest.GetProperty("cases").EnumerateArray().Select(Id).ToList();
+
+        // No call reaches any case: the silo converts them by itself once it is active.
+        await using (var cluster = await PostgresTestCluster.StartAsync(connectionString, 1, "legacy_background", fakeTime: clock,
+            serviceId: manifest.GetProperty("serviceId").GetString()))
+        {
+            await Poll.UntilAsync(
+                () => TestDatabase.ScalarAsync(connectionString, "SELECT count(*) FROM onething_completed_jobs WHERE job = @job", ("job", OldCaseConversion.JobName)),
+                done => done is 1L, TimeSpan.FromSeconds(60), "the silo did not finish converting the cases stored before events");
+        }
+
+        Assert.Equal(0L, await TestDatabase.ScalarAsync(connectionString, "SELECT count(*) FROM onething_case_changes"));
+        foreach (var caseId in caseIds)
+        {
+            var events = await StoredEventsAsync(connectionString, caseId);
+            Assert.True(events.Count > 0 && events[0] is (1, "CaseImported", _), $"case {caseId} was not converted: {string.Join(", ", events.Select(e => e.Type))}");
+        }
+        Assert.Equal((long)caseIds.Count, await TestDatabase.ScalarAsync(connectionString, "SELECT count(*) FROM onething_case_directory"));
     }
 
     /// <summary>An empty database at the previous release's schema, the captured rows, then this release's migrations.</summary>
@@ -92,7 +119,7 @@ public sealed class CasesBeforeEventsTests
         return connectionString;
     }
 
-    private static async Task AssertReadsAsRecordedAsync(OneThingApiFactory api, CaseDriver driver, string connectionString, JsonElement recorded)
+    private static async Task AssertReadsAsRecordedAsync(CaseDriver driver, string connectionString, JsonElement recorded)
     {
         var caseId = Id(recorded);
         var name = recorded.GetProperty("name").GetString();
@@ -131,17 +158,14 @@ public sealed class CasesBeforeEventsTests
         Assert.Equal(0L, await TestDatabase.ScalarAsync(connectionString,
             "SELECT count(*) FROM onething_case_changes WHERE case_id = @id", ("id", caseId)));
 
-        if (HasEventsRoute(api))
-        {
-            using var served = await driver.Portal.GetAsync(new Uri($"/api/cases/{caseId}/events", UriKind.Relative));
-            var body = await served.Content.ReadAsStringAsync();
-            Assert.True(served.StatusCode == HttpStatusCode.OK, $"events of case {name} answered {served.StatusCode}: {body}");
-            var first = EventsOf(JsonDocument.Parse(body).RootElement).FirstOrDefault();
-            Assert.True(first.ValueKind == JsonValueKind.Object, $"case {name}: no events served: {body}");
-            Assert.Equal(1, first.GetProperty("seq").GetInt32());
-            Assert.Equal("CaseImported", first.GetProperty("type").GetString());
-            Assert.False(first.GetProperty("data").TryGetProperty("application", out _), $"case {name}: the served CaseImported holds the application: {first}");
-        }
+        using var served = await driver.Portal.GetAsync(new Uri($"/api/cases/{caseId}/events", UriKind.Relative));
+        var body = await served.Content.ReadAsStringAsync();
+        Assert.True(served.StatusCode == HttpStatusCode.OK, $"events of case {name} answered {served.StatusCode}: {body}");
+        var first = JsonDocument.Parse(body).RootElement.GetProperty("items").EnumerateArray().FirstOrDefault();
+        Assert.True(first.ValueKind == JsonValueKind.Object, $"case {name}: no events served: {body}");
+        Assert.Equal(1, first.GetProperty("seq").GetInt32());
+        Assert.Equal("CaseImported", first.GetProperty("type").GetString());
+        Assert.False(first.GetProperty("data").TryGetProperty("application", out _), $"case {name}: the served CaseImported holds the application: {first}");
     }
 
     /// <summary>Its accepted task worked, every other one after it, to CaseCompleted: events 1..n without a gap.</summary>
@@ -193,17 +217,6 @@ public sealed class CasesBeforeEventsTests
         Assert.Equal("Ready", CaseDriver.TaskOf(view, "pension-application").GetProperty("status").GetString());
         Assert.Equal("Accepted", CaseDriver.TaskOf(view, "housing-fund-freeze").GetProperty("status").GetString());
     }
-
-    /// <summary>Whether this API serves a case's events (a route this test checks as soon as it exists).</summary>
-    private static bool HasEventsRoute(OneThingApiFactory api) =>
-        api.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().Any(e =>
-            e.RoutePattern.RawText is { } pattern
-            && pattern.StartsWith("/api/cases/", StringComparison.Ordinal)
-            && pattern.TrimEnd('/').EndsWith("/events", StringComparison.Ordinal));
-
-    private static IEnumerable<JsonElement> EventsOf(JsonElement body) => body.ValueKind == JsonValueKind.Array
-        ? body.EnumerateArray()
-        : (body.TryGetProperty("items", out var items) ? items : body.GetProperty("events")).EnumerateArray();
 
     private static async Task<List<(int Seq, string Type, JsonElement Data)>> StoredEventsAsync(string connectionString, string caseId)
     {
