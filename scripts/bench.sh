@@ -281,15 +281,17 @@ warm_up_system() {
 # Warnings and failures the silo and the API logged during the runs: a clean-looking figure can hide them.
 log_findings() {
   local name log count
+  # After the ISO 8601 timestamp every console line starts with (appsettings.json).
+  local entry='^([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z )?(warn|fail|crit): '
   for name in silo api silo2 api-cohost silo-deadlines api-deadlines; do
     log=$tmp_root/logs/$name.log
     [[ -f $log ]] || continue
-    count=$(grep -cE '^(warn|fail|crit): ' "$log" || true)
+    count=$(grep -cE "$entry" "$log" || true)
     note "$name log: $count warning/failure entries"
     if ((count > 0)); then
       # The first four, each with two lines of context. grep stops by itself: cut short by `head`, it would die of
       # SIGPIPE on a long log, and pipefail would end the suite before its summary.
-      grep -m 4 -E -A 2 '^(warn|fail|crit): ' "$log" | sed 's/^/[onething]     /' >&2
+      grep -m 4 -E -A 2 "$entry" "$log" | sed 's/^/[onething]     /' >&2
     fi
   done
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using OneThing.Silo.Database;
@@ -94,38 +93,10 @@ public sealed class SchemaMigrationTests
         (long)(await TestDatabase.ScalarAsync(connectionString,
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"))!;
 
-    /// <summary>The silo as its own build produced it (with its deps.json), next to the tests' configuration.</summary>
-    private static string SiloExecutable()
-    {
-        var testOutput = new DirectoryInfo(AppContext.BaseDirectory);
-        var configuration = testOutput.Parent!.Name; // bin/<Configuration>/net10.0/
-        var root = testOutput;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "OneThing.Orleans.sln")))
+    private static Task<(int Code, string Output)> RunSiloMigrateAsync(string connectionString) =>
+        BuiltProcess.RunAsync(BuiltProcess.SiloAssembly, ["migrate"], new Dictionary<string, string?>
         {
-            root = root.Parent;
-        }
-        var silo = Path.Combine(root?.FullName ?? throw new InvalidOperationException("Repository root not found above " + testOutput),
-            "silo", "OneThing.Silo", "bin", configuration, testOutput.Name, "OneThing.Silo.dll");
-        return File.Exists(silo) ? silo : throw new FileNotFoundException("Build the solution first; the silo executable is missing.", silo);
-    }
-
-    private static async Task<(int Code, string Output)> RunSiloMigrateAsync(string connectionString)
-    {
-        var siloAssembly = SiloExecutable();
-        var start = new ProcessStartInfo("dotnet", [siloAssembly, "migrate"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(siloAssembly),
-        };
-        start.Environment["ConnectionStrings__OneThing"] = connectionString;
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, (await output + await error).Trim());
-    }
+            ["ConnectionStrings:OneThing"] = connectionString,
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
 }

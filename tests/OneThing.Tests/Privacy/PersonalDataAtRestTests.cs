@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -338,37 +337,14 @@ public sealed class PersonalDataAtRestTests
         RunAsync(Path.Combine("silo", "OneThing.Silo"), "OneThing.Silo.dll", command is null ? [] : [command], connectionString, settings, withTestKeys);
 
     /// <summary>A process as its build produced it (silo or API), with settings in its environment; it must exit within a minute.</summary>
-    private static async Task<(int Code, string Output)> RunAsync(
-        string project, string assembly, string[] arguments, string connectionString, IReadOnlyDictionary<string, string?> settings, bool withTestKeys)
-    {
-        var testOutput = new DirectoryInfo(AppContext.BaseDirectory);
-        var root = testOutput;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "OneThing.Orleans.sln")))
+    private static Task<(int Code, string Output)> RunAsync(
+        string project, string assembly, string[] arguments, string connectionString, IReadOnlyDictionary<string, string?> settings, bool withTestKeys) =>
+        BuiltProcess.RunAsync(BuiltProcess.AssemblyOf(project, assembly), arguments, new Dictionary<string, string?>
         {
-            root = root.Parent;
-        }
-        var executable = Path.Combine(root!.FullName, project, "bin", testOutput.Parent!.Name, testOutput.Name, assembly);
-        var start = new ProcessStartInfo("dotnet", [executable, .. arguments])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(executable),
-        };
-        start.Environment["ConnectionStrings__OneThing"] = connectionString;
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        start.Environment["OneThing__Catalog__Directory"] = CatalogServiceCollectionExtensions.DefaultDirectory;
-        foreach (var (key, value) in (withTestKeys ? TestPrivacyKeys.Settings : new Dictionary<string, string?>()).Concat(settings))
-        {
-            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
-        }
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, (await output + await error).Trim());
-    }
+            ["ConnectionStrings:OneThing"] = connectionString,
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["OneThing:Catalog:Directory"] = CatalogServiceCollectionExtensions.DefaultDirectory,
+        }.Concat(withTestKeys ? TestPrivacyKeys.Settings : new Dictionary<string, string?>()).Concat(settings));
 
     /// <summary>A one-silo cluster and the API on it, with the test keys overridden by <paramref name="settings"/>.</summary>
     private sealed class TestSystem : IAsyncDisposable
