@@ -59,6 +59,7 @@ builder.Services.AddOneThingHsts();
 var app = builder.Build();
 
 app.UseOneThingResponseHeaders();
+app.UseRequestLog();
 if (!app.Environment.IsDevelopment())
 {
     app.UseHsts();
