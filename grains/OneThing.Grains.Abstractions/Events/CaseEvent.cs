@@ -150,12 +150,10 @@ public sealed record CaseImported(int Revision, System.Text.Json.JsonElement App
 
 /// <summary>
 /// What a reader of a case's events needs from the case: the month it was submitted (UTC), which names the partition
-/// that holds all its events, and its last sequence number.
+/// that holds all its events.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("onething.CaseEventAccess")]
-public sealed record CaseEventAccess(
-    [property: Id(0)] DateOnly CaseMonth,
-    [property: Id(1)] int LastSeq)
+public sealed record CaseEventAccess([property: Id(0)] DateOnly CaseMonth)
 {
     /// <summary>The partition month of a case submitted at <paramref name="submittedAt"/>: the first day of its UTC month.</summary>
     public static DateOnly MonthOf(DateTimeOffset submittedAt) => new(submittedAt.UtcDateTime.Year, submittedAt.UtcDateTime.Month, 1);

@@ -161,7 +161,7 @@ public sealed partial class CaseGrain(
     public Task<CaseEventAccess?> GetEventAccessAsync(string? department) => Task.FromResult(
         !Exists || (department is not null && !View().Tasks.Any(t => t.Department == department && DepartmentCaseView.WasDispatched(t)))
             ? null
-            : new CaseEventAccess(CaseEventAccess.MonthOf(S.SubmittedAt), S.Seq));
+            : new CaseEventAccess(CaseEventAccess.MonthOf(S.SubmittedAt)));
 
     public async Task<Outcome<TaskView>> ActOnTaskAsync(string matterCode, TaskAction action, EventActor actor)
     {
