@@ -13,6 +13,7 @@ using OneThing.Api.Problems;
 using OneThing.Api.RateLimiting;
 using OneThing.Grains.Common;
 using OneThing.Grains.Diagnostics;
+using OneThing.Silo.Diagnostics;
 using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -39,7 +40,14 @@ catch (PrivacyKeyException error)
 }
 
 builder.AddOneThingCluster();
+builder.AddOneThingTelemetry("onething-api");
+builder.Services.AddSingleton(new ApiMetrics(countsAcknowledged: !OrleansClientSetup.HostsSilo(builder.Configuration)));
 builder.Services.AddOneThingAuth();
+var dashboard = OneThingDashboard.IsEnabled(builder.Configuration);
+if (dashboard)
+{
+    builder.Services.AddOneThingDashboardAccess();
+}
 builder.Services.AddCaseAccessLog();
 builder.Services.AddLatestItems();
 builder.Services.AddOneThingRateLimits();
@@ -60,6 +68,7 @@ var app = builder.Build();
 
 app.UseOneThingResponseHeaders();
 app.UseRequestLog();
+app.UseCaseRequestScope();
 if (!app.Environment.IsDevelopment())
 {
     app.UseHsts();
@@ -77,6 +86,11 @@ if (app.Environment.IsDevelopment())
 }
 
 app.MapHealth();
+app.MapMetrics();
+if (dashboard)
+{
+    app.MapOneThingDashboard();
+}
 app.MapOps();
 app.MapFallbackDesk();
 app.MapCatalog();

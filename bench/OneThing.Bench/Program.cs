@@ -166,3 +166,6 @@ static string? Git(string arguments)
         return null;
     }
 }
+
+/// <summary>The load generator's entry point; internal, so that only the API's <c>Program</c> is visible to the tests.</summary>
+internal sealed partial class Program;

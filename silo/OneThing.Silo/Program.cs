@@ -7,6 +7,7 @@ using OneThing.Grains.Catalog;
 using OneThing.Grains.Common;
 using OneThing.Grains.Diagnostics;
 using OneThing.Silo.Database;
+using OneThing.Silo.Diagnostics;
 using OneThing.Silo.Hosting;
 using OneThing.Silo.Hosting.Privacy;
 
@@ -51,6 +52,9 @@ try
     }
     else
     {
+        // The HTTP port first: it answers /health/live while the silo joins the cluster.
+        builder.AddOneThingSiloHttp();
+        builder.AddOneThingTelemetry("onething-silo");
         builder.AddOneThingSilo(connectionString);
     }
     host = builder.Build();
@@ -118,3 +122,6 @@ static string OneLine(Exception error)
     var message = innermost == error ? error.Message : $"{error.Message} ({innermost.Message})";
     return message.ReplaceLineEndings(" ");
 }
+
+/// <summary>The silo's entry point; internal, so that only the API's <c>Program</c> is visible to the tests.</summary>
+internal sealed partial class Program;

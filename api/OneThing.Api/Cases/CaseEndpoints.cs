@@ -7,6 +7,7 @@ using OneThing.Api.AccessLog;
 using OneThing.Api.Auth;
 using OneThing.Api.Catalog;
 using OneThing.Api.Common;
+using OneThing.Api.Hosting;
 using OneThing.Grains.Validation;
 using OneThing.Grains.Cases;
 using OneThing.Grains.Catalog;
@@ -33,7 +34,7 @@ public static class CaseEndpoints
 
     /// <summary>Submits an application once; with <c>Idempotency-Key</c> a retry returns the same case.</summary>
     public static async Task<Results<Ok<CaseView>, Created<CaseView>, ValidationProblem, ProblemHttpResult>> SubmitAsync(
-        HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, LatestItems items, PrivacyKeys privacy,
+        HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, LatestItems items, PrivacyKeys privacy, ApiMetrics metrics,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
@@ -69,7 +70,12 @@ public static class CaseEndpoints
         application = application with { Fingerprint = ApplicationReader.Fingerprint(application) };
 
         var caseId = ApplicationReader.NewCaseId(privacy.CaseIdKey, user.Identity?.Name ?? "", idempotencyKey);
+        CaseRequestScope.Tag(request.HttpContext, caseId);
         var outcome = await cluster.Reference<ICaseGrain>(caseId).SubmitAsync(application, user.Actor());
+        if (outcome.Kind == OutcomeKind.Created)
+        {
+            metrics.CaseSubmitted(item.Code, region);
+        }
         return OutcomeResults.ToHttp(outcome, view => $"/api/cases/{view.CaseId}");
     }
 

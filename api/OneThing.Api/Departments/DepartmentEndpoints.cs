@@ -6,6 +6,7 @@ using OneThing.Api.AccessLog;
 using OneThing.Api.Auth;
 using OneThing.Api.Cases;
 using OneThing.Api.Common;
+using OneThing.Api.Hosting;
 using OneThing.Grains.Cases;
 using OneThing.Grains.Catalog;
 using OneThing.Grains.Common;
@@ -99,7 +100,7 @@ public static class DepartmentEndpoints
 
     /// <summary><c>outputs</c> must hold every output the matter declares and nothing else.</summary>
     public static async Task<Results<Ok<TaskView>, Created<TaskView>, ValidationProblem, ProblemHttpResult>> CompleteAsync(
-        string taskId, HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, CancellationToken cancellationToken)
+        string taskId, HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, ApiMetrics metrics, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
         if (problem is not null)
@@ -135,7 +136,12 @@ public static class DepartmentEndpoints
         {
             return errors.ToProblem();
         }
-        return OutcomeResults.ToHttp(await ActAsync(cluster, taskId, user, new TaskAction(TaskActionKind.Complete, user.DepartmentCode()!, Outputs: outputs)));
+        var outcome = await ActAsync(cluster, taskId, user, new TaskAction(TaskActionKind.Complete, user.DepartmentCode()!, Outputs: outputs));
+        if (outcome.Kind == OutcomeKind.Ok)
+        {
+            metrics.TaskCompleted(user.DepartmentCode()!);
+        }
+        return OutcomeResults.ToHttp(outcome);
     }
 
     public static async Task<Results<Ok<TaskView>, Created<TaskView>, ValidationProblem, ProblemHttpResult>> RejectAsync(

@@ -1,5 +1,7 @@
 using Npgsql;
+using OneThing.Silo.Diagnostics;
 using OneThing.Silo.Hosting;
+using Orleans.Dashboard;
 using Orleans.Configuration;
 
 namespace OneThing.Api.Hosting;
@@ -53,6 +55,12 @@ public static partial class OrleansClientSetup
                 options.Invariant = "Npgsql";
                 options.ConnectionString = connectionString;
             });
+            // The request's trace continues into the grain it calls.
+            client.AddActivityPropagation();
+            if (OneThingDashboard.IsEnabled(builder.Configuration))
+            {
+                client.AddDashboard();
+            }
             client.UseConnectionRetryFilter(async (error, cancellationToken) =>
             {
                 Console.Error.WriteLine($"onething-api: no silo of cluster '{settings.ClusterId}' answers yet ({error.GetType().Name}); retrying in {settings.ConnectRetryDelay.TotalSeconds:0.#} s.");

@@ -347,7 +347,8 @@ public sealed partial class CaseGrain(
 
     /// <summary>Writes the events with the rows that differ from what this activation last wrote.</summary>
     private Task WriteAsync(IReadOnlyList<CaseEvent> events, IReadOnlySet<string> touchedMatters) =>
-        WriteReadModelsAsync(all: false, touchedMatters, readModels.Rows().Events(events, S.SubmittedAt, S.ItemCode!, S.Region));
+        WriteReadModelsAsync(all: false, touchedMatters,
+            readModels.Rows().Events(events, S.SubmittedAt, S.ItemCode!, S.Region, matter => S.Matters.Find(m => m.Code == matter)?.ReadyAt));
 
     /// <summary>Writes every read-model row of the case (on activation), or those of the touched matters and what moved.</summary>
     private async Task WriteReadModelsAsync(bool all, IReadOnlySet<string>? touchedMatters = null, ReadModelRows? rows = null)

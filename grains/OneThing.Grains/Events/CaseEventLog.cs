@@ -100,5 +100,8 @@ public sealed class CaseEventLog(NpgsqlDataSource dataSource)
         command.Parameters.Add(new NpgsqlParameter<T[]> { TypedValue = events.Select(value).ToArray() });
 }
 
-/// <summary>An event as its row stores it: serialized when handed to the writer, with the case's partition month, item and region.</summary>
-internal sealed record StoredEvent(CaseEvent Event, DateOnly CaseMonth, string ItemCode, string? Region, short Version, string Data);
+/// <summary>
+/// An event as its row stores it: serialized when handed to the writer, with the case's partition month, item and
+/// region; for a completed task, when the task was first Ready (for metrics only, not stored).
+/// </summary>
+internal sealed record StoredEvent(CaseEvent Event, DateOnly CaseMonth, string ItemCode, string? Region, short Version, string Data, DateTimeOffset? TaskReadyAt = null);

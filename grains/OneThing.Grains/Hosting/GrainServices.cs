@@ -31,6 +31,7 @@ public static partial class GrainServices
         services.AddSingleton<ReadModelWriter>();
         services.AddSingleton<CaseEventLog>();
         services.AddSingleton<LegacyCaseJournal>();
+        services.AddSingleton<IIncomingGrainCallFilter, CaseCallScope>();
         services.AddOptions<CaseSnapshotOptions>()
             .BindConfiguration(CaseSnapshotOptions.SectionName)
             .Validate(options => options.ChangesPerSnapshot is >= 1 and <= 1000, "OneThing:Cases:ChangesPerSnapshot must be between 1 and 1000.")

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
 using Npgsql;
@@ -159,6 +160,7 @@ public sealed class ReadModelWriter : IAsyncDisposable
                 rows += next.Commands.Count;
                 events.AddRange(next.Events);
             }
+            var started = Stopwatch.GetTimestamp();
             try
             {
                 await using var batch = _dataSource.CreateBatch();
@@ -174,10 +176,13 @@ public sealed class ReadModelWriter : IAsyncDisposable
                     batch.BatchCommands.Add(CaseEventLog.Insert(events));
                 }
                 await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
+                // Counted once stored, before any caller hears so: a failed batch counts nothing, its retry counts once.
+                OneThingMetrics.Committed(events, batchOf.Count, Stopwatch.GetElapsedTime(started));
                 batchOf.ForEach(pending => pending.Committed.TrySetResult());
             }
             catch (Exception error)
             {
+                OneThingMetrics.CommitFailed(Stopwatch.GetElapsedTime(started));
                 // The whole batch was one transaction: none of it is written, and every grain in it hears so. They hear
                 // SQLSTATE, table and constraint only: the server's text can quote a row of any grain in the batch.
                 var failure = DatabaseFailures.Redact(error) ?? error;
@@ -220,8 +225,10 @@ public sealed class ReadModelRows
 
     /// <summary>
     /// A case's new events, serialized now; with the case's directory row when they begin the case (its first event).
+    /// <paramref name="taskReadyAt"/> says when a matter's task was first Ready, which its completion's metrics measure from.
     /// </summary>
-    public ReadModelRows Events(IReadOnlyList<CaseEvent> events, DateTimeOffset submittedAt, string itemCode, string? region)
+    public ReadModelRows Events(IReadOnlyList<CaseEvent> events, DateTimeOffset submittedAt, string itemCode, string? region,
+        Func<string, DateTimeOffset?>? taskReadyAt = null)
     {
         var month = CaseEventAccess.MonthOf(submittedAt);
         foreach (var e in events)
@@ -230,7 +237,8 @@ public sealed class ReadModelRows
             {
                 _commands.Add(CaseEventLog.Directory(e.CaseId, month, itemCode, region, submittedAt));
             }
-            _events.Add(new StoredEvent(e, month, itemCode, region, CaseEventTypes.CurrentVersion(e.Data), CaseEventTypes.Serialize(e.Data)));
+            var readyAt = e is { Data: TaskCompleted, MatterCode: { } matter } ? taskReadyAt?.Invoke(matter) : null;
+            _events.Add(new StoredEvent(e, month, itemCode, region, CaseEventTypes.CurrentVersion(e.Data), CaseEventTypes.Serialize(e.Data), readyAt));
         }
         return this;
     }

@@ -6,6 +6,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using OneThing.Silo.Database;
 using Orleans.Configuration;
+using OneThing.Silo.Diagnostics;
+using Orleans.Dashboard;
 
 namespace OneThing.Silo.Hosting;
 
@@ -56,6 +58,13 @@ public static class OneThingSiloHost
             silo.UseOneThingClustering(connectionString);
             silo.AddOneThingStorage(connectionString, builder.Configuration["OneThing:Catalog:Directory"]);
             silo.UseCaseCollectionAge(caseSettings.CollectionAge);
+            // A client's trace continues into the grain and its database commands (spans exist only while someone listens).
+            silo.AddActivityPropagation();
+            if (OneThingDashboard.IsEnabled(builder.Configuration))
+            {
+                // The dashboard's silo part: a grain-call profiler and the grains the dashboard on the API asks.
+                silo.AddDashboard();
+            }
             if (migrateOnStart)
             {
                 silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SchemaMigrationOnStart>();
