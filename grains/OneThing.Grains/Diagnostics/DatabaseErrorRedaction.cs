@@ -58,8 +58,15 @@ public static partial class DatabaseErrorRedaction
                 var text = formatter(state, null);
                 if (text.Contains("Npgsql.", StringComparison.Ordinal))
                 {
+                    // An outage makes Orleans repeat the same warning (a membership or reminder table it cannot read) on every
+                    // attempt: once per interval with a count, like a database exception. Detail levels are left whole.
+                    var repeats = default(LogThrottle.Suppressed);
+                    if (logLevel >= LogLevel.Warning && !LogThrottle.Default.ShouldLog($"{category} {eventId.Id} {logLevel} text", out repeats))
+                    {
+                        return;
+                    }
                     var redactedText = ExceptionData().Replace(ServerText().Replace(text, "${type}: SQLSTATE ${state} (server text redacted)"), "");
-                    inner.Log(logLevel, eventId, redactedText, null, static (line, _) => line);
+                    inner.Log(logLevel, eventId, redactedText + repeats.Note, null, static (line, _) => line);
                     return;
                 }
             }

@@ -18,6 +18,11 @@ public static class OneThingMetrics
 {
     public const string MeterName = "OneThing";
 
+    /// <summary>The project's activity source (spans of its own, such as a group commit), named like the meter.</summary>
+    public const string ActivitySourceName = "OneThing";
+
+    internal static readonly ActivitySource Activities = new(ActivitySourceName, typeof(OneThingMetrics).Assembly.GetName().Version?.ToString());
+
     private static readonly Meter Meter = new(MeterName, typeof(OneThingMetrics).Assembly.GetName().Version?.ToString());
 
     // Cases, by item and region.

@@ -53,7 +53,7 @@ public sealed class ReadModelWriter : IAsyncDisposable
         {
             return Task.CompletedTask;
         }
-        var pending = new PendingRows(rows.Commands, rows.StoredEvents);
+        var pending = new PendingRows(rows.Commands, rows.StoredEvents, Activity.Current?.Context ?? default);
         if (!_queue.Writer.TryWrite(pending))
         {
             throw new ObjectDisposedException(nameof(ReadModelWriter), "The silo is shutting down; read-model rows are no longer written.");
@@ -161,6 +161,9 @@ public sealed class ReadModelWriter : IAsyncDisposable
                 events.AddRange(next.Events);
             }
             var started = Stopwatch.GetTimestamp();
+            // The commit is a span of the first caller's trace (at low load the only one: HTTP → grain → commit → Npgsql)
+            // and linked from every other caller's; nothing is created while no one listens.
+            using var span = OneThingMetrics.Activities.HasListeners() ? CommitSpan(batchOf) : null;
             try
             {
                 await using var batch = _dataSource.CreateBatch();
@@ -183,6 +186,7 @@ public sealed class ReadModelWriter : IAsyncDisposable
             catch (Exception error)
             {
                 OneThingMetrics.CommitFailed(Stopwatch.GetElapsedTime(started));
+                span?.SetStatus(ActivityStatusCode.Error);
                 // The whole batch was one transaction: none of it is written, and every grain in it hears so. They hear
                 // SQLSTATE, table and constraint only: the server's text can quote a row of any grain in the batch.
                 var failure = DatabaseFailures.Redact(error) ?? error;
@@ -192,11 +196,23 @@ public sealed class ReadModelWriter : IAsyncDisposable
         }
     }
 
+    private static Activity? CommitSpan(List<PendingRows> batch)
+    {
+        var parent = batch.Find(pending => pending.Caller != default)?.Caller ?? default;
+        var links = batch.Where(pending => pending.Caller != default && pending.Caller != parent).Select(pending => new ActivityLink(pending.Caller));
+        var span = OneThingMetrics.Activities.StartActivity("onething.commit", ActivityKind.Internal, parent, links: links);
+        span?.SetTag("onething.commit.changes", batch.Count);
+        return span;
+    }
+
     private static NpgsqlParameter Timestamp(DateTimeOffset? value) =>
         new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = value is { } v ? v.UtcDateTime : DBNull.Value };
 
-    private sealed class PendingRows(IReadOnlyList<NpgsqlBatchCommand> commands, IReadOnlyList<StoredEvent> events)
+    private sealed class PendingRows(IReadOnlyList<NpgsqlBatchCommand> commands, IReadOnlyList<StoredEvent> events, ActivityContext caller)
     {
+        /// <summary>The span of the grain call that handed the rows in, if it is traced.</summary>
+        public ActivityContext Caller { get; } = caller;
+
         public IReadOnlyList<NpgsqlBatchCommand> Commands { get; } = commands;
 
         public IReadOnlyList<StoredEvent> Events { get; } = events;

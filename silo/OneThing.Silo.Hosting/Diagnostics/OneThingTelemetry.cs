@@ -50,9 +50,10 @@ public static class OneThingTelemetry
         return builder;
     }
 
-    /// <summary>What a trace of a request is made of: HTTP in and out, Orleans calls, and Npgsql commands.</summary>
+    /// <summary>What a trace of a request is made of: HTTP in and out, Orleans calls, the group commit and Npgsql commands.</summary>
     public static TracerProviderBuilder AddOneThingSources(this TracerProviderBuilder tracing) => tracing
         .AddSource(OrleansSources)
+        .AddSource(OneThingMetrics.ActivitySourceName)
         .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsScrapeOrProbe(context.Request.Path))
         .AddHttpClientInstrumentation()
         .AddNpgsql();

@@ -80,6 +80,27 @@ public sealed class DatabaseFailuresTests
         Assert.StartsWith("Queued message Response [case/c-1]", line, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void AnOrleansWarningRepeatedDuringAnOutageIsOneLinePerIntervalWithACount()
+    {
+        var lines = new List<string>();
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(new ListProvider(lines)));
+        services.AddDatabaseErrorRedaction();
+        using var provider = services.BuildServiceProvider();
+        // A category of its own: the throttle is process-wide.
+        var logger = provider.GetRequiredService<ILoggerFactory>().CreateLogger($"Orleans.Runtime.MembershipService.Outage{Guid.NewGuid():N}");
+        var refused = new NpgsqlException("Failed to connect to 127.0.0.1:5432", new System.Net.Sockets.SocketException(111)).ToString();
+
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            logger.LogWarning(new EventId(100), "Failed to read the membership table: {Exception}", refused);
+        }
+
+        var line = Assert.Single(lines);
+        Assert.StartsWith("Failed to read the membership table: Npgsql.NpgsqlException", line, StringComparison.Ordinal);
+    }
+
     private static PostgresException ServerError() => new(
         messageText: $"invalid input for applicant {IdNumber}", severity: "ERROR", invariantSeverity: "ERROR", sqlState: "22P05",
         detail: $"row {IdNumber}", hint: IdNumber, where: $"JSON data, line 1: {{\"applicant.idNumber\":\"{IdNumber}",

@@ -45,3 +45,69 @@ public static class BuiltProcess
         return (process.ExitCode, (await output + await error).Trim());
     }
 }
+
+/// <summary>
+/// A process of the solution left running (a silo), its output lines kept as they come; disposing it kills it and
+/// waits for its exit.
+/// </summary>
+public sealed class RunningProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
+
+    private RunningProcess(Process process) => _process = process;
+
+    public IEnumerable<string> Lines => _lines;
+
+    public bool HasExited => _process.HasExited;
+
+    public static RunningProcess Start(string assemblyPath, string[] arguments, IEnumerable<KeyValuePair<string, string?>> settings)
+    {
+        var start = new ProcessStartInfo("dotnet", [assemblyPath, .. arguments])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(assemblyPath),
+        };
+        foreach (var (key, value) in settings)
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+        var process = new Process { StartInfo = start };
+        var running = new RunningProcess(process);
+        process.OutputDataReceived += (_, line) => running.Add(line.Data);
+        process.ErrorDataReceived += (_, line) => running.Add(line.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return running;
+    }
+
+    /// <summary>A free TCP port on loopback for a process to listen on.</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(timeout.Token);
+        _process.Dispose();
+    }
+
+    private void Add(string? line)
+    {
+        if (line is not null)
+        {
+            _lines.Enqueue(line);
+        }
+    }
+}

@@ -43,6 +43,7 @@ public sealed class PostgresSiloConfigurator : ISiloConfigurator
             siloBuilder.Services.UseTimeProviderForBackgroundAreas(TimeProvider.System);
         }
         siloBuilder.UseOneThingClustering(connectionString);
+        siloBuilder.AddActivityPropagation();
         siloBuilder.AddOneThingStorage(connectionString, siloBuilder.Configuration["OneThing:Catalog:Directory"]);
         if (siloBuilder.Configuration[CaseCollectionAgeKey] is { Length: > 0 } collectionAge)
         {
