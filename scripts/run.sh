@@ -8,6 +8,7 @@
 #   ONETHING_PG_PORT                port for the project-local PostgreSQL (default 55432)
 #   ONETHING_API_PORT               API port on 127.0.0.1 (default 5080)
 #   OneThing__Cluster__GatewayPort  silo gateway port, read by the silo and the API (default 30000)
+#   OneThing__Silo__HttpPort        the silo's own HTTP port: /health/live, /health/ready, /metrics (default 5081)
 #   ONETHING_LOG_STDOUT=1           stream silo and API output to the terminal (also kept in the logs)
 #
 # PostgreSQL data is kept in .data/postgres between runs; logs go to .data/logs/.
@@ -27,6 +28,7 @@ log_dir=$data_root/logs
 api_port=${ONETHING_API_PORT:-5080}
 api_url=http://127.0.0.1:$api_port
 gateway_port=${OneThing__Cluster__GatewayPort:-30000}
+silo_http_port=${OneThing__Silo__HttpPort:-5081}
 config=Release
 silo_dll=silo/OneThing.Silo/bin/$config/net10.0/OneThing.Silo.dll
 api_dll=api/OneThing.Api/bin/$config/net10.0/OneThing.Api.dll
@@ -72,6 +74,10 @@ preflight() {
   # Fail now, not after a long build, when another instance already holds our ports.
   if listening "$gateway_port"; then
     note "port $gateway_port (silo gateway) is in use: is another silo running? Stop it or set OneThing__Cluster__GatewayPort."
+    exit 1
+  fi
+  if listening "$silo_http_port"; then
+    note "port $silo_http_port (silo HTTP) is in use: stop whatever holds it or set OneThing__Silo__HttpPort."
     exit 1
   fi
   if listening "$api_port"; then
@@ -148,9 +154,9 @@ died() {
 
 start_silo() {
   local deadline=$((SECONDS + 90))
-  note "starting the silo (gateway port $gateway_port)"
+  note "starting the silo (gateway port $gateway_port, HTTP port $silo_http_port)"
   # Development: the silo then has the development privacy keys (appsettings.Development.json), as the API has.
-  DOTNET_ENVIRONMENT=Development start_app silo "$silo_dll"
+  DOTNET_ENVIRONMENT=Development OneThing__Silo__HttpPort=$silo_http_port start_app silo "$silo_dll"
   silo_pid=$app_pid
   until listening "$gateway_port"; do
     alive "$silo_pid" || died silo "$log_dir/silo.log"
@@ -260,6 +266,8 @@ summary() {
   note "OneThing is running"
   note "  API:      $api_url"
   note "  OpenAPI:  $api_url/openapi/v1.json"
+  note "  metrics:  $api_url/metrics (API), http://127.0.0.1:$silo_http_port/metrics (silo; health at /health/ready)"
+  note "  dashboard: $api_url/dashboard (sign in with an ops key)"
   if [[ -n $pg_port ]]; then
     note "  database: 127.0.0.1:$pg_port/onething (data in $pg_data)"
   fi
