@@ -37,7 +37,8 @@ public sealed partial class ApiKeyAuthenticationHandler(
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         string? header = Request.Headers.Authorization;
-        if (string.IsNullOrEmpty(header))
+        // A scraper's token is the scrape key: not an API key, and no failed authentication of its address.
+        if (string.IsNullOrEmpty(header) || Context.GetEndpoint()?.Metadata.GetMetadata<Health.MetricsEndpoint.ScrapeKeyOnly>() is not null)
         {
             return Task.FromResult(AuthenticateResult.NoResult());
         }

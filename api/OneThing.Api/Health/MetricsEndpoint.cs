@@ -30,7 +30,10 @@ public static class MetricsEndpoint
                 return;
             }
             await next(context);
-        }), optionsName: null).AllowAnonymous().ExcludeFromDescription();
+        }), optionsName: null).AllowAnonymous().WithMetadata(new ScrapeKeyOnly()).ExcludeFromDescription();
         return routes;
     }
+
+    /// <summary>Marks the scrape endpoint, whose bearer token is the scrape key and never an API key.</summary>
+    public sealed class ScrapeKeyOnly;
 }

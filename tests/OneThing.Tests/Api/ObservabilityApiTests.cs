@@ -70,6 +70,34 @@ public sealed partial class ObservabilityApiTests(TwoSiloClusterFixture fixture)
     }
 
     [Fact]
+    public async Task MetricsAreAnonymousUnlessAScrapeKeyIsSet()
+    {
+        using var open = fixture.Api.CreateClient();
+        await using var guarded = new OneThingApiFactory(fixture.ConnectionString, fixture.Cluster.Options.ClusterId, fixture.Cluster.Options.ServiceId,
+            new Dictionary<string, string?> { ["OneThing:Metrics:ScrapeKey"] = "scrape-secret" });
+        using var anonymous = guarded.CreateClient();
+        using var wrong = guarded.CreateClient("test-ops");
+        using var scraper = guarded.CreateClient("scrape-secret");
+
+        using var openAnswer = await open.GetAsync(new Uri("/metrics", UriKind.Relative));
+        using var anonymousAnswer = await anonymous.GetAsync(new Uri("/metrics", UriKind.Relative));
+        using var wrongAnswer = await wrong.GetAsync(new Uri("/metrics", UriKind.Relative));
+        using var scraperAnswer = await scraper.GetAsync(new Uri("/metrics", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, openAnswer.StatusCode);
+        Assert.StartsWith("text/plain", openAnswer.Content.Headers.ContentType?.ToString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymousAnswer.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrongAnswer.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, scraperAnswer.StatusCode);
+        // The scrape key is no API key: scraping never counts as a failed authentication of the scraper's address.
+        for (var scrape = 0; scrape < 25; scrape++)
+        {
+            using var again = await scraper.GetAsync(new Uri("/metrics", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task OneSubmissionIsOneTraceFromTheApiThroughTheGrainToPostgreSql()
     {
         var ended = new ConcurrentQueue<Activity>();
