@@ -30,6 +30,7 @@ public static class OneThingMetrics
     private static readonly Counter<long> CasesCompleted = Meter.CreateCounter<long>("onething.cases.completed", "{case}", "Cases whose every matter is done, by item and region.");
     private static readonly Counter<long> CasesRejected = Meter.CreateCounter<long>("onething.cases.rejected", "{case}", "Cases that ended rejected (a matter refused, a promise lapsed), by item and region.");
     private static readonly Counter<long> CasesWithdrawn = Meter.CreateCounter<long>("onething.cases.withdrawn", "{case}", "Cases the applicant withdrew, by item and region.");
+    private static readonly Counter<long> CasesOverdue = Meter.CreateCounter<long>("onething.cases.overdue", "{case}", "Cases that passed their promised time unfinished, by item and region.");
 
     // Department tasks, by department.
     private static readonly Counter<long> TasksReady = Meter.CreateCounter<long>("onething.tasks.ready", "{task}", "Tasks handed to their department (not counting a return after 补正), by department.");
@@ -113,6 +114,9 @@ public static class OneThingMetrics
                 break;
             case Overdue when stored.Department is { } department:
                 TasksOverdue.Add(1, DepartmentTag(department));
+                break;
+            case Overdue:
+                CasesOverdue.Add(1, CaseTags(itemCode, region));
                 break;
         }
     }

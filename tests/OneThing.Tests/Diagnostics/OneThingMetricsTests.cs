@@ -35,12 +35,14 @@ public sealed class OneThingMetricsTests
         OneThingMetrics.Count(Event(new CaseCompleted(), null, ReadyAt), item, "chongqing");
         OneThingMetrics.Count(Event(new CaseWithdrawn("moved"), null, ReadyAt), item, null);
         OneThingMetrics.Count(Event(new CaseRejected("no"), null, ReadyAt), item, null);
+        OneThingMetrics.Count(Event(new Overdue(ReadyAt), null, ReadyAt), item, null);
         OneThingMetrics.Count(Event(new CaseImported(3, default), null, ReadyAt), item, null);
 
         Assert.Equal(1, measured.Sum("onething.cases.completed", ("item", item), ("region", "chongqing")));
         Assert.Equal(1, measured.Sum("onething.cases.withdrawn", ("item", item), ("region", "national")));
         Assert.Equal(1, measured.Sum("onething.cases.rejected", ("item", item), ("region", "national")));
-        Assert.Equal(3, measured.All.Count(m => m.Tags.Contains(new KeyValuePair<string, object?>("item", item))));
+        Assert.Equal(1, measured.Sum("onething.cases.overdue", ("item", item), ("region", "national")));
+        Assert.Equal(4, measured.All.Count(m => m.Tags.Contains(new KeyValuePair<string, object?>("item", item))));
     }
 
     private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
