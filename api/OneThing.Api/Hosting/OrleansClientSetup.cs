@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using OneThing.Silo.Hosting;
 using Orleans.Configuration;
@@ -40,7 +41,9 @@ public static partial class OrleansClientSetup
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton<GatewayLossWatch>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ClusterChangeWatch>();
+        builder.Services.AddHostedService(provider => provider.GetRequiredService<ClusterChangeWatch>());
 
         // Start Kestrel while the client is still looking for a silo: /health/live answers at once and
         // /health/ready says 503 until the cluster is reachable.
@@ -60,7 +63,7 @@ public static partial class OrleansClientSetup
                 options.ConnectionString = connectionString;
             });
             // A call caught in a silo's death is sent again rather than failed (SiloLossRetry).
-            client.Services.AddSingleton<IClusterConnectionStatusObserver>(provider => provider.GetRequiredService<GatewayLossWatch>());
+            client.Services.AddSingleton<IClusterConnectionStatusObserver>(provider => provider.GetRequiredService<ClusterChangeWatch>());
             client.AddOutgoingGrainCallFilter<SiloLossRetryFilter>();
             client.UseConnectionRetryFilter(async (error, cancellationToken) =>
             {

@@ -22,14 +22,14 @@ public static class SiloLossRetry
     /// <param name="failure">What the attempt failed with.</param>
     /// <param name="attempt">1 for the first call, 2 for the first retry…</param>
     /// <param name="elapsed">Since the first attempt started.</param>
-    /// <param name="siloLostDuringCall">
-    /// The client lost a gateway connection while the attempt was in flight: a time-out then means the answer died with
-    /// the silo, not that the grain is slow.
+    /// <param name="clusterChanged">
+    /// The cluster changed since the attempt started (a gateway connection lost, a silo suspected or declared dead:
+    /// <see cref="ClusterChangeWatch"/>): a time-out then means the answer died with a silo, not that the grain is slow.
     /// </param>
-    public static RetryDecision Decide(Exception failure, int attempt, TimeSpan elapsed, bool siloLostDuringCall, int maxAttempts, TimeSpan budget)
+    public static RetryDecision Decide(Exception failure, int attempt, TimeSpan elapsed, bool clusterChanged, int maxAttempts, TimeSpan budget)
     {
         ArgumentNullException.ThrowIfNull(failure);
-        if (attempt >= maxAttempts || elapsed >= budget || !IsSiloLoss(failure, siloLostDuringCall))
+        if (attempt >= maxAttempts || elapsed >= budget || !IsSiloLoss(failure, clusterChanged))
         {
             return RetryDecision.GiveUp;
         }
@@ -41,11 +41,19 @@ public static class SiloLossRetry
     }
 
     /// <summary>
+    /// A call left unanswered while the cluster has not changed (yet): worth waiting, within the budget, for the
+    /// membership to declare a silo dead before deciding. Silos declare a dead one after about
+    /// <c>OneThing:Cluster:ProbeTimeout</c> × <c>MissedProbesLimit</c>, longer than one attempt's response timeout.
+    /// </summary>
+    public static bool AwaitsClusterChange(Exception failure, bool clusterChanged) =>
+        !clusterChanged && !IsSiloLoss(failure, clusterChanged: false) && IsSiloLoss(failure, clusterChanged: true);
+
+    /// <summary>
     /// The failures a dead silo causes: its calls rejected (<see cref="SiloUnavailableException"/> and other
     /// <see cref="OrleansMessageRejectionException"/>s, such as a forward to a silo that no longer answers), a
     /// connection to a gateway that is gone, and — only when a silo was lost meanwhile — a call left unanswered.
     /// </summary>
-    public static bool IsSiloLoss(Exception failure, bool siloLostDuringCall)
+    public static bool IsSiloLoss(Exception failure, bool clusterChanged)
     {
         for (var current = failure; current is not null; current = current.InnerException)
         {
@@ -54,7 +62,7 @@ public static class SiloLossRetry
                 case OrleansMessageRejectionException:
                 case ConnectionFailedException:
                 case Orleans.Networking.Shared.SocketConnectionException:
-                case TimeoutException when siloLostDuringCall:
+                case TimeoutException when clusterChanged:
                     return true;
             }
         }

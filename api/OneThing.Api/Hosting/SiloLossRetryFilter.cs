@@ -1,44 +1,21 @@
-using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using OneThing.Grains.Diagnostics;
 
 namespace OneThing.Api.Hosting;
 
 /// <summary>
-/// Notes when the client loses a gateway connection (a silo died or left), so that a call left unanswered meanwhile
-/// can be told from a slow one.
-/// </summary>
-public sealed class GatewayLossWatch : IClusterConnectionStatusObserver
-{
-    private long _lastLoss = long.MinValue;
-
-    /// <summary>A gateway connection was lost at or after <paramref name="timestamp"/> (a <see cref="Stopwatch"/> timestamp).</summary>
-    public bool LostSince(long timestamp) => Interlocked.Read(ref _lastLoss) >= timestamp;
-
-    public void NotifyGatewayCountChanged(int currentNumberOfGateways, int previousNumberOfGateways, bool connectionRecovered)
-    {
-        if (currentNumberOfGateways < previousNumberOfGateways)
-        {
-            Interlocked.Exchange(ref _lastLoss, Stopwatch.GetTimestamp());
-        }
-    }
-
-    public void NotifyClusterConnectionLost() => Interlocked.Exchange(ref _lastLoss, Stopwatch.GetTimestamp());
-}
-
-/// <summary>
 /// Sends a grain call again, within <c>OneThing:Cluster:CallRetryAttempts</c> and <c>:CallRetryBudget</c>, when it
 /// failed because a silo died (<see cref="SiloLossRetry"/>); past the budget the failure reaches the client as a 503.
 /// </summary>
-public sealed partial class SiloLossRetryFilter(ClusterSettings settings, GatewayLossWatch gateways, ILogger<SiloLossRetryFilter> logger)
+public sealed partial class SiloLossRetryFilter(ClusterSettings settings, ClusterChangeWatch cluster, TimeProvider clock, ILogger<SiloLossRetryFilter> logger)
     : IOutgoingGrainCallFilter
 {
     public async Task Invoke(IOutgoingGrainCallContext context)
     {
-        var first = Stopwatch.GetTimestamp();
+        var first = clock.GetTimestamp();
         for (var attempt = 1; ; attempt++)
         {
-            var started = Stopwatch.GetTimestamp();
+            var started = clock.GetTimestamp();
             Exception? failure;
             try
             {
@@ -54,8 +31,14 @@ public sealed partial class SiloLossRetryFilter(ClusterSettings settings, Gatewa
             {
                 return;
             }
-            var decision = SiloLossRetry.Decide(failure, attempt, Stopwatch.GetElapsedTime(first), gateways.LostSince(started),
-                settings.CallRetryAttempts, settings.CallRetryBudget);
+            var changed = cluster.ChangedSince(started);
+            if (SiloLossRetry.AwaitsClusterChange(failure, changed))
+            {
+                // Unanswered while nothing changed yet: the silo may be dead and not yet declared so. Wait, within the
+                // budget, for the membership to say so; a slow cluster that stays whole fails once the budget is spent.
+                changed = await cluster.WaitForChangeSinceAsync(started, settings.CallRetryBudget - clock.GetElapsedTime(first));
+            }
+            var decision = SiloLossRetry.Decide(failure, attempt, clock.GetElapsedTime(first), changed, settings.CallRetryAttempts, settings.CallRetryBudget);
             if (!decision.Retry)
             {
                 if (context.Response?.Exception != failure)
@@ -68,7 +51,7 @@ public sealed partial class SiloLossRetryFilter(ClusterSettings settings, Gatewa
             {
                 LogRetry(context.InterfaceName, context.MethodName, attempt, failure.GetType().Name, repeated.Note);
             }
-            await Task.Delay(decision.Delay);
+            await Task.Delay(decision.Delay, clock);
         }
     }
 

@@ -21,13 +21,22 @@ public sealed class SiloLossRetryTests
     [Theory]
     [MemberData(nameof(SiloLosses))]
     public void ACallRejectedBecauseItsSiloDiedIsSentAgain(Exception failure) =>
-        Assert.True(SiloLossRetry.Decide(failure, attempt: 1, TimeSpan.Zero, siloLostDuringCall: false, maxAttempts: 20, Budget).Retry);
+        Assert.True(SiloLossRetry.Decide(failure, attempt: 1, TimeSpan.Zero, clusterChanged: false, maxAttempts: 20, Budget).Retry);
 
     [Fact]
     public void AnUnansweredCallIsSentAgainOnlyWhenASiloWasLostMeanwhile()
     {
-        Assert.True(SiloLossRetry.Decide(new TimeoutException(), 1, TimeSpan.FromSeconds(8), siloLostDuringCall: true, 20, Budget).Retry);
-        Assert.False(SiloLossRetry.Decide(new TimeoutException(), 1, TimeSpan.FromSeconds(8), siloLostDuringCall: false, 20, Budget).Retry);
+        Assert.True(SiloLossRetry.Decide(new TimeoutException(), 1, TimeSpan.FromSeconds(8), clusterChanged: true, 20, Budget).Retry);
+        Assert.False(SiloLossRetry.Decide(new TimeoutException(), 1, TimeSpan.FromSeconds(8), clusterChanged: false, 20, Budget).Retry);
+    }
+
+    [Fact]
+    public void AnUnansweredCallWaitsForTheClusterToChangeBeforeItIsDecided()
+    {
+        Assert.True(SiloLossRetry.AwaitsClusterChange(new TimeoutException(), clusterChanged: false));
+        Assert.False(SiloLossRetry.AwaitsClusterChange(new TimeoutException(), clusterChanged: true));
+        Assert.False(SiloLossRetry.AwaitsClusterChange(new SiloUnavailableException(), clusterChanged: false));
+        Assert.False(SiloLossRetry.AwaitsClusterChange(new InvalidOperationException(), clusterChanged: false));
     }
 
     public static TheoryData<Exception> OtherFailures() =>
@@ -41,7 +50,7 @@ public sealed class SiloLossRetryTests
     [Theory]
     [MemberData(nameof(OtherFailures))]
     public void FailuresThatSayNothingOfALostSiloAreNotRetried(Exception failure) =>
-        Assert.False(SiloLossRetry.Decide(failure, 1, TimeSpan.Zero, siloLostDuringCall: true, 20, Budget).Retry);
+        Assert.False(SiloLossRetry.Decide(failure, 1, TimeSpan.Zero, clusterChanged: true, 20, Budget).Retry);
 
     [Fact]
     public void RetriesStopAtTheAttemptLimitAndAtTheBudget()
