@@ -51,7 +51,7 @@ public static class SiloLossRetry
     /// <summary>
     /// The failures a dead silo causes: its calls rejected (<see cref="SiloUnavailableException"/> and other
     /// <see cref="OrleansMessageRejectionException"/>s, such as a forward to a silo that no longer answers), a
-    /// connection to a gateway that is gone, and — only when a silo was lost meanwhile — a call left unanswered.
+    /// connection to a gateway that is gone, and — only when the cluster changed meanwhile — a call left unanswered.
     /// </summary>
     public static bool IsSiloLoss(Exception failure, bool clusterChanged)
     {
