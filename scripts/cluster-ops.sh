@@ -63,7 +63,10 @@ cleanup() {
   trap '' INT TERM
   [[ -n $child_pid ]] && kill -TERM -- "-$child_pid" 2>/dev/null || true
   stop_all
-  [[ -n $pg_data ]] && pg_stop "$pg_data" || true
+  if [[ -n $pg_data ]]; then
+    pg_stop "$pg_data" || true
+    rm -rf -- "$pg_data" "$(pg_run_dir "$pg_data")"
+  fi
   note "logs kept in $tmp_root/logs"
   exit "$code"
 }
