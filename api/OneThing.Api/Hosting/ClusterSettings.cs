@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace OneThing.Api.Hosting;
 
 /// <summary>
@@ -13,11 +15,27 @@ public sealed class ClusterSettings
     public string ServiceId { get; set; } = "onething";
 
     /// <summary>
-    /// How long a grain call may go unanswered before the request fails with 503 (Retry-After). A request already
-    /// sent to a silo that then crashed gets no answer at all; Orleans' 30 s default kept such clients waiting, and
-    /// failing, for 30 s after a silo died. Every operation is idempotent, so the client's retry is safe.
+    /// How long one attempt of a grain call may go unanswered. A call already sent to a silo that then crashed gets no
+    /// answer at all (Orleans 10 has no client setting that fails it when the gateway connection drops), so this bounds
+    /// how long such a call waits before <see cref="SiloLossRetry"/> sends it again; a call that times out while no
+    /// silo was lost is not retried and becomes a 503 (Retry-After). Well above the slowest calls measured under load
+    /// (bench/README.md), so a busy cluster is not mistaken for a dead silo.
     /// </summary>
-    public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(8);
+    public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(4);
+
+    /// <summary>
+    /// Most attempts of one grain call (the first included) when calls fail because a silo died; see
+    /// <see cref="SiloLossRetry"/>. 1 turns the retry off.
+    /// </summary>
+    [Range(1, 100)]
+    public int CallRetryAttempts { get; set; } = 20;
+
+    /// <summary>
+    /// How long after a grain call's first attempt a retry may still start. Longer than the silos' time to declare a
+    /// dead silo (ProbeTimeout × MissedProbesLimit, 6 s by default), so that a grain that lived there is reached on
+    /// its new silo; an attempt then waits at most <see cref="ResponseTimeout"/> more.
+    /// </summary>
+    public TimeSpan CallRetryBudget { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Pause between attempts to reach the cluster while no silo answers yet.</summary>
     public TimeSpan ConnectRetryDelay { get; set; } = TimeSpan.FromSeconds(2);

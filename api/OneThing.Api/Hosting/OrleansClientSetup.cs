@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using OneThing.Silo.Diagnostics;
 using OneThing.Silo.Hosting;
@@ -37,6 +38,14 @@ public static partial class OrleansClientSetup
 
         var settings = builder.Configuration.GetSection(ClusterSettings.SectionName).Get<ClusterSettings>() ?? new ClusterSettings();
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        builder.Services.AddOptions<ClusterSettings>()
+            .BindConfiguration(ClusterSettings.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton(settings);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ClusterChangeWatch>();
+        builder.Services.AddHostedService(provider => provider.GetRequiredService<ClusterChangeWatch>());
 
         // Start Kestrel while the client is still looking for a silo: /health/live answers at once and
         // /health/ready says 503 until the cluster is reachable.
@@ -61,6 +70,9 @@ public static partial class OrleansClientSetup
             {
                 client.AddDashboard();
             }
+            // A call caught in a silo's death is sent again rather than failed (SiloLossRetry).
+            client.Services.AddSingleton<IClusterConnectionStatusObserver>(provider => provider.GetRequiredService<ClusterChangeWatch>());
+            client.AddOutgoingGrainCallFilter<SiloLossRetryFilter>();
             client.UseConnectionRetryFilter(async (error, cancellationToken) =>
             {
                 Console.Error.WriteLine($"onething-api: no silo of cluster '{settings.ClusterId}' answers yet ({error.GetType().Name}); retrying in {settings.ConnectRetryDelay.TotalSeconds:0.#} s.");

@@ -116,7 +116,8 @@ public sealed record LifecycleSettings(
         {
             if (KillPid is not null)
             {
-                return "failover";
+                // scripts/pg-failover.sh kills the database primary instead of a silo: --label pg.
+                return Label is null ? "failover" : $"failover-{Label}";
             }
             var name = $"lifecycle-{Mode.ToString().ToLowerInvariant()}";
             if (Reads != DefaultReads)

@@ -26,6 +26,13 @@ public sealed class OneThingClusterOptions
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
 
     /// <summary>
+    /// In a Kubernetes pod: the silo advertises the pod's IP (<c>POD_IP</c>) instead of <see cref="AdvertisedAddress"/>,
+    /// listens on every interface, is named after its pod (<c>POD_NAME</c>), and a silo whose pod is deleted is declared
+    /// dead at once rather than after missed probes. The pod's service account needs get, list, watch and patch on pods.
+    /// </summary>
+    public bool KubernetesHosting { get; set; }
+
+    /// <summary>
     /// How long a silo waits for another's answer to a liveness probe. With <see cref="MissedProbesLimit"/> it bounds
     /// how long a crashed silo's grains stay unreachable: about timeout × limit (Orleans' defaults, 5 s × 3, left
     /// clients without those cases for 15–20 s; 2 s × 3 keeps it under 10 s while a loaded silo that answers late is

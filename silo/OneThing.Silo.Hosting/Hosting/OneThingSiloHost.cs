@@ -41,7 +41,6 @@ public static class OneThingSiloHost
 
         builder.UseOrleans(silo =>
         {
-            var advertised = ResolveAdvertisedAddress(clusterSettings.AdvertisedAddress);
             silo.Configure<ClusterOptions>(options =>
             {
                 options.ClusterId = clusterSettings.ClusterId;
@@ -53,8 +52,22 @@ public static class OneThingSiloHost
                 options.ProbeTimeout = clusterSettings.ProbeTimeout;
                 options.NumMissedProbesLimit = clusterSettings.MissedProbesLimit;
             });
-            silo.ConfigureEndpoints(advertised, clusterSettings.SiloPort, clusterSettings.GatewayPort,
-                listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
+            if (clusterSettings.KubernetesHosting)
+            {
+                // Only the ports: Kubernetes hosting fills in the pod's IP and the listening endpoints when they are unset.
+                silo.Configure<EndpointOptions>(options =>
+                {
+                    options.SiloPort = clusterSettings.SiloPort;
+                    options.GatewayPort = clusterSettings.GatewayPort;
+                });
+                silo.UseKubernetesHosting();
+            }
+            else
+            {
+                var advertised = ResolveAdvertisedAddress(clusterSettings.AdvertisedAddress);
+                silo.ConfigureEndpoints(advertised, clusterSettings.SiloPort, clusterSettings.GatewayPort,
+                    listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
+            }
             silo.UseOneThingClustering(connectionString);
             silo.AddOneThingStorage(connectionString, builder.Configuration["OneThing:Catalog:Directory"]);
             silo.UseCaseCollectionAge(caseSettings.CollectionAge);

@@ -23,6 +23,7 @@ public sealed class LifecycleSettingsTests : IDisposable
     [InlineData("lifecycle-case-reads0-cohost", "--reads", "0", "--label", "cohost")]
     [InlineData("lifecycle-inbox-rate12.5", "--mode", "inbox", "--rate", "12.5")]
     [InlineData("failover", "--kill-pid", "4321", "--kill-at", "10", "--seconds", "40")]
+    [InlineData("failover-pg", "--kill-pid", "4321", "--kill-at", "10", "--seconds", "40", "--label", "pg")]
     public void EachWorkloadWritesAResultFileOfItsOwn(string expected, params string[] options)
     {
         Assert.Equal(expected, Parse(options).ResultName);

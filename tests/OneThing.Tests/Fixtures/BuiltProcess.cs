@@ -59,7 +59,22 @@ public sealed class RunningProcess : IAsyncDisposable
 
     public IEnumerable<string> Lines => _lines;
 
+    /// <summary>Everything it wrote so far, for a failure message.</summary>
+    public string Output => string.Join('\n', _lines);
+
+    public int Id => _process.Id;
+
     public bool HasExited => _process.HasExited;
+
+    public static RunningProcess Start(string assemblyPath, IEnumerable<KeyValuePair<string, string?>> settings) =>
+        Start(assemblyPath, [], settings);
+
+    /// <summary>SIGKILL: no shutdown, no goodbye to the cluster.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+    }
 
     public static RunningProcess Start(string assemblyPath, string[] arguments, IEnumerable<KeyValuePair<string, string?>> settings)
     {
