@@ -11,8 +11,10 @@ using OneThing.Api.Hosting;
 using OneThing.Api.Ops;
 using OneThing.Api.Problems;
 using OneThing.Api.RateLimiting;
+using OneThing.Api.Webhooks;
 using OneThing.Grains.Common;
 using OneThing.Grains.Diagnostics;
+using OneThing.Grains.Hosting;
 using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -42,6 +44,7 @@ builder.AddOneThingCluster();
 builder.Services.AddOneThingAuth();
 builder.Services.AddCaseAccessLog();
 builder.Services.AddLatestItems();
+builder.Services.AddOneThingWebhookOptions();
 builder.Services.AddOneThingRateLimits();
 builder.Services.AddDatabaseErrorRedaction();
 builder.Services.AddProblemDetails();
@@ -85,6 +88,7 @@ app.MapCalendar();
 app.MapCases();
 app.MapCaseAccessLog();
 app.MapEvents();
+app.MapSubscriptions();
 app.MapDepartmentWork();
 
 app.Run();
