@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using OneThing.Grains.Calendar;
 using OneThing.Grains.Cases;
 using OneThing.Grains.Catalog;
 using OneThing.Grains.Common;
@@ -21,7 +22,9 @@ public sealed partial class WebhookDeliveryGrain(
     WebhookSender sender,
     PrivacyKeys privacy,
     ItemCatalog catalog,
+    WorkingCalendar calendar,
     IOptions<WebhookOptions> options,
+    IOptions<NoticeOptions> noticeOptions,
     TimeProvider clock,
     ILogger<WebhookDeliveryGrain> logger) : Grain, IWebhookDeliveryGrain
 {
@@ -143,22 +146,26 @@ public sealed partial class WebhookDeliveryGrain(
         List<DueDelivery> rows, CancellationToken cancellationToken)
     {
         var results = new List<AttemptResult>();
-        for (var i = 0; i < rows.Count; i++)
+        var settled = new HashSet<long>();
+        foreach (var row in rows)
         {
-            var row = rows[i];
+            if (settled.Contains(row.Event.Position))
+            {
+                continue;
+            }
             var messageId = WebhookSignature.MessageId(_subscriptionId, row.Event.Position);
             var (body, merged) = subscription.Kind == SubscriptionKinds.ApplicantNotice
-                ? await NoticeBodyAsync(row, rows.Skip(i + 1).ToList(), cancellationToken)
+                ? await NoticeBodyAsync(row, cancellationToken)
                 : (await WebhookBodyAsync(row), []);
-            PostResult outcome = body is null
-                ? new PostResult(true, null, "nothing to tell the applicant (no phone or no notice for this event)")
+            var outcome = body is null
+                ? new PostResult(true, null, "nothing to tell the applicant (no phone, or no notice for this event)")
                 : await sender.PostAsync(url, messageId, body, secrets, cancellationToken);
             var now = clock.GetUtcNow();
             if (outcome.Delivered)
             {
                 results.Add(new AttemptResult(row.Event.Position, DeliveryStatuses.Delivered, now, outcome.HttpStatus, outcome.Error));
-                results.AddRange(merged.Select(m => new AttemptResult(m.Event.Position, DeliveryStatuses.Delivered, now, null, $"merged into {messageId}", Attempted: false)));
-                i += merged.Count;
+                results.AddRange(merged.Select(position => new AttemptResult(position, DeliveryStatuses.Delivered, now, null, $"told in {messageId}", Attempted: false)));
+                settled.UnionWith(merged);
                 continue;
             }
             var retry = RetrySchedule.NextAttempt(row.QueuedAt, now, row.Attempts + 1, _options, Random.Shared.NextDouble());
@@ -187,26 +194,29 @@ public sealed partial class WebhookDeliveryGrain(
     }
 
     /// <summary>
-    /// The notice for a row; for a 补正 request, merged with the later requests of its round that wait behind it
-    /// (<paramref name="following"/> in order), which are then settled by this one notice.
+    /// The notice for a row; for a 补正 request, one notice for the whole round it opened: the case's later requests
+    /// made before the round closed are told in it too, and settled by it (their positions come back).
     /// </summary>
-    private async Task<(byte[]? Body, List<DueDelivery> Merged)> NoticeBodyAsync(DueDelivery row, List<DueDelivery> following,
-        CancellationToken cancellationToken)
+    private async Task<(byte[]? Body, List<long> Merged)> NoticeBodyAsync(DueDelivery row, CancellationToken cancellationToken)
     {
         var e = row.Event;
-        var merged = e.Type == "SupplementRequested" ? following.TakeWhile(f => f.Event.Type == "SupplementRequested").ToList() : [];
-        var contact = await ApplicantContactAsync(row.CaseMonth, e.CaseId, cancellationToken);
-        if (contact is null)
-        {
-            return (null, merged);
-        }
-        var item = await catalog.FindVariantAsync(e.ItemCode, contact.Value.ItemRegion, contact.Value.ItemVersion, cancellationToken);
-        if (item is null)
-        {
-            return (null, merged);
-        }
         var data = new List<JsonElement> { JsonSerializer.Deserialize<JsonElement>(e.Data) };
-        data.AddRange(merged.Select(m => JsonSerializer.Deserialize<JsonElement>(m.Event.Data)));
+        var merged = new List<long>();
+        if (e.Type == "SupplementRequested")
+        {
+            var closes = ApplicantNotices.SupplementRoundCloses(e.At, calendar, noticeOptions.Value.SupplementRoundWindow);
+            foreach (var (position, json) in await _outbox.RestOfRoundAsync(_subscriptionId, row.CaseMonth, e.CaseId, e.Position, closes, cancellationToken))
+            {
+                merged.Add(position);
+                data.Add(JsonSerializer.Deserialize<JsonElement>(json));
+            }
+        }
+        var contact = await ApplicantContactAsync(row.CaseMonth, e.CaseId, cancellationToken);
+        var item = contact is null ? null : await catalog.FindVariantAsync(e.ItemCode, contact.Value.ItemRegion, contact.Value.ItemVersion, cancellationToken);
+        if (contact is null || item is null)
+        {
+            return (null, merged);
+        }
         var notice = ApplicantNotices.Render(e.CaseId, contact.Value.Phone, item, e.Type, data, e.MatterCode);
         return (notice is null ? null : JsonSerializer.SerializeToUtf8Bytes(notice, ViewJson.Options), merged);
     }

@@ -163,6 +163,35 @@ internal sealed class WebhookOutbox(NpgsqlDataSource database)
         return rows;
     }
 
+    /// <summary>
+    /// The case's other pending 补正 requests for this subscription made up to <paramref name="roundCloses"/>: the rest of
+    /// the round the row at <paramref name="afterPosition"/> opened, to be told in its one notice.
+    /// </summary>
+    public async Task<List<(long Position, string Data)>> RestOfRoundAsync(Guid subscriptionId, DateOnly caseMonth, string caseId, long afterPosition,
+        DateTimeOffset roundCloses, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand($"""
+            SELECT d.position, (e.data - '{CaseEventTypes.PrivateMember}')::text
+            FROM onething_webhook_deliveries d
+            JOIN onething_case_events e ON e.case_month = d.case_month AND e.case_id = d.case_id AND e.seq = d.seq
+            WHERE d.subscription_id = $1 AND d.case_id = $3 AND d.status = 'pending' AND d.position > $4
+              AND d.type = 'SupplementRequested' AND e.case_month = $2 AND e.at <= $5
+            ORDER BY d.position
+            """);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = subscriptionId });
+        command.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = caseMonth });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = caseId });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterPosition });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = roundCloses.UtcDateTime });
+        var rows = new List<(long, string)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add((reader.GetInt64(0), reader.GetString(1)));
+        }
+        return rows;
+    }
+
     /// <summary>When the partition's next pending row falls due; null when it has none.</summary>
     public async Task<DateTimeOffset?> NextDueAsync(Guid subscriptionId, int partition, CancellationToken cancellationToken)
     {

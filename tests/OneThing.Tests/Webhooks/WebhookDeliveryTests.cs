@@ -192,6 +192,27 @@ public sealed class WebhookDeliveryTests(WebhookClusterFixture fixture)
     }
 
     [Fact]
+    public async Task InProductionLoopbackAndHttpReceiversAreRefusedAndSecretsAreSealedAtRest()
+    {
+        var production = new Dictionary<string, string?>(WebhookClusterFixture.Settings) { ["OneThing:Webhooks:AllowInsecureUrls"] = "false" };
+        await using var api = new OneThingApiFactory(fixture.ConnectionString, fixture.Cluster.Options.ClusterId, fixture.Cluster.Options.ServiceId, production);
+        var ops = api.CreateClient("test-ops");
+        foreach (var url in new[] { "http://hooks.example.com/x", "https://127.0.0.1/x", "https://localhost/x", "https://[::1]/x", "https://192.168.0.10/x" })
+        {
+            var (status, problem) = await _driver.PostAsync(ops, "/api/subscriptions", new { url, events = new[] { "*" } });
+            Assert.True(status == HttpStatusCode.BadRequest, $"{url} answered {status}");
+            Assert.True(problem.GetProperty("errors").TryGetProperty("url", out _), problem.ToString());
+        }
+
+        await using var receiver = await TestReceiver.StartAsync();
+        var (id, secret) = await SubscribeAsync(Ops, new { url = receiver.Url, events = new[] { "CaseSubmitted" } });
+        var stored = (string?)await TestDatabase.ScalarAsync(fixture.ConnectionString,
+            "SELECT secret FROM onething_subscriptions WHERE subscription_id = @id", ("id", id));
+        Assert.StartsWith("pd1:", stored, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret["whsec_".Length..], stored!, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TheSameIdempotencyKeyReturnsTheSameSubscriptionAndAnotherBodyConflicts()
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/api/subscriptions") { Content = JsonContent.Create(new { url = "http://127.0.0.1:9/a", events = new[] { "*" } }) };
