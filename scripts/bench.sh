@@ -7,7 +7,7 @@
 #
 # Steps: build (Release); start PostgreSQL with crash-safe settings (fsync on, synchronous_commit on: the figures
 # must be durable commits); run `storage` (it creates its own database); create database onething; start the silo
-# and the API as separate processes from their Release output; run `lifecycle` four times (3, 0, and 3 conditional reads, then 3 reads in open loop at 20 cases/s, then 3 reads with a webhook receiver subscribed to every event) with --pg and --pids so the
+# and the API as separate processes from their Release output; run `lifecycle` five times (3, 0, and 3 conditional reads, then 3 reads in open loop at 20 cases/s, then 3 reads with a webhook receiver subscribed to every event) with --pg and --pids so the
 # report splits CPU between silo, API, PostgreSQL and the load generator; start a second silo and run `lifecycle`
 # once more, killing that silo (SIGKILL) 10 s into the window (failover); stop them all; run `lifecycle` twice more
 # against one API process that hosts the silo itself (cohost, database onething_cohost); start a fresh silo and API on
