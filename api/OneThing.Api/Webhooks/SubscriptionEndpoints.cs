@@ -358,7 +358,10 @@ public static class SubscriptionEndpoints
         }
     }
 
-    /// <summary>A list of codes (event types, items, departments): distinct non-empty strings; null when absent and optional.</summary>
+    /// <summary>
+    /// A list of codes (event types, items, departments): distinct non-empty strings; null when an optional list is
+    /// absent, null or empty.
+    /// </summary>
     private static List<string>? Codes(JsonElement body, string name, FieldErrors errors, bool required)
     {
         if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
@@ -367,6 +370,11 @@ public static class SubscriptionEndpoints
             {
                 errors.Add(name, "Required: a non-empty list.");
             }
+            return null;
+        }
+        if (value.ValueKind == JsonValueKind.Array && value.GetArrayLength() == 0 && !required)
+        {
+            // An empty filter filters nothing, as if it were left out.
             return null;
         }
         if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() is 0 or > MaxCodes)
