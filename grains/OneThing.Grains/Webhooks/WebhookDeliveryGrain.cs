@@ -41,6 +41,15 @@ public sealed partial class WebhookDeliveryGrain(
     private IGrainTimer? _timer;
     private bool _running;
 
+    /// <summary>Whether an attempt of this sender failed since the receiver last took one: its next success ends an outage.</summary>
+    private bool _receiverFailed;
+
+    /// <summary>When this sender last brought the subscription's backed-off rows forward after a success.</summary>
+    private DateTimeOffset _recoveryCheckedAt;
+
+    /// <summary>How often a sender that delivers looks for rows other senders hold back after an outage.</summary>
+    private static readonly TimeSpan RecoveryCheckInterval = TimeSpan.FromSeconds(5);
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (!WebhookKeys.TryParseDelivery(this.GetPrimaryKeyString(), out _subscriptionId, out _partition))
@@ -127,7 +136,26 @@ public sealed partial class WebhookDeliveryGrain(
                 results.AddRange(caseResults);
             }
             await _outbox.RecordAsync(_subscriptionId, clock.GetUtcNow(), results, cancellationToken);
-            if (results.Any(r => r.Status == DeliveryStatuses.Delivered || !r.Attempted))
+            var delivered = results.Any(r => r.Status == DeliveryStatuses.Delivered && r.HttpStatus is not null);
+            if (results.Any(r => r.Status != DeliveryStatuses.Delivered))
+            {
+                _receiverFailed = true;
+            }
+            else if (delivered && (_receiverFailed || clock.GetUtcNow() - _recoveryCheckedAt >= RecoveryCheckInterval))
+            {
+                // The receiver takes posts again: what every sender of the subscription holds back after an outage is
+                // sent now (in order per case), not after its backoff of up to an hour.
+                _receiverFailed = false;
+                _recoveryCheckedAt = clock.GetUtcNow();
+                if (await _outbox.RetryNowAsync(_subscriptionId, clock.GetUtcNow(), cancellationToken) > 0)
+                {
+                    for (var partition = 0; partition < subscription.Partitions; partition++)
+                    {
+                        GrainFactory.GetGrain<IWebhookDeliveryGrain>(WebhookKeys.Delivery(_subscriptionId, partition)).WakeAsync().Ignore();
+                    }
+                }
+            }
+            if (delivered || results.Any(r => !r.Attempted))
             {
                 return TimeSpan.Zero;
             }

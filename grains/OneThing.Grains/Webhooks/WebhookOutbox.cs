@@ -192,6 +192,21 @@ internal sealed class WebhookOutbox(NpgsqlDataSource database)
         return rows;
     }
 
+    /// <summary>
+    /// Makes every pending row of the subscription that waits out a backoff due now: the receiver answered again, so
+    /// what failed while it was away need not wait up to an hour for its next turn. Returns how many rows it moved.
+    /// </summary>
+    public async Task<int> RetryNowAsync(Guid subscriptionId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand("""
+            UPDATE onething_webhook_deliveries SET next_attempt_at = $2
+            WHERE subscription_id = $1 AND status = 'pending' AND attempts > 0 AND next_attempt_at > $2
+            """);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = subscriptionId });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = now.UtcDateTime });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     /// <summary>When the partition's next pending row falls due; null when it has none.</summary>
     public async Task<DateTimeOffset?> NextDueAsync(Guid subscriptionId, int partition, CancellationToken cancellationToken)
     {

@@ -48,4 +48,32 @@ public sealed class WebhookFailoverTests
             Assert.All(arrived, r => Assert.True(r.VerifiesWith(secret)));
         }
     }
+
+    [Fact]
+    public async Task WhenTheReceiverTakesPostsAgainWhatWaitsOutABackoffIsSentAtOnce()
+    {
+        // Retries far apart, as in production: only the recovery can explain an arrival within seconds.
+        var settings = new Dictionary<string, string?>(WebhookClusterFixture.Settings)
+        {
+            ["OneThing:Webhooks:FirstRetryDelay"] = "00:02:00",
+            ["OneThing:Webhooks:MaxRetryDelay"] = "01:00:00",
+        };
+        var (cluster, connectionString) = await PostgresTestCluster.StartAsync(1, "webhook_recovery", settings);
+        await using var _cluster = cluster;
+        await using var api = new OneThingApiFactory(connectionString, cluster.Options.ClusterId, cluster.Options.ServiceId, settings);
+        var driver = new CaseDriver(api);
+        await using var receiver = await TestReceiver.StartAsync();
+        var (status, created) = await driver.PostAsync(api.CreateClient("test-ops"), "/api/subscriptions", new { url = receiver.Url, events = new[] { "CaseSubmitted" } });
+        Assert.True(status == HttpStatusCode.Created, created.ToString());
+        receiver.Answer = _ => 503;
+
+        var first = (await driver.SubmitNewAsync("newborn", 5_600_001)).GetProperty("caseId").GetString()!;
+        await Poll.UntilAsync(() => Task.FromResult(receiver.Received.Count(r => r.Json.GetProperty("caseId").GetString() == first)), n => n >= 1,
+            TimeSpan.FromSeconds(30), "the first attempt never reached the receiver");
+        receiver.Answer = _ => 200;
+        var second = (await driver.SubmitNewAsync("newborn", 5_600_002)).GetProperty("caseId").GetString()!;
+
+        await Poll.UntilAsync(() => Task.FromResult(receiver.Delivered.Count(r => r.Json.GetProperty("caseId").GetString() is { } c && (c == first || c == second))),
+            n => n == 2, TimeSpan.FromSeconds(60), "the event that failed during the outage waited out its two-minute backoff");
+    }
 }
