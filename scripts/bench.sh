@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Runs the benchmark suite on this machine against a throwaway PostgreSQL that lives exactly as long as this script.
 #
-#   scripts/bench.sh                     # storage; lifecycle (case mode) with 3, 0 and 3 conditional citizen reads, and open loop at 20/s; failover; deadlines
+#   scripts/bench.sh                     # storage; lifecycle (case mode) with 3, 0 and 3 conditional citizen reads, open loop at 20/s, and with a receiver subscribed to every event; failover; deadlines
 #   scripts/bench.sh -- --seconds 10     # arguments after -- go to every scenario (see bench/README.md)
 #   scripts/bench.sh --only deadlines -- --cases 20000   # some scenarios only (storage,lifecycle,failover,cohost,deadlines)
 #
 # Steps: build (Release); start PostgreSQL with crash-safe settings (fsync on, synchronous_commit on: the figures
 # must be durable commits); run `storage` (it creates its own database); create database onething; start the silo
-# and the API as separate processes from their Release output; run `lifecycle` four times (3, 0, and 3 conditional reads, then 3 reads in open loop at 20 cases/s) with --pg and --pids so the
+# and the API as separate processes from their Release output; run `lifecycle` five times (3, 0, and 3 conditional reads, then 3 reads in open loop at 20 cases/s, then 3 reads with a webhook receiver subscribed to every event) with --pg and --pids so the
 # report splits CPU between silo, API, PostgreSQL and the load generator; start a second silo and run `lifecycle`
 # once more, killing that silo (SIGKILL) 10 s into the window (failover); stop them all; run `lifecycle` twice more
 # against one API process that hosts the silo itself (cohost, database onething_cohost); start a fresh silo and API on
@@ -331,6 +331,8 @@ main() {
       # Open loop below saturation: cases arrive at 20/s whatever the system does, so latency is service time and
       # queueing at about two thirds of the closed-loop throughput, not the waiting of a saturated machine.
       scenario lifecycle-rate20 lifecycle --mode case --reads 3 --rate 20 "${lifecycle_args[@]}" "${scenario_args[@]}"
+      # The same closed loop with one receiver subscribed to every event: what pushing costs, and how long a push takes.
+      scenario lifecycle-webhook lifecycle --mode case --reads 3 --webhook on "${lifecycle_args[@]}" "${scenario_args[@]}"
     fi
     # Failover: under the same load, SIGKILL the second silo 10 s into a 40 s window; clients' errors over time, the
     # time until throughput is back, and a read-back of every acknowledged action (exit code 1 if one is lost).

@@ -11,8 +11,10 @@ using OneThing.Api.Hosting;
 using OneThing.Api.Ops;
 using OneThing.Api.Problems;
 using OneThing.Api.RateLimiting;
+using OneThing.Api.Webhooks;
 using OneThing.Grains.Common;
 using OneThing.Grains.Diagnostics;
+using OneThing.Grains.Hosting;
 using OneThing.Silo.Diagnostics;
 using Scalar.AspNetCore;
 
@@ -50,6 +52,7 @@ if (dashboard)
 }
 builder.Services.AddCaseAccessLog();
 builder.Services.AddLatestItems();
+builder.Services.AddOneThingWebhookOptions();
 builder.Services.AddOneThingRateLimits();
 builder.Services.AddDatabaseErrorRedaction();
 builder.Services.AddProblemDetails();
@@ -99,6 +102,7 @@ app.MapCalendar();
 app.MapCases();
 app.MapCaseAccessLog();
 app.MapEvents();
+app.MapSubscriptions();
 app.MapDepartmentWork();
 
 app.Run();

@@ -86,7 +86,7 @@ public static class EventEndpoints
     }
 
     /// <summary>A feed position: digits, 0 to <see cref="long.MaxValue"/>; absent or empty is 0, the start.</summary>
-    private static long ReadPosition(string? text, FieldErrors errors)
+    internal static long ReadPosition(string? text, FieldErrors errors)
     {
         if (string.IsNullOrEmpty(text))
         {
@@ -115,33 +115,4 @@ public static class EventEndpoints
 
     /// <summary>A page of events and where to continue: the last item's <c>seq</c> or <c>position</c>, or <c>after</c> when empty.</summary>
     public sealed record EventPage<T>(IReadOnlyList<T> Items, long NextAfter);
-
-    /// <summary>Who caused an event: <c>system</c>, or the role, key name and department of the API caller.</summary>
-    public sealed record EventActorItem(string Role, string? Name, string? Department);
-
-    /// <summary>
-    /// One event of a case. <see cref="MatterCode"/> and <see cref="TaskId"/> are null for an event of the case as a
-    /// whole; <see cref="Data"/> is the event's data as stored, without its <c>application</c> member.
-    /// </summary>
-    public sealed record CaseEventItem(
-        int Seq, string Type, DateTimeOffset At, EventActorItem Actor, string? MatterCode, string? TaskId, JsonElement Data)
-    {
-        public static CaseEventItem From(CaseEventRow row) =>
-            new(row.Seq, row.Type, row.At, ActorOf(row), row.MatterCode, row.TaskId, DataOf(row));
-    }
-
-    /// <summary>One event in the global feed: a case event with its position and its case.</summary>
-    public sealed record FeedEventItem(
-        long Position, string CaseId, string ItemCode, string? Region, int Seq, string Type, DateTimeOffset At,
-        EventActorItem Actor, string? MatterCode, string? TaskId, JsonElement Data)
-    {
-        public static FeedEventItem From(CaseEventRow row) =>
-            new(row.Position, row.CaseId, row.ItemCode, row.Region, row.Seq, row.Type, row.At, ActorOf(row), row.MatterCode,
-                row.TaskId, DataOf(row));
-    }
-
-    private static EventActorItem ActorOf(CaseEventRow row) => new(row.ActorRole, row.ActorName, row.ActorDepartment);
-
-    // Deserializing to JsonElement clones it, so the element outlives the parse; the JSON is written back as it is.
-    private static JsonElement DataOf(CaseEventRow row) => JsonSerializer.Deserialize<JsonElement>(row.Data);
 }

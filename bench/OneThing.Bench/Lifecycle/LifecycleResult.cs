@@ -79,7 +79,8 @@ public sealed record LifecycleResult(
     FailoverReport? Failover = null,
     string? Label = null,
     bool ConditionalReads = false,
-    EventStorageReport? EventStorage = null)
+    EventStorageReport? EventStorage = null,
+    WebhookReport? Webhook = null)
 {
     /// <summary>The human-readable report; the last line, "summary: ...", is what scripts/bench.sh collects.</summary>
     public string Format()
@@ -102,6 +103,10 @@ public sealed record LifecycleResult(
         if (Failover is { } failover)
         {
             text.Append(failover.Format());
+        }
+        if (Webhook is { } webhook)
+        {
+            text.Append(webhook.Format());
         }
         Line($"");
         Line($"| route | requests | /s | errors | p50 ms | p95 ms | p99 ms | max ms |");

@@ -45,6 +45,7 @@ public static class LifecycleScenario
             $"{(settings.Rate is { } openRate ? $"open loop at {openRate} cases/s (at most {settings.MaxInFlight} in flight)" : $"{settings.Concurrency} virtual users")}, " +
             $"{settings.Reads} citizen reads per department action{(settings.ConditionalReads ? " (conditional, with the last ETag)" : "")}, {settings.Warmup.TotalSeconds:0} s warm-up + {settings.Duration.TotalSeconds:0} s measured; keys from {settings.Keys.Source}");
 
+        await using var webhook = settings.Webhook ? await WebhookProbe.StartAsync(settings) : null;
         var background = workload.StartBackground();
         var portals = new List<Task>();
         try
@@ -62,6 +63,7 @@ public static class LifecycleScenario
             await Task.Delay(settings.Warmup);
             var before = await ResourceSnapshot.TakeAsync(settings.Pids, postgres);
             measurement.Open(Stopwatch.GetTimestamp());
+            webhook?.Open(Stopwatch.GetTimestamp());
             if (settings.KillPid is { } victim)
             {
                 await Task.Delay(settings.KillAt);
@@ -73,9 +75,14 @@ public static class LifecycleScenario
                 await Task.Delay(settings.Duration);
             }
             measurement.Close(Stopwatch.GetTimestamp());
+            webhook?.Close(Stopwatch.GetTimestamp());
             var after = await ResourceSnapshot.TakeAsync(settings.Pids.Where(p => p.Value != settings.KillPid).ToList(), postgres);
 
             var result = Summarize(settings, item, measurement, before, after);
+            if (webhook is not null)
+            {
+                result = result with { Webhook = webhook.Report(measurement.Window.TotalSeconds) };
+            }
             if (settings.KillPid is { } killed)
             {
                 // Read back after the load has drained: every acknowledged action must be there.

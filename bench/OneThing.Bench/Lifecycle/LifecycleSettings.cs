@@ -32,7 +32,8 @@ public sealed record LifecycleSettings(
     int? KillPid = null,
     TimeSpan KillAt = default,
     string? Label = null,
-    bool ConditionalReads = false)
+    bool ConditionalReads = false,
+    bool Webhook = false)
 {
     public const int DefaultReads = 3;
 
@@ -40,7 +41,7 @@ public sealed record LifecycleSettings(
     [
         "api", "item", "region", "mode", "reads", "concurrency", "seconds", "warmup", "rate", "max-in-flight", "workers",
         "poll-ms", "timeout", "portal-key", "keys-file", "pg", "pids", "results", "kill-pid", "kill-at", "label",
-        "conditional-reads",
+        "conditional-reads", "webhook",
     ];
 
     public static LifecycleSettings From(BenchSettings settings)
@@ -84,6 +85,12 @@ public sealed record LifecycleSettings(
                 null or "off" => false,
                 "on" => true,
                 var other => throw new ArgumentException($"--conditional-reads is on or off, got '{other}'."),
+            },
+            settings.Text("webhook") switch
+            {
+                null or "off" => false,
+                "on" => true,
+                var other => throw new ArgumentException($"--webhook is on or off, got '{other}'."),
             });
 
         if (lifecycle.Label is { } text && !text.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
@@ -131,6 +138,10 @@ public sealed record LifecycleSettings(
             if (ConditionalReads)
             {
                 name += "-etag";
+            }
+            if (Webhook)
+            {
+                name += "-webhook";
             }
             return Label is null ? name : $"{name}-{Label}";
         }

@@ -50,6 +50,8 @@ public sealed record MaterialDefinition(
 /// <summary>
 /// A sub-matter owned by one department. It becomes Ready when every matter in <see cref="DependsOn"/> is complete,
 /// and is handed the <see cref="Inputs"/> it names from the application and from earlier matters' outputs.
+/// <see cref="Certificate"/> names the output that is the number of what the applicant receives (a certificate, a
+/// licence), which the applicant's notice of the matter's completion quotes.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("onething.MatterDefinition")]
 public sealed record MatterDefinition(
@@ -60,7 +62,8 @@ public sealed record MatterDefinition(
     [property: Id(4)] bool Optional,
     [property: Id(5)] TimeLimit TimeLimit,
     [property: Id(6)] IReadOnlyList<string> Inputs,
-    [property: Id(7)] IReadOnlyList<string> Outputs);
+    [property: Id(7)] IReadOnlyList<string> Outputs,
+    [property: Id(8)] string? Certificate = null);
 
 /// <summary>Form field types the contract knows.</summary>
 public static class FormFieldTypes

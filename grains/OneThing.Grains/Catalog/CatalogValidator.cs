@@ -316,6 +316,10 @@ public static partial class CatalogValidator
                         : $"output '{output}' is produced by both '{producers[output]}' and '{code}'");
                 }
             }
+            if (matter.Certificate is not null && matter.Outputs?.Contains(matter.Certificate) != true)
+            {
+                errors.Add($"{At(matter)}.certificate", $"matter '{code}' certificate '{matter.Certificate}' is not one of its outputs");
+            }
         }
 
         foreach (var matter in matters)

@@ -8,6 +8,7 @@ using OneThing.Grains.Catalog;
 using OneThing.Grains.Events;
 using OneThing.Grains.Publishing;
 using OneThing.Grains.ReadModels;
+using OneThing.Grains.Webhooks;
 
 namespace OneThing.Grains.Hosting;
 
@@ -37,6 +38,30 @@ public static partial class GrainServices
             .Validate(options => options.ChangesPerSnapshot is >= 1 and <= 1000, "OneThing:Cases:ChangesPerSnapshot must be between 1 and 1000.")
             .ValidateOnStart();
         services.AddOneThingPublishing();
+        services.AddOneThingWebhooks();
+        return services;
+    }
+
+    /// <summary>Subscriptions: the options (<c>OneThing:Webhooks</c>, <c>OneThing:Notices</c>), the sender, and the waker.</summary>
+    private static IServiceCollection AddOneThingWebhooks(this IServiceCollection services)
+    {
+        services.AddOneThingWebhookOptions();
+        services.AddOptions<NoticeOptions>().BindConfiguration(NoticeOptions.SectionName)
+            .Validate(options => options.SupplementRoundWindow is null || options.SupplementRoundWindow > TimeSpan.Zero,
+                "OneThing:Notices:SupplementRoundWindow must be positive when set.")
+            .ValidateOnStart();
+        services.AddSingleton<WebhookSender>();
+        services.AddSingleton<SubscriptionWaker>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(provider => provider.GetRequiredService<SubscriptionWaker>());
+        return services;
+    }
+
+    /// <summary><c>OneThing:Webhooks</c>, validated at start: the silos send, the API checks receivers' URLs with it.</summary>
+    public static IServiceCollection AddOneThingWebhookOptions(this IServiceCollection services)
+    {
+        services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.SectionName)
+            .Validate(options => !options.Validate().Any(), "OneThing:Webhooks has an invalid setting (see the README's configuration table).")
+            .ValidateOnStart();
         return services;
     }
 

@@ -49,7 +49,37 @@ public sealed class PersonalDataMigration(NpgsqlDataSource dataSource, PrivacyKe
         var events = await RewriteEventsAsync(cancellationToken);
         var tasks = await RewriteInboxAsync(cancellationToken);
         var applicants = await RekeyApplicantsAsync(cancellationToken);
-        return new PersonalDataMigrationResult(snapshots, changes, tasks, applicants, events);
+        var secrets = await ResealSubscriptionSecretsAsync(cancellationToken);
+        return new PersonalDataMigrationResult(snapshots, changes, tasks, applicants, events, secrets);
+    }
+
+    /// <summary>Webhook signing secrets are sealed with the same data key: resealed under the current one.</summary>
+    private async Task<int> ResealSubscriptionSecretsAsync(CancellationToken cancellationToken)
+    {
+        var stale = new List<(Guid Id, string Secret, string? Previous)>();
+        await using (var select = dataSource.CreateCommand("SELECT subscription_id, secret, previous_secret FROM onething_subscriptions"))
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var (secret, previous) = (reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
+                if (!keys.Protector.IsCurrent(secret) || !keys.Protector.IsCurrent(previous))
+                {
+                    stale.Add((reader.GetGuid(0), secret, previous));
+                }
+            }
+        }
+        foreach (var (id, secret, previous) in stale)
+        {
+            await using var update = dataSource.CreateCommand("UPDATE onething_subscriptions SET secret = $2, previous_secret = $3 WHERE subscription_id = $1");
+            update.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
+            update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Reseal(secret) });
+            update.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = previous is null ? DBNull.Value : Reseal(previous) });
+            await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+        return stale.Count;
+
+        string Reseal(string value) => keys.Protector.Protect(keys.Protector.Unprotect(value));
     }
 
     private Task<int> RewriteSnapshotsAsync(CancellationToken cancellationToken) =>
@@ -351,4 +381,4 @@ public sealed class PersonalDataMigration(NpgsqlDataSource dataSource, PrivacyKe
 }
 
 /// <summary>Rows <see cref="PersonalDataMigration"/> rewrote, per table.</summary>
-public sealed record PersonalDataMigrationResult(int Snapshots, int JournalRows, int InboxRows, int ApplicantRows, int EventRows);
+public sealed record PersonalDataMigrationResult(int Snapshots, int JournalRows, int InboxRows, int ApplicantRows, int EventRows, int SubscriptionSecrets = 0);

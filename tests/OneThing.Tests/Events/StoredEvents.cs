@@ -29,12 +29,13 @@ public sealed class StoredEvents : IAsyncDisposable
 
     /// <summary>Inserts one event; its data is <paramref name="dataJson"/> as given.</summary>
     public async Task InsertAsync(
-        string caseId, int seq, DateOnly? caseMonth = null, string dataJson = """{"note":"x"}""", string? matterCode = null, string? department = null)
+        string caseId, int seq, DateOnly? caseMonth = null, string dataJson = """{"note":"x"}""", string? matterCode = null, string? department = null,
+        string type = "TaskAccepted")
     {
         await using var command = new NpgsqlCommand("""
             INSERT INTO onething_case_events (case_month, case_id, seq, position, type, version, at, actor_role, matter_code,
                                               department, item_code, region, data)
-            VALUES ($1, $2, $3, (pg_current_xact_id()::text::bigint << 16) + $4, 'TaskAccepted', 1, now(), 'system', $5, $6,
+            VALUES ($1, $2, $3, (pg_current_xact_id()::text::bigint << 16) + $4, $8, 1, now(), 'system', $5, $6,
                     'newborn', NULL, $7::jsonb)
             """, _connection, _transaction);
         command.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = caseMonth ?? new DateOnly(2026, 1, 1) });
@@ -44,6 +45,7 @@ public sealed class StoredEvents : IAsyncDisposable
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)matterCode ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)department ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = dataJson });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = type });
         await command.ExecuteNonQueryAsync();
         Written.Add((caseId, seq));
     }

@@ -126,6 +126,14 @@ public sealed class CaseDriver(OneThingApiFactory api)
     public async Task<JsonElement> CaseAsync(string caseId) =>
         await _portal.GetFromJsonAsync<JsonElement>(new Uri($"/api/cases/{caseId}", UriKind.Relative));
 
+    /// <summary>The case's events as its applicant reads them, oldest first.</summary>
+    public async Task<List<JsonElement>> CaseEventsAsync(string caseId)
+    {
+        var response = await _portal.GetAsync($"/api/cases/{caseId}/events?limit=1000");
+        Assert.True(response.IsSuccessStatusCode, $"events of {caseId} answered {response.StatusCode}");
+        return [.. JsonSerializer.Deserialize<JsonElement>(await response.Content.ReadAsStringAsync()).GetProperty("items").EnumerateArray()];
+    }
+
     public static JsonElement TaskOf(JsonElement caseView, string matterCode) =>
         caseView.GetProperty("tasks").EnumerateArray().Single(t => t.GetProperty("matterCode").GetString() == matterCode);
 

@@ -67,6 +67,12 @@ public sealed class PersonalDataAtRestTests
         }
         var oldKeyId = TestPrivacyKeys.Keys.Protector.CurrentKeyId;
         Assert.NotEqual(0, await CountStoredAsync(connectionString, $"pd1:{oldKeyId}:"));
+        // A webhook secret sealed under the old key, as a subscription made before the rotation stores it.
+        var webhookSecret = OneThing.Grains.Webhooks.WebhookSignature.NewSecret();
+        await TestDatabase.ScalarAsync(connectionString, """
+            INSERT INTO onething_subscriptions (subscription_id, kind, url, event_types, created_by, secret, partitions, fingerprint, created_at, fed_position)
+            VALUES (gen_random_uuid(), 'webhook', 'https://hooks.example.com/x', '{*}', 'ops', @secret, 4, 'f', now(), 0)
+            """, ("secret", TestPrivacyKeys.Keys.Protector.Protect(webhookSecret)));
 
         await using (var during = await TestSystem.StartAsync(connectionString, "pd_rotation", rotated, serviceId))
         {
@@ -78,6 +84,9 @@ public sealed class PersonalDataAtRestTests
         var (code, output) = await RunSiloAsync(connectionString, "protect-existing", rotated);
         Assert.True(code == 0, $"protect-existing exited {code}: {output}");
         Assert.Equal(0, await CountStoredAsync(connectionString, $"pd1:{oldKeyId}:"));
+        var resealed = (string)(await TestDatabase.ScalarAsync(connectionString, "SELECT secret FROM onething_subscriptions"))!;
+        Assert.DoesNotContain($"pd1:{oldKeyId}:", resealed, StringComparison.Ordinal);
+        Assert.Equal(webhookSecret, PrivacyKeys.Read(key => key == PrivacyKeys.DataKeyName ? newKey : TestPrivacyKeys.Settings.GetValueOrDefault(key)).Protector.Unprotect(resealed));
         await AssertNothingPersonalIsStoredAsync(connectionString, applicant);
 
         // The old key is gone from configuration: everything stored opens with the new one alone.

@@ -115,7 +115,9 @@ public sealed class CasesBeforeEventsTests
         {
             await load.ExecuteNonQueryAsync();
         }
-        Assert.Equal([13], await migrator.MigrateAsync());
+        // The events' migration and every later one, none of the previous release's again.
+        var applied = await migrator.MigrateAsync();
+        Assert.Equal(Enumerable.Range(13, applied.Count), applied);
         return connectionString;
     }
 

@@ -1,0 +1,446 @@
+using System.Net.Sockets;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using OneThing.Api.Auth;
+using OneThing.Api.Catalog;
+using OneThing.Api.Common;
+using OneThing.Api.Events;
+using OneThing.Grains.Catalog;
+using OneThing.Grains.Common;
+using OneThing.Grains.Events;
+using OneThing.Grains.Webhooks;
+
+namespace OneThing.Api.Webhooks;
+
+/// <summary>
+/// Subscriptions (一处变更多处联动): a department's or ops' receiver is pushed the events it wants, signed as the Standard
+/// Webhooks specification says, or an SMS/app gateway is sent notices for applicants. A department key manages only its
+/// own department's subscriptions, which carry only its own matters' events; ops manage all.
+/// </summary>
+public static class SubscriptionEndpoints
+{
+    public const int MaxListed = 100;
+    private const int MaxCodes = 64;
+    private const int MaxDescription = 200;
+
+    public static RouteGroupBuilder MapSubscriptions(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/subscriptions").WithTags("Subscriptions")
+            .RequireAuthorization(policy => policy.RequireRole(Roles.Department, Roles.Ops))
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+        group.MapPost("", CreateAsync).ReadsJsonBody();
+        group.MapGet("", ListAsync);
+        group.MapGet("/{subscriptionId}", GetAsync).ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapDelete("/{subscriptionId}", DeleteAsync).ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{subscriptionId}/secret", RotateSecretAsync).ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{subscriptionId}/deliveries", ListDeliveriesAsync).DocumentsQueryNumbers("limit").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{subscriptionId}/replay", ReplayAsync).ReadsJsonBody().ProducesProblem(StatusCodes.Status404NotFound);
+        return group;
+    }
+
+    /// <summary>
+    /// Creates a subscription from now on (events committed from here on; replay reaches back). 201 with the secret, which
+    /// is shown this once (and to a retry with the same <c>Idempotency-Key</c>).
+    /// </summary>
+    public static async Task<Results<Created<CreatedSubscription>, Ok<CreatedSubscription>, ValidationProblem, ProblemHttpResult>> CreateAsync(
+        HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, LatestItems items, PrivacyKeys privacy,
+        IOptions<WebhookOptions> options, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        if (idempotencyKey is { Length: 0 or > 200 })
+        {
+            return JsonBody.Problem("Idempotency-Key", "When present, 1 to 200 characters.");
+        }
+        var errors = new FieldErrors();
+        JsonBody.RefuseUnknown(body, "", errors, "url", "events", "items", "departments", "kind", "description");
+        var kind = JsonBody.Text(body, "", "kind", FieldLimits.Code, errors) ?? SubscriptionKinds.Webhook;
+        if (!SubscriptionKinds.All.Contains(kind))
+        {
+            errors.Add("kind", $"One of: {string.Join(", ", SubscriptionKinds.All)}.");
+        }
+        var url = JsonBody.Text(body, "", "url", WebhookAddressPolicy.MaxUrlLength, errors);
+        if (url is null && !errors.Has("url"))
+        {
+            errors.Add("url", "Required: the receiver's URL.");
+        }
+        var events = Codes(body, "events", errors, required: true);
+        if (events is not null)
+        {
+            if (events.Contains("*") && events.Count > 1)
+            {
+                errors.Add("events", "Either [\"*\"] for every event, or event type names.");
+            }
+            var names = kind == SubscriptionKinds.ApplicantNotice ? (IEnumerable<string>)ApplicantNotices.EventTypes : CaseEventTypes.Names;
+            foreach (var unknown in events.Where(e => e != "*" && !names.Contains(e)))
+            {
+                errors.Add("events", $"Unknown event type '{JsonBody.Shorten(unknown)}'; one of: {string.Join(", ", names)}.");
+            }
+        }
+        var itemCodes = Codes(body, "items", errors, required: false);
+        foreach (var code in itemCodes ?? [])
+        {
+            if (await items.FindAsync(code, null) is null)
+            {
+                errors.Add("items", $"No item '{JsonBody.Shorten(code)}' in the catalog.");
+            }
+        }
+        var departments = Codes(body, "departments", errors, required: false);
+        var description = JsonBody.Text(body, "", "description", MaxDescription, errors)?.Trim();
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+
+        string? owner = null;
+        if (user.IsInRole(Roles.Department))
+        {
+            owner = user.DepartmentCode()!;
+            if (kind == SubscriptionKinds.ApplicantNotice)
+            {
+                return OutcomeResults.Forbidden("Notices to applicants carry their phones: only ops subscribe to them.");
+            }
+            if (departments is not null && departments.Any(d => d != owner))
+            {
+                return OutcomeResults.Forbidden("A department subscribes to its own department's events only.");
+            }
+            departments = [owner];
+        }
+        else if (departments is not null)
+        {
+            var known = (await cluster.GetGrain<ICatalogGrain>(0).GetDepartmentsAsync()).Select(d => d.Code).ToHashSet(StringComparer.Ordinal);
+            foreach (var unknown in departments.Where(d => !known.Contains(d)))
+            {
+                errors.Add("departments", $"No department '{JsonBody.Shorten(unknown)}' (GET /api/departments lists them).");
+            }
+        }
+        if (await ReceiverProblemAsync(url!, options.Value.AddressPolicy, cancellationToken) is { } receiverProblem)
+        {
+            errors.Add("url", receiverProblem);
+        }
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+
+        var subscription = new NewSubscription(kind, url!, events!, itemCodes, departments, owner, description is { Length: > 0 } ? description : null, "");
+        subscription = subscription with { Fingerprint = Fingerprint(subscription) };
+        var id = NewId(privacy.CaseIdKey, user.Identity?.Name ?? "", idempotencyKey);
+        var outcome = await cluster.GetGrain<ISubscriptionGrain>(id).CreateAsync(subscription, user.Actor());
+        return outcome.Kind switch
+        {
+            OutcomeKind.Created => TypedResults.Created($"/api/subscriptions/{id}", CreatedSubscription.From(outcome.Value!)),
+            OutcomeKind.Ok => TypedResults.Ok(CreatedSubscription.From(outcome.Value!)),
+            _ => OutcomeResults.Conflict(outcome.Error),
+        };
+    }
+
+    /// <summary>The caller's subscriptions (ops: all), oldest first, at most <see cref="MaxListed"/> after <c>after</c>.</summary>
+    public static async Task<Results<Ok<SubscriptionList>, ValidationProblem>> ListAsync(
+        ClaimsPrincipal user, NpgsqlDataSource database, CancellationToken cancellationToken)
+    {
+        var owner = user.IsInRole(Roles.Department) ? user.DepartmentCode() : null;
+        await using var command = database.CreateCommand("""
+            SELECT subscription_id FROM onething_subscriptions
+            WHERE deleted_at IS NULL AND ($1::text IS NULL OR owner_department = $1)
+            ORDER BY created_at, subscription_id
+            LIMIT 1000
+            """);
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text, Value = (object?)owner ?? DBNull.Value });
+        var ids = new List<Guid>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                ids.Add(reader.GetGuid(0));
+            }
+        }
+        return TypedResults.Ok(new SubscriptionList(await ViewsAsync(ids, database, cancellationToken)));
+    }
+
+    public static async Task<Results<Ok<SubscriptionItem>, ProblemHttpResult>> GetAsync(
+        string subscriptionId, ClaimsPrincipal user, IClusterClient cluster)
+    {
+        var view = await VisibleAsync(subscriptionId, user, cluster);
+        return view is null ? NotFound() : TypedResults.Ok(SubscriptionItem.From(view));
+    }
+
+    /// <summary>Deletes the subscription and its queued deliveries; deleting it again answers the same.</summary>
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
+        string subscriptionId, ClaimsPrincipal user, IClusterClient cluster, NpgsqlDataSource database, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(subscriptionId, out var id) || !await OwnsAsync(id, user, database, cancellationToken))
+        {
+            return NotFound();
+        }
+        return await cluster.GetGrain<ISubscriptionGrain>(id).DeleteAsync() ? TypedResults.NoContent() : NotFound();
+    }
+
+    /// <summary>A new secret, shown once; the previous one keeps signing beside it for the overlap (24 h by default).</summary>
+    public static async Task<Results<Ok<CreatedSubscription>, ProblemHttpResult>> RotateSecretAsync(
+        string subscriptionId, ClaimsPrincipal user, IClusterClient cluster)
+    {
+        var view = await VisibleAsync(subscriptionId, user, cluster);
+        if (view is null)
+        {
+            return NotFound();
+        }
+        var outcome = await cluster.GetGrain<ISubscriptionGrain>(view.SubscriptionId).RotateSecretAsync();
+        return outcome.Value is { } rotated ? TypedResults.Ok(CreatedSubscription.From(rotated)) : NotFound();
+    }
+
+    /// <summary>Its deliveries in feed order after position <c>after</c>, optionally of one status.</summary>
+    public static async Task<Results<Ok<DeliveryPage>, ValidationProblem, ProblemHttpResult>> ListDeliveriesAsync(
+        string subscriptionId, string? status, string? after, string? limit, ClaimsPrincipal user, IClusterClient cluster,
+        NpgsqlDataSource database, CancellationToken cancellationToken)
+    {
+        var errors = new FieldErrors();
+        if (status is not null && !DeliveryStatuses.All.Contains(status))
+        {
+            errors.Add("status", $"One of: {string.Join(", ", DeliveryStatuses.All)}.");
+        }
+        var afterPosition = EventEndpoints.ReadPosition(after, errors);
+        var count = QueryNumber.Read(limit, "limit", 1, CaseEventFeed.MaxLimit, errors) ?? MaxListed;
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+        var view = await VisibleAsync(subscriptionId, user, cluster);
+        if (view is null)
+        {
+            return NotFound();
+        }
+        await using var command = database.CreateCommand("""
+            SELECT position, case_id, seq, type, status, attempts, created_at, next_attempt_at, last_attempt_at, last_status,
+                   last_error, completed_at
+            FROM onething_webhook_deliveries
+            WHERE subscription_id = $1 AND ($2::text IS NULL OR status = $2) AND position > $3
+            ORDER BY position
+            LIMIT $4
+            """);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = view.SubscriptionId });
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text, Value = (object?)status ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterPosition });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = count });
+        var items = new List<DeliveryItem>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var position = reader.GetInt64(0);
+                var rowStatus = reader.GetString(4);
+                items.Add(new DeliveryItem(
+                    WebhookSignature.MessageId(view.SubscriptionId, position), position, reader.GetString(1), reader.GetInt32(2),
+                    reader.GetString(3), rowStatus, reader.GetInt32(5), reader.GetFieldValue<DateTimeOffset>(6),
+                    rowStatus == DeliveryStatuses.Pending ? reader.GetFieldValue<DateTimeOffset>(7) : null,
+                    reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8), reader.IsDBNull(9) ? null : reader.GetInt32(9),
+                    reader.IsDBNull(10) ? null : reader.GetString(10), reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11)));
+            }
+        }
+        return TypedResults.Ok(new DeliveryPage(items, items.Count > 0 ? items[^1].Position : afterPosition));
+    }
+
+    /// <summary>
+    /// Sends again every matching event from feed position <c>fromPosition</c> on (0: from the first event), whether it
+    /// was delivered, failed or never queued; 202, the senders work it off in order per case.
+    /// </summary>
+    public static async Task<Results<Accepted<ReplayStarted>, ValidationProblem, ProblemHttpResult>> ReplayAsync(
+        string subscriptionId, HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var errors = new FieldErrors();
+        JsonBody.RefuseUnknown(body, "", errors, "fromPosition");
+        long fromPosition = 0;
+        if (!body.TryGetProperty("fromPosition", out var from))
+        {
+            errors.Add("fromPosition", "Required: the feed position to replay from (0 for the first event).");
+        }
+        else if (from.ValueKind != JsonValueKind.Number || !from.TryGetInt64(out fromPosition) || fromPosition < 0)
+        {
+            errors.Add("fromPosition", $"A whole number from 0 to {long.MaxValue}.");
+        }
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+        var view = await VisibleAsync(subscriptionId, user, cluster);
+        if (view is null)
+        {
+            return NotFound();
+        }
+        var outcome = await cluster.GetGrain<ISubscriptionGrain>(view.SubscriptionId).ReplayAsync(Math.Max(fromPosition, 1));
+        return outcome.Value is { } started
+            ? TypedResults.Accepted($"/api/subscriptions/{view.SubscriptionId}/deliveries?status=pending", started)
+            : NotFound();
+    }
+
+    private static ProblemHttpResult NotFound() => OutcomeResults.NotFound("No such subscription.");
+
+    private static async Task<SubscriptionView?> VisibleAsync(string subscriptionId, ClaimsPrincipal user, IClusterClient cluster)
+    {
+        if (!Guid.TryParse(subscriptionId, out var id))
+        {
+            return null;
+        }
+        var view = await cluster.GetGrain<ISubscriptionGrain>(id).GetAsync();
+        return view is not null && (!user.IsInRole(Roles.Department) || view.OwnerDepartment == user.DepartmentCode()) ? view : null;
+    }
+
+    private static async Task<bool> OwnsAsync(Guid id, ClaimsPrincipal user, NpgsqlDataSource database, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand("SELECT owner_department FROM onething_subscriptions WHERE subscription_id = $1");
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            && (!user.IsInRole(Roles.Department) || (!reader.IsDBNull(0) && reader.GetString(0) == user.DepartmentCode()));
+    }
+
+    private static async Task<List<SubscriptionItem>> ViewsAsync(List<Guid> ids, NpgsqlDataSource database, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand("""
+            SELECT subscription_id, kind, url, event_types, item_codes, departments, owner_department, created_by, description,
+                   created_at, previous_secret_until, fed_position
+            FROM onething_subscriptions WHERE subscription_id = ANY($1)
+            ORDER BY created_at, subscription_id
+            """);
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. ids] });
+        var views = new List<SubscriptionItem>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            views.Add(SubscriptionItem.From(new SubscriptionView(
+                reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<string[]>(3),
+                reader.IsDBNull(4) ? null : reader.GetFieldValue<string[]>(4), reader.IsDBNull(5) ? null : reader.GetFieldValue<string[]>(5),
+                reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetString(8),
+                reader.GetFieldValue<DateTimeOffset>(9), reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10), reader.GetInt64(11))));
+        }
+        return views;
+    }
+
+    /// <summary>
+    /// Why <paramref name="url"/> cannot be a receiver, or null: its text (scheme, address literal) and what its host
+    /// resolves to now. Delivery checks the addresses again on every connection.
+    /// </summary>
+    private static async Task<string?> ReceiverProblemAsync(string url, WebhookAddressPolicy policy, CancellationToken cancellationToken)
+    {
+        if (policy.CheckUrl(url, out var uri) is { } problem)
+        {
+            return problem;
+        }
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            await policy.ResolveAsync(uri!.DnsSafeHost, timeout.Token);
+            return null;
+        }
+        catch (WebhookAddressException refused)
+        {
+            return refused.Message;
+        }
+        catch (Exception error) when (error is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return $"The host {uri!.DnsSafeHost} does not resolve.";
+        }
+    }
+
+    /// <summary>
+    /// A list of codes (event types, items, departments): distinct non-empty strings; null when an optional list is
+    /// absent, null or empty.
+    /// </summary>
+    private static List<string>? Codes(JsonElement body, string name, FieldErrors errors, bool required)
+    {
+        if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            if (required)
+            {
+                errors.Add(name, "Required: a non-empty list.");
+            }
+            return null;
+        }
+        if (value.ValueKind == JsonValueKind.Array && value.GetArrayLength() == 0 && !required)
+        {
+            // An empty filter filters nothing, as if it were left out.
+            return null;
+        }
+        if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() is 0 or > MaxCodes)
+        {
+            errors.Add(name, $"A list of 1 to {MaxCodes} strings.");
+            return null;
+        }
+        var codes = new List<string>();
+        foreach (var entry in value.EnumerateArray())
+        {
+            if (entry.ValueKind != JsonValueKind.String || entry.GetString() is not { Length: > 0 and <= FieldLimits.Code } code)
+            {
+                errors.Add(name, $"Each entry a string of 1 to {FieldLimits.Code} characters.");
+                return null;
+            }
+            if (codes.Contains(code))
+            {
+                errors.Add(name, $"'{JsonBody.Shorten(code)}' is listed twice.");
+                return null;
+            }
+            codes.Add(code);
+        }
+        return codes;
+    }
+
+    private static string Fingerprint(NewSubscription s) => Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(s)));
+
+    /// <summary>A new id, or with an Idempotency-Key one derived from it and the caller's key name (keyed, as case ids are).</summary>
+    internal static Guid NewId(byte[] derivationKey, string caller, string? idempotencyKey) => idempotencyKey is null
+        ? Guid.CreateVersion7()
+        : new Guid(HMACSHA256.HashData(derivationKey, Encoding.UTF8.GetBytes($"subscription\n{caller}\n{idempotencyKey}"))[..16]);
+
+    /// <summary>A subscription as listed and read; the secret is never among it.</summary>
+    public sealed record SubscriptionItem(
+        Guid SubscriptionId, string Kind, string Url, IReadOnlyList<string> Events, IReadOnlyList<string>? Items,
+        IReadOnlyList<string>? Departments, string? OwnerDepartment, string CreatedBy, string? Description, DateTimeOffset CreatedAt,
+        DateTimeOffset? PreviousSecretValidUntil, long Position)
+    {
+        public static SubscriptionItem From(SubscriptionView v) => new(
+            v.SubscriptionId, v.Kind, v.Url, v.Events, v.Items, v.Departments, v.OwnerDepartment, v.CreatedBy, v.Description, v.CreatedAt,
+            v.PreviousSecretValidUntil, v.Position);
+    }
+
+    /// <summary>A subscription with its signing secret (<c>whsec_</c> and base64), as answered at creation and rotation.</summary>
+    public sealed record CreatedSubscription(
+        Guid SubscriptionId, string Secret, string Kind, string Url, IReadOnlyList<string> Events, IReadOnlyList<string>? Items,
+        IReadOnlyList<string>? Departments, string? OwnerDepartment, string CreatedBy, string? Description, DateTimeOffset CreatedAt,
+        DateTimeOffset? PreviousSecretValidUntil, long Position)
+    {
+        public static CreatedSubscription From(SubscriptionSecret s)
+        {
+            var v = s.Subscription;
+            return new(v.SubscriptionId, s.Secret, v.Kind, v.Url, v.Events, v.Items, v.Departments, v.OwnerDepartment, v.CreatedBy,
+                v.Description, v.CreatedAt, v.PreviousSecretValidUntil, v.Position);
+        }
+    }
+
+    public sealed record SubscriptionList(IReadOnlyList<SubscriptionItem> Items);
+
+    /// <summary>
+    /// One event queued for the subscription. <see cref="WebhookId"/> is the <c>webhook-id</c> header it is sent with;
+    /// <see cref="LastError"/> says in a few words why the last attempt failed (never the receiver's body).
+    /// </summary>
+    public sealed record DeliveryItem(
+        string WebhookId, long Position, string CaseId, int Seq, string Type, string Status, int Attempts, DateTimeOffset QueuedAt,
+        DateTimeOffset? NextAttemptAt, DateTimeOffset? LastAttemptAt, int? LastStatus, string? LastError, DateTimeOffset? CompletedAt);
+
+    public sealed record DeliveryPage(IReadOnlyList<DeliveryItem> Items, long NextAfter);
+}

@@ -1,0 +1,90 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using Microsoft.Extensions.Options;
+
+namespace OneThing.Grains.Webhooks;
+
+/// <summary>One post to a receiver and how it ended.</summary>
+public sealed record PostResult(bool Delivered, int? HttpStatus, string? Error);
+
+/// <summary>
+/// Posts signed messages to receivers. Every connection resolves the host itself and connects only to an address the
+/// <see cref="WebhookAddressPolicy"/> allows, so a name that later resolves inward (DNS rebinding) is refused then;
+/// redirects are not followed and no proxy is used, for the same reason.
+/// </summary>
+public sealed class WebhookSender : IDisposable
+{
+    private readonly HttpClient _client;
+    private readonly WebhookOptions _options;
+    private readonly TimeProvider _clock;
+
+    public WebhookSender(IOptions<WebhookOptions> options, TimeProvider clock)
+    {
+        _options = options.Value;
+        _clock = clock;
+        var policy = _options.AddressPolicy;
+        var handler = new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            UseProxy = false,
+            UseCookies = false,
+            ConnectTimeout = _options.Timeout,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(1),
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                var addresses = await policy.ResolveAsync(context.DnsEndPoint.Host, cancellationToken);
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    await socket.ConnectAsync(addresses, context.DnsEndPoint.Port, cancellationToken);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        };
+        _client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        _client.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("OneThing-Webhooks", "1"));
+    }
+
+    /// <summary>Posts <paramref name="body"/> as JSON, signed with each of <paramref name="secrets"/>; a 2xx is delivered.</summary>
+    public async Task<PostResult> PostAsync(Uri url, string messageId, byte[] body, IReadOnlyList<string> secrets, CancellationToken cancellationToken)
+    {
+        var timestamp = _clock.GetUtcNow().ToUnixTimeSeconds();
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        request.Headers.TryAddWithoutValidation("webhook-id", messageId);
+        request.Headers.TryAddWithoutValidation("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        request.Headers.TryAddWithoutValidation("webhook-signature", WebhookSignature.Header(messageId, timestamp, body, secrets));
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.Timeout);
+        try
+        {
+            using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            var status = (int)response.StatusCode;
+            return response.IsSuccessStatusCode ? new PostResult(true, status, null) : new PostResult(false, status, $"HTTP {status}");
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new PostResult(false, null, $"no answer within {_options.Timeout.TotalSeconds:0} s");
+        }
+        catch (HttpRequestException error)
+        {
+            return new PostResult(false, null, Describe(error));
+        }
+    }
+
+    // A few words a listing can show; never the receiver's body, and nothing of the request.
+    private static string Describe(HttpRequestException error) => error.InnerException switch
+    {
+        WebhookAddressException refused => refused.Message,
+        SocketException socket => $"connection failed ({socket.SocketErrorCode})",
+        _ => error.HttpRequestError == HttpRequestError.Unknown ? "request failed" : $"request failed ({error.HttpRequestError})",
+    };
+
+    public void Dispose() => _client.Dispose();
+}
