@@ -60,7 +60,23 @@ public static class OneThingMetrics
     private static readonly Counter<long> CommitFailures = Meter.CreateCounter<long>(
         "onething.commit.failures", "{commit}", "Group commits PostgreSQL refused or did not answer; none of their changes is stored or acknowledged.");
 
-    // Webhook delivery: its instruments join here when deliveries exist, on this meter and under onething.webhooks.*.
+    // Webhook delivery (Webhooks/WebhookDeliveryGrain), by subscription kind.
+    private static readonly Counter<long> WebhookAttempts = Meter.CreateCounter<long>(
+        "onething.webhooks.attempts", "{attempt}", "Posts to receivers, by kind and outcome (delivered, failed: retried later, dead: given up).");
+
+    private static readonly Histogram<double> WebhookLatency = Meter.CreateHistogram(
+        "onething.webhooks.latency", "s", "Time from an event to its receiver's 2xx, by kind (retries and 补正 rounds included).",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600, 86400] });
+
+    /// <summary>One post to a receiver ended: <c>delivered</c>, <c>failed</c> (to be retried) or <c>dead</c> (a dead letter).</summary>
+    internal static void WebhookAttempted(string kind, string outcome, TimeSpan? sinceEvent)
+    {
+        WebhookAttempts.Add(1, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("outcome", outcome));
+        if (sinceEvent is { } latency)
+        {
+            WebhookLatency.Record(Math.Max(0, latency.TotalSeconds), new KeyValuePair<string, object?>("kind", kind));
+        }
+    }
 
     /// <summary>A group commit stored <paramref name="events"/> for <paramref name="changes"/> callers in <paramref name="elapsed"/>.</summary>
     internal static void Committed(IReadOnlyList<StoredEvent> events, int changes, TimeSpan elapsed)

@@ -191,12 +191,17 @@ public sealed partial class WebhookDeliveryGrain(
             var now = clock.GetUtcNow();
             if (outcome.Delivered)
             {
+                if (body is not null)
+                {
+                    OneThingMetrics.WebhookAttempted(subscription.Kind, "delivered", now - row.Event.At);
+                }
                 results.Add(new AttemptResult(row.Event.Position, DeliveryStatuses.Delivered, now, outcome.HttpStatus, outcome.Error));
                 results.AddRange(merged.Select(position => new AttemptResult(position, DeliveryStatuses.Delivered, now, null, $"told in {messageId}", Attempted: false)));
                 settled.UnionWith(merged);
                 continue;
             }
             var retry = RetrySchedule.NextAttempt(row.QueuedAt, now, row.Attempts + 1, _options, Random.Shared.NextDouble());
+            OneThingMetrics.WebhookAttempted(subscription.Kind, retry is null ? "dead" : "failed", null);
             results.Add(new AttemptResult(row.Event.Position, retry is null ? DeliveryStatuses.Failed : DeliveryStatuses.Pending,
                 retry ?? now, outcome.HttpStatus, outcome.Error));
             if (retry is null)

@@ -49,6 +49,26 @@ public sealed class WebhookDeliveryTests(WebhookClusterFixture fixture)
     [Fact]
     public async Task AReceiverAnswering500ThenOkGetsTheEventExactlyOnceMore()
     {
+        var outcomes = new System.Collections.Concurrent.ConcurrentBag<string>();
+        using var meter = new System.Diagnostics.Metrics.MeterListener();
+        meter.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Name == "onething.webhooks.attempts")
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        meter.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "outcome")
+                {
+                    outcomes.Add((string)tag.Value!);
+                }
+            }
+        });
+        meter.Start();
         await using var receiver = await TestReceiver.StartAsync();
         var failedOnce = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>();
         receiver.Answer = r => failedOnce.TryAdd(r.Id, true) ? 500 : 200;
@@ -64,6 +84,9 @@ public sealed class WebhookDeliveryTests(WebhookClusterFixture fixture)
         Assert.Equal([500, 200], attempts.Select(a => a.AnsweredStatus));
         var row = (await DeliveriesAsync(id, "delivered")).Single(d => d.GetProperty("caseId").GetString() == caseId);
         Assert.Equal(2, row.GetProperty("attempts").GetInt32());
+        // The silos of the test cluster run in this process: their meter shows both outcomes.
+        Assert.Contains("failed", outcomes);
+        Assert.Contains("delivered", outcomes);
     }
 
     [Fact]
