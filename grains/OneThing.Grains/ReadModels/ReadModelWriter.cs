@@ -6,6 +6,7 @@ using OneThing.Grains.Cases;
 using OneThing.Grains.Common;
 using OneThing.Grains.Diagnostics;
 using OneThing.Grains.Events;
+using OneThing.Grains.FallbackDesk;
 using OneThing.Grains.Tasks;
 
 namespace OneThing.Grains.ReadModels;
@@ -111,30 +112,50 @@ public sealed class ReadModelWriter : IAsyncDisposable
         return command;
     }
 
-    /// <summary>The fallback desk's row for an escalated case (办不成事反映窗口).</summary>
-    internal NpgsqlBatchCommand EscalationRow(CaseView view, int revision)
+    /// <summary>The fallback desk's row for an escalated case (办不成事反映窗口): entry id = case id, answer due <paramref name="dueAt"/>.</summary>
+    internal NpgsqlBatchCommand EscalationRow(CaseView view, DateTimeOffset dueAt, int revision)
     {
         _faults.BeforeWrite("escalation", view.CaseId);
         var escalation = view.Escalation!;
+        return DeskRow(view.CaseId, view, DeskSources.Deadline, escalation.Reason, escalation.At, dueAt,
+            escalation.ResolvedAt, escalation.ResolvedBy, escalation.Resolution, revision);
+    }
+
+    /// <summary>The fallback desk's row for a case rated 1 or 2 (<see cref="DeskSources.LowRatingEntry"/>).</summary>
+    internal NpgsqlBatchCommand LowRatingRow(CaseView view, LowRatingFollowUp followUp, int revision)
+    {
+        _faults.BeforeWrite("low-rating", view.CaseId);
+        return DeskRow(DeskSources.LowRatingEntry(view.CaseId), view, DeskSources.Rating, DeskSources.LowRatingReason, followUp.At,
+            followUp.DueAt, followUp.ResolvedAt, followUp.ResolvedBy, followUp.Resolution, revision);
+    }
+
+    private static NpgsqlBatchCommand DeskRow(
+        string entryId, CaseView view, string source, string reason, DateTimeOffset openedAt, DateTimeOffset dueAt,
+        DateTimeOffset? resolvedAt, string? resolvedBy, string? resolution, int revision)
+    {
         var command = new NpgsqlBatchCommand("""
             INSERT INTO onething_fallback_desk
-                (case_id, item_code, status, reason, escalated_at, due_at, resolved_at, resolved_by, resolution, revision, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
-            ON CONFLICT (case_id) DO UPDATE SET
-                status = excluded.status, due_at = excluded.due_at, resolved_at = excluded.resolved_at,
-                resolved_by = excluded.resolved_by, resolution = excluded.resolution,
+                (entry_id, case_id, item_code, source, status, reason, escalated_at, due_at, case_due_at, resolved_at, resolved_by,
+                 resolution, revision, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now())
+            ON CONFLICT (entry_id) DO UPDATE SET
+                status = excluded.status, due_at = excluded.due_at, case_due_at = excluded.case_due_at,
+                resolved_at = excluded.resolved_at, resolved_by = excluded.resolved_by, resolution = excluded.resolution,
                 revision = excluded.revision, updated_at = excluded.updated_at
             WHERE onething_fallback_desk.revision <= excluded.revision
             """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = entryId });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = view.CaseId });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = view.ItemCode });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = escalation.ResolvedAt is null ? "open" : "resolved" });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = escalation.Reason });
-        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = escalation.At.UtcDateTime });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = source });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = resolvedAt is null ? "open" : "resolved" });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = reason });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = openedAt.UtcDateTime });
+        command.Parameters.Add(Timestamp(dueAt));
         command.Parameters.Add(Timestamp(view.DueAt));
-        command.Parameters.Add(Timestamp(escalation.ResolvedAt));
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)escalation.ResolvedBy ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)escalation.Resolution ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(Timestamp(resolvedAt));
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)resolvedBy ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)resolution ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = revision });
         return command;
     }
@@ -247,9 +268,15 @@ public sealed class ReadModelRows
         return this;
     }
 
-    public ReadModelRows Escalation(CaseView view, int revision)
+    public ReadModelRows Escalation(CaseView view, DateTimeOffset dueAt, int revision)
     {
-        _commands.Add(_writer.EscalationRow(view, revision));
+        _commands.Add(_writer.EscalationRow(view, dueAt, revision));
+        return this;
+    }
+
+    public ReadModelRows LowRating(CaseView view, LowRatingFollowUp followUp, int revision)
+    {
+        _commands.Add(_writer.LowRatingRow(view, followUp, revision));
         return this;
     }
 

@@ -24,7 +24,7 @@ public sealed class FakeTimeClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         (Cluster, ConnectionString) = await PostgresTestCluster.StartAsync(1, "deadlines", fakeTime: Clock);
-        Api = new OneThingApiFactory(Cluster, ConnectionString);
+        Api = new OneThingApiFactory(Cluster, ConnectionString) { Clock = Clock };
     }
 
     public async Task DisposeAsync()
