@@ -17,6 +17,7 @@ public static class OpsEndpoints
         var group = routes.MapGroup("/api/ops").WithTags("Ops").RequireAuthorization(Roles.Ops);
         group.MapGet("/cluster", GetClusterAsync);
         group.MapGet("/statistics", GetStatisticsAsync);
+        group.MapGet("/cases", CaseSearchEndpoints.SearchAsync).DocumentsQueryNumbers("limit");
         group.MapGet("/statistics/departments", GetDepartmentStatisticsAsync);
         return group;
     }

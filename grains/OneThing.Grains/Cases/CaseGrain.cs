@@ -48,6 +48,9 @@ public sealed partial class CaseGrain(
     /// <summary>What this activation last wrote to the applicant's read-model row; null until it wrote once.</summary>
     private (CaseStatus, DateTimeOffset?)? _projectedSummary;
 
+    /// <summary>What this activation last wrote to the case's search row; null until it wrote once.</summary>
+    private CaseSummaryFlags? _projectedFlags;
+
     /// <summary>The fallback desk's rows as this activation last wrote them.</summary>
     private Escalation? _projectedEscalation;
     private LowRatingFollowUp? _projectedFollowUp;
@@ -372,6 +375,11 @@ public sealed partial class CaseGrain(
         {
             rows.ApplicantCase(view, S.Revision);
         }
+        var flags = CaseSummaries.Of(view);
+        if (all || _projectedFlags != flags)
+        {
+            rows.CaseSummary(view, S.Revision);
+        }
         if (S.Escalation is not null && (all || !ReferenceEquals(_projectedEscalation, S.Escalation)))
         {
             rows.Escalation(view, calendar.DueAt(S.Escalation.At, deskOptions.Value.Limit), S.Revision);
@@ -382,6 +390,7 @@ public sealed partial class CaseGrain(
         }
         await readModels.WriteAsync(rows);
         _projectedSummary = summary;
+        _projectedFlags = flags;
         _projectedEscalation = S.Escalation;
         _projectedFollowUp = S.LowRatingFollowUp;
     }

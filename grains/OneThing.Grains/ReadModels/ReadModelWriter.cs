@@ -69,11 +69,12 @@ public sealed class ReadModelWriter : IAsyncDisposable
         _faults.BeforeWrite("task", task.TaskId);
         var command = new NpgsqlBatchCommand("""
             INSERT INTO onething_department_tasks
-                (task_id, case_id, department, matter_code, item_code, status, ready_at, due_at, revision, updated_at, view)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now(), $10)
+                (task_id, case_id, department, matter_code, item_code, status, ready_at, due_at, revision, updated_at, view, overdue, warning)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now(), $10, $11, $12)
             ON CONFLICT (task_id) DO UPDATE SET
                 status = excluded.status, ready_at = excluded.ready_at, due_at = excluded.due_at,
-                revision = excluded.revision, updated_at = excluded.updated_at, view = excluded.view
+                revision = excluded.revision, updated_at = excluded.updated_at, view = excluded.view,
+                overdue = excluded.overdue, warning = excluded.warning
             WHERE onething_department_tasks.revision <= excluded.revision
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = task.TaskId });
@@ -88,6 +89,37 @@ public sealed class ReadModelWriter : IAsyncDisposable
         // A string, though the JSON was UTF-8 first: sent as UTF-8 bytes (byte[] for jsonb) it allocated less, yet the
         // benchmark ran 8-11 % fewer lifecycles per second (eight interleaved runs each way, bench/README.md).
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = JsonSerializer.Serialize(task, ViewJson.Options), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = task.Overdue });
+        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = task.Warning });
+        return command;
+    }
+
+    /// <summary>The case's row for ops search: flagged overdue (or warned) when the case or any of its tasks is.</summary>
+    internal NpgsqlBatchCommand CaseSummaryRow(CaseView view, int revision)
+    {
+        _faults.BeforeWrite("summary", view.CaseId);
+        var command = new NpgsqlBatchCommand("""
+            INSERT INTO onething_case_summaries
+                (case_id, item_code, region, status, submitted_at, due_at, completed_at, overdue, warning, departments, revision, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
+            ON CONFLICT (case_id) DO UPDATE SET
+                status = excluded.status, due_at = excluded.due_at, completed_at = excluded.completed_at,
+                overdue = excluded.overdue, warning = excluded.warning, departments = excluded.departments,
+                revision = excluded.revision, updated_at = excluded.updated_at
+            WHERE onething_case_summaries.revision <= excluded.revision
+            """);
+        var summary = CaseSummaries.Of(view);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = view.CaseId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = view.ItemCode });
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)view.Region ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = view.Status.ToString() });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = view.SubmittedAt.UtcDateTime });
+        command.Parameters.Add(Timestamp(view.DueAt));
+        command.Parameters.Add(Timestamp(view.CompletedAt));
+        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = summary.Overdue });
+        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = summary.Warning });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. view.Tasks.Select(t => t.Department).Distinct()] });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = revision });
         return command;
     }
 
@@ -259,6 +291,12 @@ public sealed class ReadModelRows
     public ReadModelRows Task(TaskView task, int revision)
     {
         _commands.Add(_writer.TaskRow(task, revision));
+        return this;
+    }
+
+    public ReadModelRows CaseSummary(CaseView view, int revision)
+    {
+        _commands.Add(_writer.CaseSummaryRow(view, revision));
         return this;
     }
 
