@@ -40,7 +40,8 @@ public sealed class StatisticsReader(NpgsqlDataSource database)
             FROM onething_statistics
             WHERE unit = $1
               AND ((grain = 'm' AND day = ANY($2))
-                OR (grain = 'd' AND day BETWEEN $3 AND $4 AND date_trunc('month', day)::date <> ALL($2)))
+                OR (grain = 'd' AND day BETWEEN $3 AND $4)
+                OR (grain = 'd' AND day BETWEEN $8 AND $9))
               AND ($5::text IS NULL OR item_code = $5)
               AND ($6::text IS NULL OR region = $6)
               AND ($7::text IS NULL OR department = $7)
@@ -48,12 +49,16 @@ public sealed class StatisticsReader(NpgsqlDataSource database)
             ORDER BY {key}
             """);
         command.Parameters.Add(new NpgsqlParameter<char> { TypedValue = StatisticsProjector.UnitCode(query.Unit), NpgsqlDbType = NpgsqlDbType.Char });
-        command.Parameters.Add(new NpgsqlParameter<DateOnly[]> { TypedValue = WholeMonths(query.From, query.To) });
-        command.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = query.From });
-        command.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = query.To });
+        var months = WholeMonths(query.From, query.To);
+        var (before, after) = EdgeDays(query.From, query.To, months);
+        command.Parameters.Add(new NpgsqlParameter<DateOnly[]> { TypedValue = months });
+        command.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = before.From });
+        command.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = before.To });
         command.Parameters.Add(Text(query.Item));
         command.Parameters.Add(Text(query.Region));
         command.Parameters.Add(Text(query.Department));
+        command.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = after.From });
+        command.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = after.To });
         var groups = new List<StatisticsGroup>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -103,6 +108,20 @@ public sealed class StatisticsReader(NpgsqlDataSource database)
             }
         }
         return [.. months];
+    }
+
+    /// <summary>
+    /// The days of the period outside its whole <paramref name="months"/> (contiguous): before the first and after the
+    /// last, each an inclusive range (empty when From &gt; To). Without whole months, the period itself and an empty range.
+    /// </summary>
+    public static ((DateOnly From, DateOnly To) Before, (DateOnly From, DateOnly To) After) EdgeDays(DateOnly from, DateOnly to, DateOnly[] months)
+    {
+        ArgumentNullException.ThrowIfNull(months);
+        if (months.Length == 0)
+        {
+            return ((from, to), (to.AddDays(1), to));
+        }
+        return ((from, months[0].AddDays(-1)), (months[^1].AddMonths(1), to));
     }
 
     private static NpgsqlParameter Text(string? value) => new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)value ?? DBNull.Value };

@@ -78,6 +78,14 @@ public sealed class StatisticsProjectionTests
         Assert.Equal([new DateOnly(2026, 2, 1), new DateOnly(2026, 3, 1)], StatisticsReader.WholeMonths(new DateOnly(2026, 1, 15), new DateOnly(2026, 3, 31)));
         Assert.Empty(StatisticsReader.WholeMonths(new DateOnly(2026, 2, 2), new DateOnly(2026, 2, 28)));
         Assert.Equal([new DateOnly(2024, 2, 1)], StatisticsReader.WholeMonths(new DateOnly(2024, 2, 1), new DateOnly(2024, 2, 29)));
+
+        var (before, after) = StatisticsReader.EdgeDays(new DateOnly(2026, 1, 15), new DateOnly(2026, 4, 3),
+            StatisticsReader.WholeMonths(new DateOnly(2026, 1, 15), new DateOnly(2026, 4, 3)));
+        Assert.Equal((new DateOnly(2026, 1, 15), new DateOnly(2026, 1, 31)), before);
+        Assert.Equal((new DateOnly(2026, 4, 1), new DateOnly(2026, 4, 3)), after);
+        var (all, none) = StatisticsReader.EdgeDays(new DateOnly(2026, 2, 2), new DateOnly(2026, 2, 27), []);
+        Assert.Equal((new DateOnly(2026, 2, 2), new DateOnly(2026, 2, 27)), all);
+        Assert.True(none.From > none.To);
     }
 
     /// <summary>The fixture's four cases, decided and folded by the case model, as the feed serves their events.</summary>

@@ -36,10 +36,21 @@ CREATE TABLE onething_statistics (
     PRIMARY KEY (grain, unit, day, item_code, region, department)
 );
 
+-- Adds b into a element by element; plpgsql assigns into an expanded array in place, so a sum over many rows stays cheap.
 CREATE FUNCTION onething_add_bins(a integer[], b integer[]) RETURNS integer[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT coalesce(array_agg(coalesce(a[i], 0) + coalesce(b[i], 0) ORDER BY i), '{}')
-    FROM generate_series(1, greatest(coalesce(array_length(a, 1), 0), coalesce(array_length(b, 1), 0))) AS i
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+    IF b IS NULL OR cardinality(b) = 0 THEN
+        RETURN a;
+    END IF;
+    IF a IS NULL OR cardinality(a) = 0 THEN
+        RETURN b;
+    END IF;
+    FOR i IN 1..cardinality(b) LOOP
+        a[i] := coalesce(a[i], 0) + b[i];
+    END LOOP;
+    RETURN a;
+END
 $$;
 
 CREATE AGGREGATE onething_sum_bins(integer[]) (SFUNC = onething_add_bins, STYPE = integer[], INITCOND = '{}');
