@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
@@ -16,17 +15,21 @@ namespace OneThing.Bench.Scale;
 /// Bulk loader for the scale scenario: each case is decided and folded by the real case model (<c>retirement</c>, the
 /// shipped catalog and calendar), and its rows are what the write path stores for it, copied in with COPY: its events
 /// (data serialized by <see cref="CaseEventTypes"/>, personal values sealed), its directory row, its tasks' inbox rows
-/// (the task view as the case grain builds it) and its search row. Left out: the case snapshot (Orleans grain state;
-/// an ended case writes one) and the applicant's index row, which no measured route reads. The statistics are then
-/// projected by the real projector from these events.
+/// (the task view as the case grain builds it), its applicant row and its search row, sealed and keyed under the
+/// privacy keys the API uses. Left out: the case snapshot (Orleans grain state; an ended case writes one) and the
+/// fallback desk's rows of the escalated ones, which no measured route reads. The statistics are then projected by
+/// the real projector from these events.
 /// </summary>
-public sealed class ScaleLoader(NpgsqlDataSource database, ItemDefinition item, WorkingCalendar calendar)
+public sealed class ScaleLoader(NpgsqlDataSource database, ItemDefinition item, WorkingCalendar calendar, PrivacyKeys privacy)
 {
     private static readonly string[] Regions = ["beijing", "shanghai", "chongqing", "guangzhou", "chengdu"];
 
-    private readonly PersonalDataProtector _protector = new(RandomNumberGenerator.GetBytes(32));
+    private readonly PersonalDataProtector _protector = privacy.Protector;
 
     private long _position;
+
+    /// <summary>Every case is filed by one applicant, as the seed's fixtures do: a valid identity number.</summary>
+    private const string IdNumber = "11010519491231002X";
 
     /// <summary>Loads <paramref name="ended"/> ended cases submitted over the year before <paramref name="now"/> and <paramref name="open"/> open ones from its last 30 days.</summary>
     public async Task LoadAsync(int ended, int open, DateTimeOffset now, Action<int>? progress = null, CancellationToken cancellationToken = default)
@@ -107,7 +110,7 @@ public sealed class ScaleLoader(NpgsqlDataSource database, ItemDefinition item, 
             .ToDictionary(input => input, input => $"{input}-{index}");
         var materials = item.Materials.Where(m => m.Required)
             .Select(m => new MaterialRef(m.Code, $"https://files.example.gov.cn/{index}/{m.Code}.pdf", null)).ToList();
-        var applicant = new Applicant("person", "张三", _protector.Protect("11010519491231002X"), null, _protector.Protect("13800138000"));
+        var applicant = new Applicant("person", "张三", _protector.Protect(IdNumber), null, _protector.Protect("13800138000"));
         return new Submit(new SubmitCase(item.Code, "online", Regions[index % Regions.Length], applicant, form, materials, [], null,
             _protector.Protect($"fingerprint-{index}"), item.Version), new EventActor("portal", "bench"));
     }
@@ -203,6 +206,26 @@ public sealed class ScaleLoader(NpgsqlDataSource database, ItemDefinition item, 
                 await copy.WriteAsync(state.Overdue || state.Matters.Any(m => m.Overdue), NpgsqlDbType.Boolean, cancellationToken);
                 await copy.WriteAsync(state.Warning || state.Matters.Any(m => m.Warning), NpgsqlDbType.Boolean, cancellationToken);
                 await copy.WriteAsync(state.Matters.Select(m => item.FindMatter(m.Code)!.Department).Distinct().ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(state.Revision, NpgsqlDbType.Integer, cancellationToken);
+                await copy.WriteAsync(DateTime.UtcNow, NpgsqlDbType.TimestampTz, cancellationToken);
+            }
+            await copy.CompleteAsync(cancellationToken);
+        }
+        await using (var copy = await connection.BeginBinaryImportAsync("""
+            COPY onething_applicant_cases (applicant_hash, case_id, item_code, status, submitted_at, due_at, revision, updated_at)
+            FROM STDIN (FORMAT BINARY)
+            """, cancellationToken))
+        {
+            var hash = privacy.ApplicantIndex.KeyOf(IdNumber);
+            foreach (var (id, state, _) in cases)
+            {
+                await copy.StartRowAsync(cancellationToken);
+                await copy.WriteAsync(hash, NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(id, NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(item.Code, NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(state.Status.ToString(), NpgsqlDbType.Text, cancellationToken);
+                await copy.WriteAsync(state.SubmittedAt.UtcDateTime, NpgsqlDbType.TimestampTz, cancellationToken);
+                await Time(copy, state.DueAt, cancellationToken);
                 await copy.WriteAsync(state.Revision, NpgsqlDbType.Integer, cancellationToken);
                 await copy.WriteAsync(DateTime.UtcNow, NpgsqlDbType.TimestampTz, cancellationToken);
             }

@@ -1,20 +1,24 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
+using Microsoft.Extensions.Configuration;
 using Npgsql;
 using OneThing.Bench.Lifecycle;
 using OneThing.Grains.Calendar;
 using OneThing.Grains.Catalog;
+using OneThing.Grains.Common;
 using OneThing.Grains.Events;
 using OneThing.Grains.Statistics;
 
 namespace OneThing.Bench.Scale;
 
 /// <summary>Settings of the scale scenario (bench/README.md, "scale").</summary>
-public sealed record ScaleSettings(Uri Api, string Postgres, int EndedCases, int OpenCases, int Requests, string OpsKey, string DepartmentKey, string Department)
+public sealed record ScaleSettings(
+    Uri Api, string Postgres, int EndedCases, int OpenCases, int Requests, string OpsKey, string DepartmentKey, string Department, string KeysFile,
+    bool Load = true)
 {
     public static readonly IReadOnlyCollection<string> OptionNames =
-        ["api", "pg", "cases", "open-cases", "requests", "ops-key", "department-key", "department", "results"];
+        ["api", "pg", "cases", "open-cases", "requests", "ops-key", "department-key", "department", "keys-file", "load", "results"];
 
     public static ScaleSettings From(BenchSettings settings)
     {
@@ -22,7 +26,9 @@ public sealed record ScaleSettings(Uri Api, string Postgres, int EndedCases, int
         var api = new Uri(settings.Text("api") ?? "http://127.0.0.1:5080");
         var postgres = settings.Text("pg") ?? throw new ArgumentException("--pg <connection string> is required: the loader writes the rows itself.");
         return new ScaleSettings(api, postgres, settings.Int("cases", 2_000_000), settings.Int("open-cases", 200_000), settings.Int("requests", 300),
-            settings.Text("ops-key") ?? "dev-ops-key", settings.Text("department-key") ?? "dev-hrss-key", settings.Text("department") ?? "hrss");
+            settings.Text("ops-key") ?? "dev-ops-key", settings.Text("department-key") ?? "dev-hrss-key", settings.Text("department") ?? "hrss",
+            settings.Text("keys-file") ?? Path.Combine("api", "OneThing.Api", "appsettings.Development.json"),
+            settings.Text("load") != "false");
     }
 
     public object Parameters() => new { EndedCases, OpenCases, Requests, Department };
@@ -55,8 +61,14 @@ public static class ScaleScenario
         var now = DateTimeOffset.UtcNow;
 
         var load = Stopwatch.StartNew();
+        // --load false times the routes over what an earlier run loaded (the same database).
+        if (settings.Load)
+        {
         var lastReport = Stopwatch.StartNew();
-        await new ScaleLoader(database, item, calendar).LoadAsync(settings.EndedCases, settings.OpenCases, now, loaded =>
+        // The API's privacy keys: it must open what the loader sealed and find the applicant by the same index.
+        var configuration = new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(settings.KeysFile)).Build();
+        var privacy = PrivacyKeys.Read(key => configuration[key]);
+        await new ScaleLoader(database, item, calendar, privacy).LoadAsync(settings.EndedCases, settings.OpenCases, now, loaded =>
         {
             if (lastReport.Elapsed > TimeSpan.FromSeconds(30))
             {
@@ -64,12 +76,16 @@ public static class ScaleScenario
                 lastReport.Restart();
             }
         });
+        }
         load.Stop();
         Console.WriteLine($"scale: {settings.EndedCases + settings.OpenCases:N0} cases loaded in {load.Elapsed.TotalSeconds:0.0} s; projecting the statistics");
 
         var projection = Stopwatch.StartNew();
+        if (settings.Load)
+        {
         await new StatisticsProjector(database, new CaseEventFeed(database), calendar).CatchUpAsync();
         projection.Stop();
+        }
         await ExecuteAsync(database, $"VACUUM ANALYZE {string.Join(", ", Tables)}");
         var events = await ScalarAsync(database, "SELECT count(*) FROM onething_case_events");
         var finished = await ScalarAsync(database,
@@ -117,8 +133,9 @@ public static class ScaleScenario
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"| {table} | {result.TableRows[table]:N0} | {bytes / 1048576.0:0} |");
         }
-        text.AppendLine(CultureInfo.InvariantCulture, $"summary: scale {result.EndedCases + result.OpenCases:N0} cases | " + string.Join(" | ",
-            result.Queries.Select(q => string.Create(CultureInfo.InvariantCulture, $"{q.Name} p99 {q.P99Milliseconds:0.0} ms (target {q.TargetMilliseconds:0})"))));
+        var parts = result.Queries.Select(q => string.Create(CultureInfo.InvariantCulture, $"{q.Name} p99 {q.P99Milliseconds:0.0} ms (target {q.TargetMilliseconds:0})"));
+        text.Append("summary: scale ").Append((result.EndedCases + result.OpenCases).ToString("N0", CultureInfo.InvariantCulture))
+            .Append(" cases | ").AppendLine(string.Join(" | ", parts));
         return text.ToString();
     }
 
