@@ -3,7 +3,8 @@
 #
 #   scripts/bench.sh                     # storage; lifecycle (case mode) with 3, 0 and 3 conditional citizen reads, open loop at 20/s, and with a receiver subscribed to every event; failover; deadlines
 #   scripts/bench.sh -- --seconds 10     # arguments after -- go to every scenario (see bench/README.md)
-#   scripts/bench.sh --only deadlines -- --cases 20000   # some scenarios only (storage,lifecycle,failover,cohost,deadlines)
+#   scripts/bench.sh --only deadlines -- --cases 20000   # some scenarios only (storage,lifecycle,failover,cohost,deadlines,scale)
+#   scripts/bench.sh --only scale -- --cases 20000 --open-cases 2000   # scale is run only when named (2,200,000 cases by default)
 #
 # Steps: build (Release); start PostgreSQL with crash-safe settings (fsync on, synchronous_commit on: the figures
 # must be durable commits); run `storage` (it creates its own database); create database onething; start the silo
@@ -91,8 +92,8 @@ parse_args() {
     case $1 in
       --) shift; scenario_args=("$@"); return 0 ;;
       --only)
-        [[ $# -ge 2 && $2 =~ ^(storage|lifecycle|failover|cohost|deadlines)(,(storage|lifecycle|failover|cohost|deadlines))*$ ]] || {
-          note "--only takes a comma-separated list of storage, lifecycle, failover, cohost, deadlines"; exit 2; }
+        [[ $# -ge 2 && $2 =~ ^(storage|lifecycle|failover|cohost|deadlines|scale)(,(storage|lifecycle|failover|cohost|deadlines|scale))*$ ]] || {
+          note "--only takes a comma-separated list of storage, lifecycle, failover, cohost, deadlines, scale"; exit 2; }
         only=$2; shift 2; continue ;;
       -h | --help) usage; exit 0 ;;
       *) note "unknown argument '$1'; scenario options go after --"; usage; exit 2 ;;
@@ -362,6 +363,14 @@ main() {
     silo_env=()
     scenario deadlines deadlines --api "$api_url" --pg "$pg_connection" --silo-pid "$silo_pid" \
       --idle-wait "$deadline_idle_wait" "${scenario_args[@]}"
+    stop_system
+  fi
+
+  # Statistics, search and inbox over millions of cases: a silo and an API of their own on a database of their own,
+  # loaded in bulk by the scenario itself.
+  if wanted scale; then
+    start_system onething_scale -scale
+    scenario scale scale --api "$api_url" --pg "$pg_connection" "${scenario_args[@]}"
     stop_system
   fi
 

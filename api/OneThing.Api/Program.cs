@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using OneThing.Api.AccessLog;
 using OneThing.Api.Auth;
 using OneThing.Api.Calendar;
@@ -66,6 +67,8 @@ builder.Services.ConfigureHttpJsonOptions(json =>
 });
 builder.Services.AddOpenApi();
 builder.Services.AddOneThingHsts();
+// Statistics' default period and the fallback desk's overdue flags read the time; tests replace it.
+builder.Services.TryAddSingleton(TimeProvider.System);
 
 var app = builder.Build();
 

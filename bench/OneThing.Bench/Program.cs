@@ -5,11 +5,13 @@ using Npgsql;
 using OneThing.Bench;
 using OneThing.Bench.Deadlines;
 using OneThing.Bench.Lifecycle;
+using OneThing.Bench.Scale;
 using OneThing.Bench.Storage;
 
 // dotnet run --project bench/OneThing.Bench -c Release -- storage [--seconds 15] [--concurrency 32] [--grains 2000]
 // dotnet run --project bench/OneThing.Bench -c Release -- lifecycle [--api http://127.0.0.1:5080] [--mode case|inbox] [--reads 3] ...
 // dotnet run --project bench/OneThing.Bench -c Release -- deadlines --pg "<connection string>" [--silo-pid P] [--cases 200000] ...
+// dotnet run --project bench/OneThing.Bench -c Release -- scale --pg "<connection string>" [--api URL] [--cases 2000000] [--open-cases 200000]
 // scripts/bench.sh starts a throwaway PostgreSQL, runs storage (which makes its own database), then starts the silo
 // and the API and runs lifecycle against them. Exit codes: 0 measured, 1 measured but requests failed, 2 could not run.
 var scenario = args.Length > 0 ? args[0] : "storage";
@@ -32,8 +34,10 @@ switch (scenario)
         return await RunLifecycleAsync(settings);
     case "deadlines":
         return await RunDeadlinesAsync(settings);
+    case "scale":
+        return await RunScaleAsync(settings);
     default:
-        Console.Error.WriteLine($"onething-bench: unknown scenario '{scenario}' (known: storage, lifecycle, deadlines).");
+        Console.Error.WriteLine($"onething-bench: unknown scenario '{scenario}' (known: storage, lifecycle, deadlines, scale).");
         return 2;
 }
 
@@ -96,6 +100,18 @@ static async Task<int> RunDeadlinesAsync(BenchSettings settings)
     Console.Write(result.Format());
     await WriteResultAsync(settings.ResultsDirectory, "deadlines", "deadlines", deadlines.Parameters(), result);
     return result.Clean ? 0 : 1;
+}
+
+static async Task<int> RunScaleAsync(BenchSettings settings)
+{
+    if (ReadSettings("scale", ScaleSettings.OptionNames, settings, ScaleSettings.From) is not { } scale)
+    {
+        return 2;
+    }
+    var result = await ScaleScenario.RunAsync(scale);
+    Console.Write(ScaleScenario.Format(result));
+    await WriteResultAsync(settings.ResultsDirectory, "scale", $"scale-{scale.EndedCases + scale.OpenCases}", scale.Parameters(), result);
+    return 0;
 }
 
 /// <summary>A scenario's settings from the command line; null (and the reason on stderr) when they cannot be used.</summary>

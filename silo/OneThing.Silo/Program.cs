@@ -3,19 +3,25 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
+using OneThing.Grains.Calendar;
 using OneThing.Grains.Catalog;
 using OneThing.Grains.Common;
 using OneThing.Grains.Diagnostics;
+using OneThing.Grains.Events;
+using OneThing.Grains.Publishing;
+using OneThing.Grains.Statistics;
 using OneThing.Silo.Database;
 using OneThing.Silo.Diagnostics;
 using OneThing.Silo.Hosting;
 using OneThing.Silo.Hosting.Privacy;
 
 // `OneThing.Silo migrate` applies the schema and exits; `OneThing.Silo protect-existing` applies it, then brings stored
-// personal data under the current privacy keys and exits; without a command the silo runs (and migrates first).
-var command = args.Length > 0 && args[0] is "migrate" or "protect-existing" ? args[0] : null;
+// personal data under the current privacy keys and exits; `OneThing.Silo rebuild-statistics` applies it, then projects
+// the statistics again from every stored event and exits; without a command the silo runs (and migrates first).
+var command = args.Length > 0 && args[0] is "migrate" or "protect-existing" or "rebuild-statistics" ? args[0] : null;
 var migrateOnly = command == "migrate";
 var protectExisting = command == "protect-existing";
+var rebuildStatistics = command == "rebuild-statistics";
 var hostArgs = command is null ? args : args[1..];
 
 var builder = Host.CreateApplicationBuilder(hostArgs);
@@ -30,7 +36,7 @@ if (string.IsNullOrWhiteSpace(connectionString))
 // Required in every environment (Development's come from appsettings.Development.json): a silo without them could
 // neither seal nor open personal data.
 PrivacyKeys? privacyKeys = null;
-if (!migrateOnly)
+if (!migrateOnly && !rebuildStatistics)
 {
     try
     {
@@ -46,7 +52,7 @@ if (!migrateOnly)
 IHost host;
 try
 {
-    if (migrateOnly || protectExisting)
+    if (migrateOnly || protectExisting || rebuildStatistics)
     {
         builder.Services.AddOneThingDatabase(connectionString);
     }
@@ -101,6 +107,27 @@ if (protectExisting)
     {
         await Console.Error.WriteLineAsync($"onething-silo: cannot protect existing personal data: {OneLine(error)}");
         return 6;
+    }
+}
+
+if (rebuildStatistics)
+{
+    try
+    {
+        var dataSource = host.Services.GetRequiredService<NpgsqlDataSource>();
+        var catalogDirectory = builder.Configuration["OneThing:Catalog:Directory"] ?? CatalogServiceCollectionExtensions.DefaultDirectory;
+        var calendar = WorkingCalendar.LoadFromDirectory(Path.Combine(catalogDirectory, "calendar"));
+        calendar.SetYears((await new CalendarYearStore(dataSource).ReadAsync(null)).Select(row => row.Year));
+        var projector = new StatisticsProjector(dataSource, host.Services.GetRequiredService<CaseEventFeed>(), calendar);
+        await projector.ResetAsync();
+        var events = await projector.CatchUpAsync();
+        Console.WriteLine($"onething-silo: statistics rebuilt from {events} event(s), up to feed position {await projector.CheckpointAsync()}.");
+        return 0;
+    }
+    catch (Exception error) when (error is NpgsqlException or SocketException or TimeoutException or InvalidOperationException or CatalogException)
+    {
+        await Console.Error.WriteLineAsync($"onething-silo: cannot rebuild the statistics: {OneLine(error)}");
+        return 7;
     }
 }
 

@@ -105,6 +105,12 @@ public static class ApplicationReader
     public static Applicant? ReadApplicant(JsonElement body, ItemDefinition item, FieldErrors errors)
     {
         ArgumentNullException.ThrowIfNull(item);
+        return ReadApplicant(body, item.Audience == "enterprise" ? "enterprise" : "person", item.Name, errors);
+    }
+
+    /// <summary>The body's <c>applicant</c>; of kind <paramref name="expectedKind"/> when one is given (the item's audience).</summary>
+    public static Applicant? ReadApplicant(JsonElement body, string? expectedKind, string? itemName, FieldErrors errors)
+    {
         ArgumentNullException.ThrowIfNull(errors);
         if (!body.TryGetProperty("applicant", out var applicant) || applicant.ValueKind != JsonValueKind.Object)
         {
@@ -113,7 +119,6 @@ public static class ApplicationReader
         }
         JsonBody.RefuseUnknown(applicant, "applicant", errors, "kind", "name", "idNumber", "creditCode", "phone");
         var kind = JsonBody.Text(applicant, "applicant", "kind", FieldLimits.Code, errors);
-        var expectedKind = item.Audience == "enterprise" ? "enterprise" : "person";
         if (kind is not ("person" or "enterprise"))
         {
             if (!errors.Has("applicant.kind"))
@@ -121,9 +126,9 @@ public static class ApplicationReader
                 errors.Add("applicant.kind", "Required, one of: person, enterprise.");
             }
         }
-        else if (kind != expectedKind)
+        else if (expectedKind is not null && kind != expectedKind)
         {
-            errors.Add("applicant.kind", $"{item.Name} is for applicants of kind '{expectedKind}'.");
+            errors.Add("applicant.kind", $"{itemName} is for applicants of kind '{expectedKind}'.");
         }
         var name = JsonBody.Text(applicant, "applicant", "name", FieldLimits.Name, errors)?.Trim();
         if (string.IsNullOrEmpty(name) && !errors.Has("applicant.name"))

@@ -22,7 +22,7 @@ public static class DepartmentEndpoints
     public static IEndpointRouteBuilder MapDepartmentWork(this IEndpointRouteBuilder routes)
     {
         routes.MapGroup("/api/departments").WithTags("Department work").RequireAuthorization(Roles.Department)
-            .MapGet("/{department}/tasks", InboxAsync).DocumentsQueryNumbers("page", "pageSize");
+            .MapGet("/{department}/tasks", InboxAsync).DocumentsQueryNumbers("page", "pageSize", "limit");
 
         var tasks = routes.MapGroup("/api/tasks").WithTags("Department work").RequireAuthorization(Roles.Department);
         tasks.MapGet("/{taskId}", GetTaskAsync);
@@ -33,9 +33,20 @@ public static class DepartmentEndpoints
         return routes;
     }
 
-    /// <summary>A department's tasks, earliest due first, from the read model: one index range, no grain calls.</summary>
-    public static async Task<Results<Ok<PageOf<JsonElement>>, ValidationProblem, ProblemHttpResult>> InboxAsync(
-        string department, string? status, string? page, string? pageSize, ClaimsPrincipal user, NpgsqlDataSource database,
+    /// <summary>The inbox counts its matching tasks up to this many; a total of this many means at least as many.</summary>
+    public const int MaxTotal = 10_000;
+
+    /// <summary>An inbox page: <see cref="Total"/> counts at most <see cref="MaxTotal"/>; <see cref="NextCursor"/> continues after the last item.</summary>
+    public sealed record InboxPage(IReadOnlyList<JsonElement> Items, int Page, int PageSize, long Total, string? NextCursor);
+
+    /// <summary>
+    /// A department's tasks, earliest due first, from the read model: one index range, no grain calls. Filters:
+    /// <c>status</c> (open tasks without it), <c>item</c>, <c>overdue</c>, <c>warning</c>; pages by <c>page</c>/<c>pageSize</c>
+    /// or, however deep, by <c>cursor</c>/<c>limit</c>.
+    /// </summary>
+    public static async Task<Results<Ok<InboxPage>, ValidationProblem, ProblemHttpResult>> InboxAsync(
+        string department, string? status, string? item, string? overdue, string? warning, string? page, string? pageSize,
+        string? cursor, string? limit, ClaimsPrincipal user, NpgsqlDataSource database,
         PrivacyKeys privacy, HttpContext context, CaseAccessLog accessLog, CancellationToken cancellationToken)
     {
         if (user.DepartmentCode() != department)
@@ -48,36 +59,92 @@ public static class DepartmentEndpoints
         {
             errors.Add("status", $"One of: {string.Join(", ", Enum.GetNames<DepartmentTaskStatus>())}.");
         }
+        if (item is { Length: > FieldLimits.Code })
+        {
+            errors.Add("item", $"At most {FieldLimits.Code} characters.");
+        }
+        var overdueOnly = Ops.CaseSearchEndpoints.Flag(overdue, "overdue", errors);
+        var warningOnly = Ops.CaseSearchEndpoints.Flag(warning, "warning", errors);
         var paging = Paging.Read(page, pageSize, errors);
+        if (QueryNumber.Read(limit, "limit", 1, Paging.MaxPageSize, errors) is { } size)
+        {
+            paging = paging with { Size = size };
+        }
+        var after = Cursor.TryDecode(cursor, "cursor", errors, out var afterDue, out var afterTask);
+        if (after && paging.Page != 1)
+        {
+            errors.Add("cursor", "A cursor continues from its own page: send it without page.");
+        }
         if (errors.Any)
         {
             return errors.ToProblem();
         }
 
         string[] statuses = status is null ? OpenStatuses : [status];
-        await using var command = database.CreateCommand("""
-            SELECT view::text, count(*) OVER () AS total
-            FROM onething_department_tasks
-            WHERE department = $1 AND status = ANY($2)
-            ORDER BY due_at NULLS LAST, task_id
-            LIMIT $3 OFFSET $4
+        const string Filters = """
+            department = $1 AND status = ANY($2)
+              AND ($3::text IS NULL OR item_code = $3)
+              AND ($4::boolean IS NULL OR overdue = $4)
+              AND ($5::boolean IS NULL OR warning = $5)
+            """;
+        // Rows without a due time sort last, so a cursor at one of them continues among them only.
+        var keyset = !after ? "" : afterDue is null
+            ? "AND due_at IS NULL AND task_id > $6"
+            : "AND (due_at > $7 OR (due_at = $7 AND task_id > $6) OR due_at IS NULL)";
+        // One index range per status, each already in page order: PostgreSQL merges a page's worth from each instead of
+        // sorting every open task (status = ANY reads them all). Status names are the enum's own, checked above.
+        var branches = statuses.Select(name => $"""
+            (SELECT view, due_at, task_id FROM onething_department_tasks
+             WHERE {Filters.Replace("status = ANY($2)", $"status = '{name}'", StringComparison.Ordinal)} {keyset}
+             ORDER BY due_at NULLS LAST, task_id LIMIT $8 + $9)
             """);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = department });
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = statuses });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = paging.Size });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = paging.Offset });
+        await using var batch = database.CreateBatch();
+        var rows = new NpgsqlBatchCommand($"""
+            SELECT view::text, due_at, task_id
+            FROM ({string.Join(" UNION ALL ", branches)}) page
+            ORDER BY due_at NULLS LAST, task_id
+            LIMIT $8 OFFSET $9
+            """);
+        var total = new NpgsqlBatchCommand($"""
+            SELECT count(*) FROM (SELECT 1 FROM onething_department_tasks WHERE {Filters} LIMIT {MaxTotal}) matching
+            """);
+        foreach (var command in new[] { rows, total })
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = department });
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = statuses });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text, Value = string.IsNullOrWhiteSpace(item) ? DBNull.Value : item.Trim() });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Boolean, Value = (object?)overdueOnly ?? DBNull.Value });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Boolean, Value = (object?)warningOnly ?? DBNull.Value });
+        }
+        rows.Parameters.Add(new NpgsqlParameter<string> { TypedValue = afterTask });
+        rows.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz, Value = afterDue is { } due ? due.UtcDateTime : DBNull.Value });
+        rows.Parameters.Add(new NpgsqlParameter<int> { TypedValue = paging.Size + 1 });
+        rows.Parameters.Add(new NpgsqlParameter<int> { TypedValue = paging.Offset });
+        batch.BatchCommands.Add(rows);
+        batch.BatchCommands.Add(total);
+
         var items = new List<JsonElement>();
-        long total = 0;
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        (DateTimeOffset? Due, string Task) last = default;
+        string? next = null;
+        long count = 0;
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
+                if (items.Count == paging.Size)
+                {
+                    next = Cursor.Encode(last.Due, last.Task!);
+                    continue;
+                }
                 items.Add(InboxRows.Open(reader.GetString(0), privacy.Protector));
-                total = reader.GetInt64(1);
+                last = (reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2));
             }
+            await reader.NextResultAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            count = reader.GetInt64(0);
         }
         accessLog.RecordInboxPage(context, items);
-        return TypedResults.Ok(new PageOf<JsonElement>(items, paging.Page, paging.Size, total));
+        return TypedResults.Ok(new InboxPage(items, paging.Page, paging.Size, count, next));
     }
 
     public static async Task<Results<Ok<TaskView>, ProblemHttpResult>> GetTaskAsync(

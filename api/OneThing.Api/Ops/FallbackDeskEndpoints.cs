@@ -3,14 +3,18 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using OneThing.Api.Auth;
 using OneThing.Api.Common;
+using Microsoft.AspNetCore.Mvc;
+using OneThing.Api.Cases;
 using OneThing.Grains.Cases;
 using OneThing.Grains.Common;
+using OneThing.Grains.FallbackDesk;
 
 namespace OneThing.Api.Ops;
 
 /// <summary>
-/// The fallback desk (办不成事反映窗口): cases escalated because a deadline passed, for ops to resolve (typically
-/// within 5 working days, complex ones 10).
+/// The fallback desk (办不成事反映窗口): entries ops answer within <c>OneThing:FallbackDesk:WorkingDays</c> (5 working
+/// days): cases escalated because a deadline passed, cases rated 1 or 2, and applicants' own requests, filed through
+/// a portal.
 /// </summary>
 public static class FallbackDeskEndpoints
 {
@@ -18,15 +22,20 @@ public static class FallbackDeskEndpoints
 
     public static RouteGroupBuilder MapFallbackDesk(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/api/fallback-desk").WithTags("Fallback desk").RequireAuthorization(Roles.Ops);
-        group.MapGet("/cases", ListAsync).DocumentsQueryNumbers("page", "pageSize");
-        group.MapPost("/cases/{caseId}/resolve", ResolveAsync).ReadsJsonBody();
+        var group = routes.MapGroup("/api/fallback-desk").WithTags("Fallback desk");
+        group.MapGet("/cases", ListAsync).DocumentsQueryNumbers("page", "pageSize").RequireAuthorization(Roles.Ops);
+        group.MapPost("/cases", FileAsync).ReadsJsonBody().RequireAuthorization(Roles.Portal);
+        group.MapPost("/cases/{entryId}/resolve", ResolveAsync).ReadsJsonBody().RequireAuthorization(Roles.Ops);
         return group;
     }
 
-    /// <summary>Escalated cases, oldest escalation first; open ones unless <c>status=resolved|all</c>.</summary>
-    public static async Task<Results<Ok<PageOf<EscalatedCase>>, ValidationProblem>> ListAsync(
-        string? status, string? page, string? pageSize, NpgsqlDataSource database, CancellationToken cancellationToken)
+    /// <summary>
+    /// Entries, oldest first; open ones unless <c>status=resolved|all</c>; <c>source=deadline|rating|applicant</c> and
+    /// <c>overdue=true|false</c> (open past its due time) filter.
+    /// </summary>
+    public static async Task<Results<Ok<PageOf<DeskEntry>>, ValidationProblem>> ListAsync(
+        string? status, string? source, string? overdue, string? page, string? pageSize, NpgsqlDataSource database,
+        PrivacyKeys privacy, TimeProvider clock, CancellationToken cancellationToken)
     {
         var errors = new FieldErrors();
         status ??= "open";
@@ -34,44 +43,116 @@ public static class FallbackDeskEndpoints
         {
             errors.Add("status", "One of: open, resolved, all.");
         }
+        if (source is not null && !DeskSources.All.Contains(source))
+        {
+            errors.Add("source", $"One of: {string.Join(", ", DeskSources.All)}.");
+        }
+        bool? overdueOnly = overdue switch
+        {
+            null => null,
+            "true" => true,
+            "false" => false,
+            _ => null,
+        };
+        if (overdue is not null && overdueOnly is null)
+        {
+            errors.Add("overdue", "true or false.");
+        }
         var paging = Paging.Read(page, pageSize, errors);
         if (errors.Any)
         {
             return errors.ToProblem();
         }
 
-        await using var command = database.CreateCommand("""
-            SELECT case_id, item_code, status, reason, escalated_at, due_at, resolved_at, resolved_by, resolution, count(*) OVER ()
+        var now = clock.GetUtcNow();
+        await using var command = database.CreateCommand($"""
+            SELECT {DeskRows.Columns}, count(*) OVER ()
             FROM onething_fallback_desk
             WHERE ($1 = 'all' OR status = $1)
-            ORDER BY escalated_at, case_id
-            LIMIT $2 OFFSET $3
+              AND ($2::text IS NULL OR source = $2)
+              AND ($3::boolean IS NULL OR (status = 'open' AND due_at < $4) = $3)
+            ORDER BY escalated_at, entry_id
+            LIMIT $5 OFFSET $6
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = status });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)source ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)overdueOnly ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Boolean });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = now.UtcDateTime });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = paging.Size });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = paging.Offset });
-        var items = new List<EscalatedCase>();
+        var items = new List<DeskEntry>();
         long total = 0;
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                items.Add(new EscalatedCase(
-                    reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
-                    reader.GetFieldValue<DateTimeOffset>(4),
-                    reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
-                    reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6),
-                    reader.IsDBNull(7) ? null : reader.GetString(7),
-                    reader.IsDBNull(8) ? null : reader.GetString(8)));
-                total = reader.GetInt64(9);
+                items.Add(DeskRows.Read(reader, now, privacy.Protector));
+                total = reader.GetInt64(DeskRows.ColumnCount);
             }
         }
-        return TypedResults.Ok(new PageOf<EscalatedCase>(items, paging.Page, paging.Size, total));
+        return TypedResults.Ok(new PageOf<DeskEntry>(items, paging.Page, paging.Size, total));
     }
 
-    /// <summary>Records who resolved the case and how: <c>{ "resolution": "...", "resolvedBy": "..." }</c>.</summary>
-    public static async Task<Results<Ok<CaseView>, Created<CaseView>, ValidationProblem, ProblemHttpResult>> ResolveAsync(
-        string caseId, HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, CancellationToken cancellationToken)
+    /// <summary>
+    /// The applicant's own 办不成事 request: <c>{ "caseId" (optional), "applicant": { … }, "description" }</c> → 201, an
+    /// entry with <c>source: "applicant"</c>. A case that is not the applicant's is answered as one that does not
+    /// exist. With <c>Idempotency-Key</c> a retry answers the same entry.
+    /// </summary>
+    public static async Task<Results<Created<DeskEntry>, Ok<DeskEntry>, ValidationProblem, ProblemHttpResult>> FileAsync(
+        HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, PrivacyKeys privacy,
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        if (idempotencyKey is { Length: 0 or > FieldLimits.IdempotencyKey })
+        {
+            return JsonBody.Problem("Idempotency-Key", $"When present, 1 to {FieldLimits.IdempotencyKey} characters.");
+        }
+        var errors = new FieldErrors();
+        JsonBody.RefuseUnknown(body, "", errors, "caseId", "applicant", "description");
+        var caseId = JsonBody.Text(body, "", "caseId", FieldLimits.Code, errors)?.Trim();
+        var applicant = ApplicationReader.ReadApplicant(body, expectedKind: null, itemName: null, errors);
+        var description = JsonBody.Text(body, "", "description", FieldLimits.FreeText, errors)?.Trim();
+        if (string.IsNullOrEmpty(description) && !errors.Has("description"))
+        {
+            errors.Add("description", $"Required, at most {FieldLimits.FreeText} characters: what could not get done.");
+        }
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+
+        string? itemCode = null;
+        if (!string.IsNullOrEmpty(caseId))
+        {
+            // Someone else's case and no case at all answer alike: the request must not tell that a case exists.
+            var view = await cluster.Reference<ICaseGrain>(caseId).GetAsync();
+            if (view is null || !string.Equals(view.Applicant.Key, applicant!.Key, StringComparison.Ordinal))
+            {
+                return OutcomeResults.NotFound("No such case of this applicant.");
+            }
+            itemCode = view.ItemCode;
+        }
+        var entryId = "r" + ApplicationReader.NewCaseId(privacy.CaseIdKey, $"fallback-desk\n{user.Identity?.Name}", idempotencyKey)[1..];
+        var outcome = await cluster.GetGrain<IFallbackDeskGrain>(0).OpenAsync(
+            new DeskRequest(entryId, string.IsNullOrEmpty(caseId) ? null : caseId, itemCode, applicant!, description!));
+        return outcome.Kind switch
+        {
+            OutcomeKind.Created => TypedResults.Created($"/api/fallback-desk/cases/{entryId}", outcome.Value),
+            OutcomeKind.Ok => TypedResults.Ok(outcome.Value),
+            _ => OutcomeResults.Conflict(outcome.Error!),
+        };
+    }
+
+    /// <summary>
+    /// Records who resolved an entry and how: <c>{ "resolution": "...", "resolvedBy": "..." }</c>. A deadline
+    /// escalation's and a low rating's resolution is an event of the case, which the applicant reads on its timeline.
+    /// </summary>
+    public static async Task<Results<Ok<CaseView>, Ok<DeskEntry>, ValidationProblem, ProblemHttpResult>> ResolveAsync(
+        string entryId, HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, NpgsqlDataSource database, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
         if (problem is not null)
@@ -95,10 +176,42 @@ public static class FallbackDeskEndpoints
             return errors.ToProblem();
         }
         resolvedBy ??= user.Identity?.Name ?? Roles.Ops;
-        return OutcomeResults.ToHttp(await cluster.Reference<ICaseGrain>(caseId).ResolveEscalationAsync(resolvedBy, resolution!, user.Actor()));
+
+        await using var find = database.CreateCommand("SELECT source, case_id FROM onething_fallback_desk WHERE entry_id = $1");
+        find.Parameters.Add(new NpgsqlParameter<string> { TypedValue = entryId });
+        string? source = null, caseId = null;
+        await using (var reader = await find.ExecuteReaderAsync(cancellationToken))
+        {
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                source = reader.GetString(0);
+                caseId = reader.IsDBNull(1) ? null : reader.GetString(1);
+            }
+        }
+        switch (source)
+        {
+            case DeskSources.Applicant:
+                var outcome = await cluster.GetGrain<IFallbackDeskGrain>(0).ResolveAsync(entryId, resolvedBy, resolution!);
+                return outcome.Kind switch
+                {
+                    OutcomeKind.Ok => TypedResults.Ok(outcome.Value),
+                    OutcomeKind.NotFound => OutcomeResults.NotFound(outcome.Error!),
+                    _ => OutcomeResults.Conflict(outcome.Error!),
+                };
+            case DeskSources.Rating:
+                return FromCase(await cluster.Reference<ICaseGrain>(caseId!).ResolveLowRatingAsync(resolvedBy, resolution!, user.Actor()));
+            default:
+                // A deadline escalation's entry id is its case id; without a row the case answers 404 itself.
+                return FromCase(await cluster.Reference<ICaseGrain>(caseId ?? entryId).ResolveEscalationAsync(resolvedBy, resolution!, user.Actor()));
+        }
     }
 
-    public sealed record EscalatedCase(
-        string CaseId, string ItemCode, string Status, string Reason, DateTimeOffset EscalatedAt, DateTimeOffset? DueAt,
-        DateTimeOffset? ResolvedAt, string? ResolvedBy, string? Resolution);
+    private static Results<Ok<CaseView>, Ok<DeskEntry>, ValidationProblem, ProblemHttpResult> FromCase(Outcome<CaseView> outcome) => outcome.Kind switch
+    {
+        OutcomeKind.Ok or OutcomeKind.Created => TypedResults.Ok(outcome.Value!),
+        OutcomeKind.Invalid => JsonBody.Problem(outcome.FieldErrors!.ToDictionary(e => e.Key, e => e.Value)),
+        OutcomeKind.NotFound => OutcomeResults.NotFound(outcome.Error),
+        OutcomeKind.Forbidden => OutcomeResults.Forbidden(outcome.Error ?? "Forbidden."),
+        _ => OutcomeResults.Conflict(outcome.Error),
+    };
 }

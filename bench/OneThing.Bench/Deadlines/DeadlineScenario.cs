@@ -239,7 +239,7 @@ public static class DeadlineScenario
         var lateness = new List<double>(caseIds.Length);
         DateTimeOffset? firstDue = null, lastDue = null, lastFlagged = null;
         await using var read = database.CreateCommand(
-            "SELECT extract(epoch FROM escalated_at - due_at)::float8, due_at, escalated_at FROM onething_fallback_desk WHERE case_id = ANY($1)");
+            "SELECT extract(epoch FROM escalated_at - case_due_at)::float8, case_due_at, escalated_at FROM onething_fallback_desk WHERE case_id = ANY($1) AND source = 'deadline'");
         read.Parameters.Add(new NpgsqlParameter { Value = caseIds });
         await using (var reader = await read.ExecuteReaderAsync())
         {

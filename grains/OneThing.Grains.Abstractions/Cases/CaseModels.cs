@@ -149,6 +149,18 @@ public sealed record DeferredMaterial(
     [property: Id(1)] DateTimeOffset PromisedBy,
     [property: Id(2)] DateTimeOffset? SuppliedAt = null);
 
+/// <summary>
+/// The fallback desk's follow-up of a rating of 1 or 2 (差评回访整改): opened with the rating, due
+/// <see cref="DueAt"/>, resolved by ops.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("onething.LowRatingFollowUp")]
+public sealed record LowRatingFollowUp(
+    [property: Id(0)] DateTimeOffset At,
+    [property: Id(1)] DateTimeOffset DueAt,
+    [property: Id(2)] DateTimeOffset? ResolvedAt = null,
+    [property: Id(3)] string? ResolvedBy = null,
+    [property: Id(4)] string? Resolution = null);
+
 /// <summary>A case handed to the fallback desk (办不成事反映窗口) because a deadline passed.</summary>
 [GenerateSerializer, Immutable, Alias("onething.Escalation")]
 public sealed record Escalation(

@@ -60,6 +60,10 @@ public interface ICaseGrain : IGrainWithStringKey
     [Alias("ResolveEscalation")]
     Task<Outcome<CaseView>> ResolveEscalationAsync(string resolvedBy, string resolution, EventActor actor);
 
+    /// <summary>The fallback desk records who answered the case's low rating and how; the applicant reads it on the timeline.</summary>
+    [Alias("ResolveLowRating")]
+    Task<Outcome<CaseView>> ResolveLowRatingAsync(string resolvedBy, string resolution, EventActor actor);
+
     /// <summary>One of the case's tasks as its department sees it; null when the case has no such matter.</summary>
     [Alias("GetTask"), ReadOnly]
     Task<TaskView?> GetTaskAsync(string matterCode);

@@ -130,6 +130,12 @@ public sealed record Escalated(string Reason) : CaseEventData;
 
 public sealed record EscalationResolved(string ResolvedBy, string Resolution) : CaseEventData;
 
+/// <summary>A rating of 1 or 2 (差评) opened the fallback desk's follow-up, to be answered by <paramref name="DueAt"/>.</summary>
+public sealed record LowRatingFollowUpOpened(DateTimeOffset DueAt) : CaseEventData;
+
+/// <summary>The fallback desk answered the low rating: the applicant reads who did and how.</summary>
+public sealed record LowRatingResolved(string ResolvedBy, string Resolution) : CaseEventData;
+
 /// <summary>A due time moved: after a 补正 pause, by the working time the clock was stopped.</summary>
 public sealed record DeadlineMoved(DateTimeOffset DueAt, DateTimeOffset? WarningAt) : CaseEventData;
 

@@ -49,6 +49,8 @@ public static class CaseEventTypes
         (typeof(DeferredMaterialDelivered), 1),
         (typeof(DeferredMaterialLapsed), 1),
         (typeof(CaseImported), 1),
+        (typeof(LowRatingFollowUpOpened), 1),
+        (typeof(LowRatingResolved), 1),
     ];
 
     private static readonly Dictionary<string, (Type Type, short Version)> ByName =

@@ -34,6 +34,7 @@ public sealed partial class CaseGrain(
     LegacyCaseJournal legacyJournal,
     PrivacyKeys privacy,
     Microsoft.Extensions.Options.IOptions<CaseSnapshotOptions> snapshotOptions,
+    Microsoft.Extensions.Options.IOptions<FallbackDesk.FallbackDeskOptions> deskOptions,
     TimeProvider clock,
     Microsoft.Extensions.Options.IOptions<Orleans.Hosting.ReminderOptions> reminderOptions,
     ILogger<CaseGrain> logger) : Grain, ICaseGrain
@@ -47,8 +48,12 @@ public sealed partial class CaseGrain(
     /// <summary>What this activation last wrote to the applicant's read-model row; null until it wrote once.</summary>
     private (CaseStatus, DateTimeOffset?)? _projectedSummary;
 
-    /// <summary>The fallback desk's row as this activation last wrote it.</summary>
+    /// <summary>What this activation last wrote to the case's search row; null until it wrote once.</summary>
+    private CaseSummaryFlags? _projectedFlags;
+
+    /// <summary>The fallback desk's rows as this activation last wrote them.</summary>
     private Escalation? _projectedEscalation;
+    private LowRatingFollowUp? _projectedFollowUp;
 
     /// <summary>The sequence number of the snapshot in grain storage: the events after it are replayed on activation.</summary>
     private int _snapshotSeq;
@@ -202,7 +207,10 @@ public sealed partial class CaseGrain(
     public Task<Outcome<CaseView>> WithdrawAsync(string? reason, EventActor actor) => DecideAndCommitAsync(new Withdraw(reason, actor));
 
     public Task<Outcome<CaseView>> EvaluateAsync(int rating, string? comment, EventActor actor) =>
-        DecideAndCommitAsync(new Evaluate(rating, comment, actor));
+        DecideAndCommitAsync(new Evaluate(rating, comment, actor, deskOptions.Value.Limit));
+
+    public Task<Outcome<CaseView>> ResolveLowRatingAsync(string resolvedBy, string resolution, EventActor actor) =>
+        DecideAndCommitAsync(new ResolveLowRating(resolvedBy, resolution, actor));
 
     /// <summary>Decides a command about the case as a whole and answers the case as it is afterwards.</summary>
     private async Task<Outcome<CaseView>> DecideAndCommitAsync(CaseCommand command)
@@ -368,13 +376,24 @@ public sealed partial class CaseGrain(
         {
             rows.ApplicantCase(view, S.Revision);
         }
+        var flags = CaseSummaries.Of(view);
+        if (all || _projectedFlags != flags)
+        {
+            rows.CaseSummary(view, S.Revision);
+        }
         if (S.Escalation is not null && (all || !ReferenceEquals(_projectedEscalation, S.Escalation)))
         {
-            rows.Escalation(view, S.Revision);
+            rows.Escalation(view, calendar.DueAt(S.Escalation.At, deskOptions.Value.Limit), S.Revision);
+        }
+        if (S.LowRatingFollowUp is not null && (all || !ReferenceEquals(_projectedFollowUp, S.LowRatingFollowUp)))
+        {
+            rows.LowRating(view, S.LowRatingFollowUp, S.Revision);
         }
         await readModels.WriteAsync(rows);
         _projectedSummary = summary;
+        _projectedFlags = flags;
         _projectedEscalation = S.Escalation;
+        _projectedFollowUp = S.LowRatingFollowUp;
     }
 
     private void ForgetViews()

@@ -80,6 +80,9 @@ public sealed class CaseState
 
     /// <summary>The sequence number of the last event folded in; 0 for a case stored before events existed, until converted.</summary>
     [Id(27)] public int Seq { get; set; }
+
+    /// <summary>The fallback desk's follow-up of a low rating; null unless the case was rated 1 or 2.</summary>
+    [Id(28)] public LowRatingFollowUp? LowRatingFollowUp { get; set; }
 }
 
 [GenerateSerializer, Alias("onething.MatterState")]

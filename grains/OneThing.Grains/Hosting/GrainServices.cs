@@ -37,6 +37,10 @@ public static partial class GrainServices
             .BindConfiguration(CaseSnapshotOptions.SectionName)
             .Validate(options => options.ChangesPerSnapshot is >= 1 and <= 1000, "OneThing:Cases:ChangesPerSnapshot must be between 1 and 1000.")
             .ValidateOnStart();
+        services.AddOptions<FallbackDesk.FallbackDeskOptions>()
+            .BindConfiguration(FallbackDesk.FallbackDeskOptions.SectionName)
+            .Validate(options => options.WorkingDays is >= 1 and <= 250, "OneThing:FallbackDesk:WorkingDays must be between 1 and 250.")
+            .ValidateOnStart();
         services.AddOneThingPublishing();
         services.AddOneThingWebhooks();
         return services;

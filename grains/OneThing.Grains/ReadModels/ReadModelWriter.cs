@@ -7,6 +7,7 @@ using OneThing.Grains.Cases;
 using OneThing.Grains.Common;
 using OneThing.Grains.Diagnostics;
 using OneThing.Grains.Events;
+using OneThing.Grains.FallbackDesk;
 using OneThing.Grains.Tasks;
 
 namespace OneThing.Grains.ReadModels;
@@ -69,11 +70,12 @@ public sealed class ReadModelWriter : IAsyncDisposable
         _faults.BeforeWrite("task", task.TaskId);
         var command = new NpgsqlBatchCommand("""
             INSERT INTO onething_department_tasks
-                (task_id, case_id, department, matter_code, item_code, status, ready_at, due_at, revision, updated_at, view)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now(), $10)
+                (task_id, case_id, department, matter_code, item_code, status, ready_at, due_at, revision, updated_at, view, overdue, warning)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now(), $10, $11, $12)
             ON CONFLICT (task_id) DO UPDATE SET
                 status = excluded.status, ready_at = excluded.ready_at, due_at = excluded.due_at,
-                revision = excluded.revision, updated_at = excluded.updated_at, view = excluded.view
+                revision = excluded.revision, updated_at = excluded.updated_at, view = excluded.view,
+                overdue = excluded.overdue, warning = excluded.warning
             WHERE onething_department_tasks.revision <= excluded.revision
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = task.TaskId });
@@ -88,6 +90,37 @@ public sealed class ReadModelWriter : IAsyncDisposable
         // A string, though the JSON was UTF-8 first: sent as UTF-8 bytes (byte[] for jsonb) it allocated less, yet the
         // benchmark ran 8-11 % fewer lifecycles per second (eight interleaved runs each way, bench/README.md).
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = JsonSerializer.Serialize(task, ViewJson.Options), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = task.Overdue });
+        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = task.Warning });
+        return command;
+    }
+
+    /// <summary>The case's row for ops search: flagged overdue (or warned) when the case or any of its tasks is.</summary>
+    internal NpgsqlBatchCommand CaseSummaryRow(CaseView view, int revision)
+    {
+        _faults.BeforeWrite("summary", view.CaseId);
+        var command = new NpgsqlBatchCommand("""
+            INSERT INTO onething_case_summaries
+                (case_id, item_code, region, status, submitted_at, due_at, completed_at, overdue, warning, departments, revision, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
+            ON CONFLICT (case_id) DO UPDATE SET
+                status = excluded.status, due_at = excluded.due_at, completed_at = excluded.completed_at,
+                overdue = excluded.overdue, warning = excluded.warning, departments = excluded.departments,
+                revision = excluded.revision, updated_at = excluded.updated_at
+            WHERE onething_case_summaries.revision <= excluded.revision
+            """);
+        var summary = CaseSummaries.Of(view);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = view.CaseId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = view.ItemCode });
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)view.Region ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = view.Status.ToString() });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = view.SubmittedAt.UtcDateTime });
+        command.Parameters.Add(Timestamp(view.DueAt));
+        command.Parameters.Add(Timestamp(view.CompletedAt));
+        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = summary.Overdue });
+        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = summary.Warning });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. view.Tasks.Select(t => t.Department).Distinct()] });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = revision });
         return command;
     }
 
@@ -112,30 +145,50 @@ public sealed class ReadModelWriter : IAsyncDisposable
         return command;
     }
 
-    /// <summary>The fallback desk's row for an escalated case (办不成事反映窗口).</summary>
-    internal NpgsqlBatchCommand EscalationRow(CaseView view, int revision)
+    /// <summary>The fallback desk's row for an escalated case (办不成事反映窗口): entry id = case id, answer due <paramref name="dueAt"/>.</summary>
+    internal NpgsqlBatchCommand EscalationRow(CaseView view, DateTimeOffset dueAt, int revision)
     {
         _faults.BeforeWrite("escalation", view.CaseId);
         var escalation = view.Escalation!;
+        return DeskRow(view.CaseId, view, DeskSources.Deadline, escalation.Reason, escalation.At, dueAt,
+            escalation.ResolvedAt, escalation.ResolvedBy, escalation.Resolution, revision);
+    }
+
+    /// <summary>The fallback desk's row for a case rated 1 or 2 (<see cref="DeskSources.LowRatingEntry"/>).</summary>
+    internal NpgsqlBatchCommand LowRatingRow(CaseView view, LowRatingFollowUp followUp, int revision)
+    {
+        _faults.BeforeWrite("low-rating", view.CaseId);
+        return DeskRow(DeskSources.LowRatingEntry(view.CaseId), view, DeskSources.Rating, DeskSources.LowRatingReason, followUp.At,
+            followUp.DueAt, followUp.ResolvedAt, followUp.ResolvedBy, followUp.Resolution, revision);
+    }
+
+    private static NpgsqlBatchCommand DeskRow(
+        string entryId, CaseView view, string source, string reason, DateTimeOffset openedAt, DateTimeOffset dueAt,
+        DateTimeOffset? resolvedAt, string? resolvedBy, string? resolution, int revision)
+    {
         var command = new NpgsqlBatchCommand("""
             INSERT INTO onething_fallback_desk
-                (case_id, item_code, status, reason, escalated_at, due_at, resolved_at, resolved_by, resolution, revision, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
-            ON CONFLICT (case_id) DO UPDATE SET
-                status = excluded.status, due_at = excluded.due_at, resolved_at = excluded.resolved_at,
-                resolved_by = excluded.resolved_by, resolution = excluded.resolution,
+                (entry_id, case_id, item_code, source, status, reason, escalated_at, due_at, case_due_at, resolved_at, resolved_by,
+                 resolution, revision, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now())
+            ON CONFLICT (entry_id) DO UPDATE SET
+                status = excluded.status, due_at = excluded.due_at, case_due_at = excluded.case_due_at,
+                resolved_at = excluded.resolved_at, resolved_by = excluded.resolved_by, resolution = excluded.resolution,
                 revision = excluded.revision, updated_at = excluded.updated_at
             WHERE onething_fallback_desk.revision <= excluded.revision
             """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = entryId });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = view.CaseId });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = view.ItemCode });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = escalation.ResolvedAt is null ? "open" : "resolved" });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = escalation.Reason });
-        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = escalation.At.UtcDateTime });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = source });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = resolvedAt is null ? "open" : "resolved" });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = reason });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = openedAt.UtcDateTime });
+        command.Parameters.Add(Timestamp(dueAt));
         command.Parameters.Add(Timestamp(view.DueAt));
-        command.Parameters.Add(Timestamp(escalation.ResolvedAt));
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)escalation.ResolvedBy ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)escalation.Resolution ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(Timestamp(resolvedAt));
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)resolvedBy ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)resolution ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = revision });
         return command;
     }
@@ -265,15 +318,27 @@ public sealed class ReadModelRows
         return this;
     }
 
+    public ReadModelRows CaseSummary(CaseView view, int revision)
+    {
+        _commands.Add(_writer.CaseSummaryRow(view, revision));
+        return this;
+    }
+
     public ReadModelRows ApplicantCase(CaseView view, int revision)
     {
         _commands.Add(_writer.ApplicantCaseRow(view, revision));
         return this;
     }
 
-    public ReadModelRows Escalation(CaseView view, int revision)
+    public ReadModelRows Escalation(CaseView view, DateTimeOffset dueAt, int revision)
     {
-        _commands.Add(_writer.EscalationRow(view, revision));
+        _commands.Add(_writer.EscalationRow(view, dueAt, revision));
+        return this;
+    }
+
+    public ReadModelRows LowRating(CaseView view, LowRatingFollowUp followUp, int revision)
+    {
+        _commands.Add(_writer.LowRatingRow(view, followUp, revision));
         return this;
     }
 

@@ -7,8 +7,10 @@ using OneThing.Grains.Common;
 using OneThing.Grains.Diagnostics;
 using OneThing.Grains.Events;
 using OneThing.Grains.Hosting;
+using OneThing.Grains.Statistics;
 using OneThing.Silo.Database;
 using OneThing.Silo.Hosting.Cases;
+using OneThing.Silo.Hosting.Statistics;
 using Orleans.Configuration;
 using Orleans.Serialization;
 
@@ -98,6 +100,13 @@ public static class OneThingSiloBuilderExtensions
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(provider => provider.GetRequiredService<EventPartitionUpkeep>());
         silo.Services.AddSingleton<OldCaseConversion>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(provider => provider.GetRequiredService<OldCaseConversion>());
+        silo.Services.AddOptions<StatisticsOptions>()
+            .BindConfiguration(StatisticsOptions.SectionName)
+            .Validate(options => options.PollInterval > TimeSpan.Zero, "OneThing:Statistics:PollInterval must be positive.")
+            .ValidateOnStart();
+        silo.Services.AddSingleton<StatisticsProjector>();
+        silo.Services.AddSingleton<StatisticsProjectionLoop>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(provider => provider.GetRequiredService<StatisticsProjectionLoop>());
         // Read when a grain first needs them; the silo process checks them before it starts (one clear line if wrong).
         silo.Services.TryAddSingleton(_ => PrivacyKeys.Read(key => silo.Configuration[key]));
         silo.Services.AddDatabaseErrorRedaction();

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.TestingHost;
 
@@ -57,6 +58,9 @@ public sealed class OneThingApiFactory(string connectionString, string clusterId
         ("test-telecom", "department", "telecom"),
     ];
 
+    /// <summary>The API's clock (the fallback desk's overdue flags, statistics' default period); the system's unless set.</summary>
+    public TimeProvider? Clock { get; init; }
+
     public HttpClient CreateClient(string? apiKey)
     {
         var client = CreateClient();
@@ -76,6 +80,10 @@ public sealed class OneThingApiFactory(string connectionString, string clusterId
     {
         builder.UseEnvironment("Testing");
         builder.ConfigureLogging(logging => logging.AddProvider(new CapturedLogs()).SetMinimumLevel(LogLevel.Debug));
+        if (Clock is not null)
+        {
+            builder.ConfigureServices(services => services.AddSingleton(Clock));
+        }
         builder.UseSetting("ConnectionStrings:OneThing", connectionString);
         builder.UseSetting("OneThing:Cluster:ClusterId", clusterId);
         builder.UseSetting("OneThing:Cluster:ServiceId", serviceId);

@@ -19,9 +19,12 @@ public sealed record Supply(SupplyMaterials Materials, EventActor Actor) : CaseC
 
 public sealed record Withdraw(string? Reason, EventActor Actor) : CaseCommand(Actor);
 
-public sealed record Evaluate(int Rating, string? Comment, EventActor Actor) : CaseCommand(Actor);
+/// <summary>好差评; a rating of 1 or 2 opens the fallback desk's follow-up, due within <paramref name="FollowUpLimit"/>.</summary>
+public sealed record Evaluate(int Rating, string? Comment, EventActor Actor, TimeLimit? FollowUpLimit = null) : CaseCommand(Actor);
 
 public sealed record ResolveEscalation(string ResolvedBy, string Resolution, EventActor Actor) : CaseCommand(Actor);
+
+public sealed record ResolveLowRating(string ResolvedBy, string Resolution, EventActor Actor) : CaseCommand(Actor);
 
 /// <summary>The clock moved: warnings, deadlines and 容缺 promises are due (<see cref="DeadlinePolicy"/>).</summary>
 public sealed record CheckDeadlines() : CaseCommand(EventActor.System);
@@ -69,6 +72,12 @@ public static class CaseDecisions
     /// <summary>容缺受理 without a date from the applicant: the promise runs for 5 working days (cf. 行政许可法 Art 32).</summary>
     public static readonly TimeLimit DefaultPromise = new(WorkingDays: 5);
 
+    /// <summary>The fallback desk answers a low rating within 5 working days unless configured otherwise.</summary>
+    public static readonly TimeLimit DefaultFollowUp = new(WorkingDays: 5);
+
+    /// <summary>Ratings at or below this (1 非常不满意, 2 不满意) are followed up by the fallback desk.</summary>
+    public const int LowRating = 2;
+
     public static Decision Decide(CaseState state, string caseId, CaseCommand command, DateTimeOffset now, ItemDefinition item, WorkingCalendar calendar)
     {
         ArgumentNullException.ThrowIfNull(state);
@@ -82,8 +91,9 @@ public static class CaseDecisions
             ActOnTask act => DecideTask(draft, act, calendar),
             Supply supply => DecideSupply(draft, supply, calendar),
             Withdraw withdraw => DecideWithdraw(draft, withdraw),
-            Evaluate evaluate => DecideEvaluate(draft, evaluate),
+            Evaluate evaluate => DecideEvaluate(draft, evaluate, calendar),
             ResolveEscalation resolve => DecideResolution(draft, resolve),
+            ResolveLowRating resolve => DecideLowRatingResolution(draft, resolve),
             CheckDeadlines => DeadlinePolicy.Decide(draft),
             _ => throw new ArgumentException($"Unknown command {command.GetType().Name}.", nameof(command)),
         };
@@ -244,7 +254,7 @@ public static class CaseDecisions
         return draft.Decision();
     }
 
-    private static Decision DecideEvaluate(Draft draft, Evaluate command)
+    private static Decision DecideEvaluate(Draft draft, Evaluate command, WorkingCalendar calendar)
     {
         var s = draft.State;
         if (s.ItemCode is null)
@@ -262,6 +272,27 @@ public static class CaseDecisions
                 : Decision.Refused(OutcomeKind.Conflict, "This case was already evaluated.");
         }
         draft.Emit(command.Actor, new CaseEvaluated(command.Rating, command.Comment));
+        if (command.Rating <= LowRating)
+        {
+            draft.Emit(EventActor.System, new LowRatingFollowUpOpened(calendar.DueAt(draft.Now, command.FollowUpLimit ?? DefaultFollowUp)));
+        }
+        return draft.Decision();
+    }
+
+    private static Decision DecideLowRatingResolution(Draft draft, ResolveLowRating command)
+    {
+        var followUp = draft.State.ItemCode is null ? null : draft.State.LowRatingFollowUp;
+        if (followUp is null)
+        {
+            return Decision.Refused(OutcomeKind.NotFound, "No such low rating at the fallback desk.");
+        }
+        if (followUp.ResolvedAt is not null)
+        {
+            return followUp.ResolvedBy == command.ResolvedBy && followUp.Resolution == command.Resolution
+                ? Decision.Unchanged
+                : Decision.Refused(OutcomeKind.Conflict, "This low rating was already resolved.");
+        }
+        draft.Emit(command.Actor, new LowRatingResolved(command.ResolvedBy, command.Resolution));
         return draft.Decision();
     }
 

@@ -136,6 +136,12 @@ public static class CaseEvolution
             case Escalated escalated:
                 s.Escalation = new Escalation(e.At, escalated.Reason);
                 return new($"To the fallback desk (办不成事窗口): {escalated.Reason}");
+            case LowRatingFollowUpOpened opened:
+                s.LowRatingFollowUp = new LowRatingFollowUp(e.At, opened.DueAt);
+                return new($"To the fallback desk (办不成事窗口) for a low rating; answer due {Format(opened.DueAt)}");
+            case LowRatingResolved resolved:
+                s.LowRatingFollowUp = s.LowRatingFollowUp! with { ResolvedAt = e.At, ResolvedBy = resolved.ResolvedBy, Resolution = resolved.Resolution };
+                return new(resolved.Resolution);
             case EscalationResolved resolved:
                 s.Escalation = s.Escalation! with { ResolvedAt = e.At, ResolvedBy = resolved.ResolvedBy, Resolution = resolved.Resolution };
                 return new(resolved.Resolution);

@@ -39,6 +39,8 @@ public sealed class CaseEventTypesTests
         new DeferredMaterialDelivered("food-safety-rules"),
         new DeferredMaterialLapsed("food-safety-rules", At.AddDays(3)),
         new CaseImported(7, JsonSerializer.SerializeToElement(new { itemCode = "newborn", timeline = new[] { "x" } })),
+        new LowRatingFollowUpOpened(At.AddDays(7)),
+        new LowRatingResolved("窗口 王丽", "已回访，整改办理流程"),
     ];
 
     [Fact]

@@ -362,6 +362,39 @@ public sealed class CaseModelTests
     }
 
     [Fact]
+    public void ALowRatingOpensTheDesksFollowUpDueInWorkingDaysAndItsResolutionIsOnTheTimeline()
+    {
+        var ended = RunToEnd(Submitted(Retirement), Retirement, Monday);
+        // Friday 2026-04-03 10:00; 4/4–4/6 are the Qingming holiday: 3 working days are 4/7, 4/8, 4/9.
+        var friday = new DateTimeOffset(2026, 4, 3, 10, 0, 0, TimeSpan.FromHours(8));
+
+        var (rated, state) = Run(ended, new Evaluate(2, "太慢", Portal, new TimeLimit(WorkingDays: 3)), friday, Retirement);
+
+        Assert.Equal(["CaseEvaluated", "LowRatingFollowUpOpened"], Types(rated));
+        Assert.Equal(new LowRatingFollowUp(friday, new DateTimeOffset(2026, 4, 10, 0, 0, 0, TimeSpan.FromHours(8))), state.LowRatingFollowUp);
+        var ops = new EventActor("ops", "test-ops");
+        var (resolved, after) = Run(state, new ResolveLowRating("窗口 王丽", "已回访", ops), friday.AddDays(1), Retirement);
+        Assert.Equal(["LowRatingResolved"], Types(resolved));
+        Assert.Equal("已回访", after.LowRatingFollowUp!.Resolution);
+        Assert.Equal("已回访", after.Timeline[^1].Detail);
+        Assert.Equal("LowRatingResolved", after.Timeline[^1].Type);
+        Assert.True(Run(after, new ResolveLowRating("窗口 王丽", "已回访", ops), friday.AddDays(2), Retirement).Decision.IsUnchanged);
+        Assert.Equal(OutcomeKind.Conflict, Run(after, new ResolveLowRating("窗口 王丽", "另一答复", ops), friday.AddDays(2), Retirement).Decision.Refusal);
+    }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(5)]
+    public void OtherRatingsOpenNoFollowUp(int rating)
+    {
+        var ended = RunToEnd(Submitted(Retirement), Retirement, Monday);
+        var (decision, state) = Run(ended, new Evaluate(rating, null, Portal), Monday.AddHours(1), Retirement);
+        Assert.Equal(["CaseEvaluated"], Types(decision));
+        Assert.Null(state.LowRatingFollowUp);
+        Assert.Equal(OutcomeKind.NotFound, Run(state, new ResolveLowRating("x", "y", Portal), Monday.AddHours(2), Retirement).Decision.Refusal);
+    }
+
+    [Fact]
     public void EscalationIsResolvedOnce()
     {
         var state = Submitted(Retirement);
