@@ -51,7 +51,10 @@ public static class SiloLossRetry
     /// <summary>
     /// The failures a dead silo causes: its calls rejected (<see cref="SiloUnavailableException"/> and other
     /// <see cref="OrleansMessageRejectionException"/>s, such as a forward to a silo that no longer answers), a
-    /// connection to a gateway that is gone, and — only when the cluster changed meanwhile — a call left unanswered.
+    /// connection to a gateway that is gone, and — only when the cluster changed meanwhile — a call left unanswered,
+    /// whether the time-out struck in the client or in a silo (a message that expired while the silo placed its grain,
+    /// waiting on the directory of a dead silo, comes back as an <see cref="OperationCanceledException"/>; the API
+    /// passes no cancellation to grain calls, so no such exception is the caller's own).
     /// </summary>
     public static bool IsSiloLoss(Exception failure, bool clusterChanged)
     {
@@ -63,6 +66,7 @@ public static class SiloLossRetry
                 case ConnectionFailedException:
                 case Orleans.Networking.Shared.SocketConnectionException:
                 case TimeoutException when clusterChanged:
+                case OperationCanceledException when clusterChanged:
                     return true;
             }
         }

@@ -55,9 +55,14 @@ public static class FailureClassification
                 && (current.Message.Contains("UTF-8", StringComparison.Ordinal) || current.Message.Contains("UTF-16", StringComparison.Ordinal)
                     || current.Message.Contains("surrogate", StringComparison.OrdinalIgnoreCase))));
 
+    /// <summary>
+    /// The database or the cluster failed to answer. A cancellation counts: the handler has already set aside the
+    /// caller's own (a request aborted), so what is left is a time-out inside the cluster, such as a message that expired
+    /// while a silo placed its grain.
+    /// </summary>
     public static bool IsInfrastructureFailure(Exception exception) =>
         Chain(exception).Any(current =>
-            current is DatabaseWriteFailedException or SocketException or TimeoutException or IOException
+            current is DatabaseWriteFailedException or SocketException or TimeoutException or IOException or OperationCanceledException
             || DatabaseFailures.IsDatabaseFailure(current)
             || (current.GetType().Namespace ?? "").StartsWith("Orleans", StringComparison.Ordinal));
 

@@ -30,6 +30,7 @@ public sealed class FailureClassificationTests
         { "database connection", new NpgsqlException("Failed to connect", new SocketException()), FailureKind.Unavailable, 503 },
         { "socket", new SocketException(), FailureKind.Unavailable, 503 },
         { "time-out", new TimeoutException(), FailureKind.Unavailable, 503 },
+        { "a message expired in the cluster", new OperationCanceledException("Message expired before placement could complete"), FailureKind.Unavailable, 503 },
         { "broken pipe", new IOException("broken pipe"), FailureKind.Unavailable, 503 },
         { "cluster", new SiloUnavailableException(), FailureKind.Unavailable, 503 },
         { "our bug", new InvalidOperationException("Sequence contains no elements"), FailureKind.Unexpected, 500 },

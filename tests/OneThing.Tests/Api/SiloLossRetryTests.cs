@@ -28,6 +28,10 @@ public sealed class SiloLossRetryTests
     {
         Assert.True(SiloLossRetry.Decide(new TimeoutException(), 1, TimeSpan.FromSeconds(8), clusterChanged: true, 20, Budget).Retry);
         Assert.False(SiloLossRetry.Decide(new TimeoutException(), 1, TimeSpan.FromSeconds(8), clusterChanged: false, 20, Budget).Retry);
+        // A message that expired in a silo while it placed the grain, waiting on the dead silo's part of the directory.
+        var expired = new OperationCanceledException("Message expired before placement could complete for grain case/x.");
+        Assert.True(SiloLossRetry.Decide(expired, 1, TimeSpan.FromSeconds(4), clusterChanged: true, 20, Budget).Retry);
+        Assert.True(SiloLossRetry.AwaitsClusterChange(expired, clusterChanged: false));
     }
 
     [Fact]
