@@ -19,6 +19,7 @@ public sealed record CatalogItem(
     IReadOnlyList<MatterDefinition> Matters,
     string? Description,
     string? Region,
+    IReadOnlyDictionary<string, string>? Notices,
     IReadOnlyList<string> Regions)
 {
     public static CatalogItem From(CatalogEntry entry)
@@ -26,6 +27,6 @@ public sealed record CatalogItem(
         ArgumentNullException.ThrowIfNull(entry);
         var item = entry.Item;
         return new CatalogItem(item.Code, item.Name, item.Version, item.Audience, item.LeadDepartment, item.TimeLimit, item.Form,
-            item.Materials, item.Matters, item.Description, item.Region, entry.Regions);
+            item.Materials, item.Matters, item.Description, item.Region, item.Notices, entry.Regions);
     }
 }

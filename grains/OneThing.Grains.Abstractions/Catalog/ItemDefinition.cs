@@ -7,7 +7,8 @@ namespace OneThing.Grains.Catalog;
 /// <remarks>
 /// An item is a family of variants identified by (<see cref="Code"/>, <see cref="Region"/>): <see cref="Region"/> null
 /// is the national base, a region code (<see cref="RegionCodes"/>) a regional variant. Each variant numbers its own
-/// versions.
+/// versions. <see cref="Notices"/> overrides, per event type, the catalog's templates of notices to applicants
+/// (<c>catalog/notices.json</c>).
 /// </remarks>
 [GenerateSerializer, Immutable, Alias("onething.ItemDefinition")]
 public sealed record ItemDefinition(
@@ -21,7 +22,8 @@ public sealed record ItemDefinition(
     [property: Id(7)] IReadOnlyList<MaterialDefinition> Materials,
     [property: Id(8)] IReadOnlyList<MatterDefinition> Matters,
     [property: Id(9)] string? Description = null,
-    [property: Id(10)] string? Region = null)
+    [property: Id(10)] string? Region = null,
+    [property: Id(11)] IReadOnlyDictionary<string, string>? Notices = null)
 {
     public MatterDefinition? FindMatter(string code) => Matters.FirstOrDefault(m => m.Code == code);
 }

@@ -75,10 +75,19 @@ public static partial class CatalogValidator
         var formFields = ValidateForm(item.Form ?? [], errors);
         ValidateMaterials(item.Materials ?? [], errors);
         ValidateMatters(item, formFields, knownDepartments, errors);
+        foreach (var problem in ValidateNotices(item.Notices))
+        {
+            errors.Add("notices", problem);
+        }
         return errors.All;
     }
 
+    /// <summary>The problems of notice templates by event type (<c>catalog/notices.json</c>, an item's <c>notices</c>).</summary>
+    public static IReadOnlyList<string> ValidateNotices(IReadOnlyDictionary<string, string>? templates) =>
+        templates is null ? [] : [.. templates.Select(t => Webhooks.ApplicantNotices.TemplateProblem(t.Key, t.Value)).OfType<string>()];
+
     /// <summary>Problems of the department list itself: codes are what matters and API keys refer to.</summary>
+
     public static IReadOnlyList<string> ValidateDepartments(IReadOnlyList<DepartmentDefinition> departments)
     {
         ArgumentNullException.ThrowIfNull(departments);

@@ -40,10 +40,18 @@ public sealed class ItemCatalog
     private MissingVersionReader? _missing;
 
     /// <summary>Builds a catalog from definitions already in memory; throws <see cref="CatalogException"/> when one is invalid.</summary>
-    public ItemCatalog(IEnumerable<DepartmentDefinition> departments, IEnumerable<ItemDefinition> items)
+    /// <param name="noticeTemplates">The templates of notices to applicants by event type (<c>catalog/notices.json</c>); none when null.</param>
+    public ItemCatalog(IEnumerable<DepartmentDefinition> departments, IEnumerable<ItemDefinition> items,
+        IReadOnlyDictionary<string, string>? noticeTemplates = null)
     {
         ArgumentNullException.ThrowIfNull(departments);
         ArgumentNullException.ThrowIfNull(items);
+        var noticeErrors = CatalogValidator.ValidateNotices(noticeTemplates);
+        if (noticeErrors.Count > 0)
+        {
+            throw new CatalogException("notices", noticeErrors);
+        }
+        NoticeTemplates = noticeTemplates?.ToFrozenDictionary(StringComparer.Ordinal) ?? FrozenDictionary<string, string>.Empty;
 
         var departmentList = departments.ToImmutableArray();
         var departmentErrors = CatalogValidator.ValidateDepartments(departmentList);
@@ -79,6 +87,9 @@ public sealed class ItemCatalog
 
     /// <summary>Every department, in the order of <c>departments.json</c>.</summary>
     public IReadOnlyList<DepartmentDefinition> Departments { get; }
+
+    /// <summary>The templates of notices to applicants by event type, from <c>catalog/notices.json</c>; an item's own win.</summary>
+    public IReadOnlyDictionary<string, string> NoticeTemplates { get; }
 
     /// <summary>The codes of <see cref="Departments"/>: what items are validated against.</summary>
     public IReadOnlySet<string> DepartmentCodes => _departmentCodes;
@@ -156,7 +167,16 @@ public sealed class ItemCatalog
                 throw new CatalogException(origin, [$"item '{variant.Code}' has a variant for region '{variant.Region}' but no national base ({itemsFolder}/{variant.Code}.json)"]);
             }
         }
-        return new ItemCatalog(departments, items);
+        // Optional: without it applicants are told nothing but what items' own templates say.
+        const string noticesFile = "catalog/notices.json";
+        var noticesPath = Path.Combine(catalogDirectory, "notices.json");
+        var notices = File.Exists(noticesPath) ? Read<Dictionary<string, string>>(noticesPath, noticesFile) : null;
+        var noticeErrors = CatalogValidator.ValidateNotices(notices);
+        if (noticeErrors.Count > 0)
+        {
+            throw new CatalogException(noticesFile, noticeErrors);
+        }
+        return new ItemCatalog(departments, items, notices);
     }
 
     /// <summary>The newest version of every item's national base, ordered by code.</summary>

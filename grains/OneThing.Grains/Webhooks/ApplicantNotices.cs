@@ -8,23 +8,33 @@ namespace OneThing.Grains.Webhooks;
 public sealed record ApplicantNotice(string CaseId, string Phone, string Template, IReadOnlyDictionary<string, string> Params, string Text);
 
 /// <summary>
-/// What an applicant is told, and when. Texts come from templates: the defaults below per event type, which an item may
-/// override (<see cref="ItemDefinition"/> has none yet, so the defaults serve every item). <c>{name}</c> placeholders
-/// are filled from the params.
+/// What an applicant is told, and when. Texts come from templates: the catalog's per event type
+/// (<c>catalog/notices.json</c>), which an item overrides with its own <c>notices</c>. <c>{name}</c> placeholders are
+/// filled from the params.
 /// </summary>
 public static class ApplicantNotices
 {
     /// <summary>The event types an applicant is told about; other types are never queued for a notice subscription.</summary>
     public static readonly string[] EventTypes = ["SupplementRequested", "TaskCompleted", "CaseCompleted", "CaseRejected", "Overdue"];
 
-    public static readonly IReadOnlyDictionary<string, string> DefaultTemplates = new Dictionary<string, string>(StringComparer.Ordinal)
+    /// <summary>The placeholders a template may use; each event type fills those that concern it, the others are empty.</summary>
+    public static readonly IReadOnlySet<string> Placeholders =
+        new HashSet<string>(StringComparer.Ordinal) { "caseId", "itemName", "materials", "note", "matterName", "certificate", "reason" };
+
+    /// <summary>Why a template (of <c>catalog/notices.json</c> or an item's <c>notices</c>) is not one; null when it is.</summary>
+    public static string? TemplateProblem(string eventType, string template)
     {
-        ["SupplementRequested"] = "您申请的“{itemName}”（办件编号{caseId}）需要补正以下材料：{materials}。{note}请一次性补齐后提交。",
-        ["TaskCompleted"] = "您申请的“{itemName}”（办件编号{caseId}）中“{matterName}”已办结。{certificate}",
-        ["CaseCompleted"] = "您申请的“{itemName}”（办件编号{caseId}）已全部办结。",
-        ["CaseRejected"] = "您申请的“{itemName}”（办件编号{caseId}）未予办理，原因：{reason}",
-        ["Overdue"] = "您申请的“{itemName}”（办件编号{caseId}）已超过办理时限，已转“办不成事”反映窗口专人跟进。",
-    };
+        if (!EventTypes.Contains(eventType))
+        {
+            return $"'{eventType}' is not an event applicants are told of ({string.Join(", ", EventTypes)})";
+        }
+        if (string.IsNullOrWhiteSpace(template) || template.Length > 500)
+        {
+            return $"the template of {eventType} must be 1 to 500 characters";
+        }
+        var unknown = System.Text.RegularExpressions.Regex.Matches(template, @"\{([^{}]*)\}").Select(m => m.Groups[1].Value).FirstOrDefault(name => !Placeholders.Contains(name));
+        return unknown is null ? null : $"the template of {eventType} names an unknown placeholder {{{unknown}}} (known: {string.Join(", ", Placeholders)})";
+    }
 
     /// <summary>
     /// When a round of 补正 requests closes (一次告知): the requests departments make until then reach the applicant as
@@ -51,10 +61,12 @@ public static class ApplicantNotices
     /// every material once, every note). Null for an event the applicant is not told about.
     /// </summary>
     /// <param name="outputs">For TaskCompleted: the matter's outputs, of which the certificate number is one.</param>
-    public static ApplicantNotice? Render(string caseId, string phone, ItemDefinition item, string type, IReadOnlyList<JsonElement> events,
-        string? matterCode)
+    /// <param name="templates">The catalog's templates by event type; the item's own win.</param>
+    public static ApplicantNotice? Render(string caseId, string phone, ItemDefinition item, IReadOnlyDictionary<string, string> templates, string type,
+        IReadOnlyList<JsonElement> events, string? matterCode)
     {
-        if (!DefaultTemplates.TryGetValue(type, out var template) || events.Count == 0)
+        var template = item.Notices?.GetValueOrDefault(type) ?? templates.GetValueOrDefault(type);
+        if (template is null || !EventTypes.Contains(type) || events.Count == 0)
         {
             return null;
         }

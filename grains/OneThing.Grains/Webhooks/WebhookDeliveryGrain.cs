@@ -250,7 +250,7 @@ public sealed partial class WebhookDeliveryGrain(
         {
             return (null, merged);
         }
-        var notice = ApplicantNotices.Render(e.CaseId, contact.Value.Phone, item, e.Type, data, e.MatterCode);
+        var notice = ApplicantNotices.Render(e.CaseId, contact.Value.Phone, item, catalog.NoticeTemplates, e.Type, data, e.MatterCode);
         return (notice is null ? null : JsonSerializer.SerializeToUtf8Bytes(notice, ViewJson.Options), merged);
     }
 

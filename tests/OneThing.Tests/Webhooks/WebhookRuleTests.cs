@@ -148,7 +148,7 @@ public sealed class WebhookRuleTests
             Json("""{"materials":["household-book"],"note":null}"""),
         };
 
-        var notice = ApplicantNotices.Render("c-1", "13800138000", item, "SupplementRequested", requests, "household-registration")!;
+        var notice = ApplicantNotices.Render("c-1", "13800138000", item, Templates, "SupplementRequested", requests, "household-registration")!;
 
         Assert.Equal("13800138000", notice.Phone);
         Assert.Equal("SupplementRequested", notice.Template);
@@ -163,18 +163,37 @@ public sealed class WebhookRuleTests
     {
         var item = Item();
 
-        var certificate = ApplicantNotices.Render("c-1", "13800138000", item, "TaskCompleted",
+        var certificate = ApplicantNotices.Render("c-1", "13800138000", item, Templates, "TaskCompleted",
             [Json("""{"outputs":{"birthCertificateNumber":"Q440000123"}}""")], "birth-certificate")!;
-        var other = ApplicantNotices.Render("c-1", "13800138000", item, "TaskCompleted",
+        var other = ApplicantNotices.Render("c-1", "13800138000", item, Templates, "TaskCompleted",
             [Json("""{"outputs":{"householdNumber":"H-1"}}""")], "household-registration")!;
 
         Assert.Equal("Q440000123", certificate.Params["certificate"].Replace("证照编号：", "", StringComparison.Ordinal).TrimEnd('。'));
         Assert.Contains("Q440000123", certificate.Text, StringComparison.Ordinal);
         Assert.Equal("", other.Params["certificate"]);
-        Assert.Null(ApplicantNotices.Render("c-1", "13800138000", item, "TaskAccepted", [Json("{}")], null));
-        Assert.Contains("原因：材料不符", ApplicantNotices.Render("c-1", "1", item, "CaseRejected", [Json("""{"reason":"材料不符"}""")], null)!.Text,
+        Assert.Null(ApplicantNotices.Render("c-1", "13800138000", item, Templates, "TaskAccepted", [Json("{}")], null));
+        Assert.Contains("原因：材料不符", ApplicantNotices.Render("c-1", "1", item, Templates, "CaseRejected", [Json("""{"reason":"材料不符"}""")], null)!.Text,
             StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void AnItemsOwnTemplateWinsOverTheCatalogsAndTemplatesNameOnlyKnownPlaceholders()
+    {
+        var item = Item() with { Notices = new Dictionary<string, string> { ["CaseCompleted"] = "{itemName}办好了，请到窗口领取。" } };
+
+        var notice = ApplicantNotices.Render("c-1", "13800138000", item, Templates, "CaseCompleted", [Json("{}")], null)!;
+
+        Assert.Equal("新生儿出生一件事办好了，请到窗口领取。", notice.Text);
+        Assert.Empty(OneThing.Grains.Catalog.CatalogValidator.ValidateNotices(Templates));
+        Assert.Contains("placeholder {phone}", ApplicantNotices.TemplateProblem("CaseCompleted", "请拨打{phone}"), StringComparison.Ordinal);
+        Assert.Contains("not an event", ApplicantNotices.TemplateProblem("TaskAccepted", "x"), StringComparison.Ordinal);
+        Assert.NotEmpty(OneThing.Grains.Catalog.CatalogValidator.Validate(
+            item with { Notices = new Dictionary<string, string> { ["CaseCompleted"] = "{nope}" } }, new HashSet<string> { "health", "police" }));
+    }
+
+    /// <summary>The catalog's templates, as the silo loads them.</summary>
+    private static readonly IReadOnlyDictionary<string, string> Templates =
+        OneThing.Grains.Catalog.ItemCatalog.LoadFromDirectory(OneThing.Grains.Catalog.CatalogServiceCollectionExtensions.DefaultDirectory).NoticeTemplates;
 
     private static JsonElement Json(string text) => JsonSerializer.Deserialize<JsonElement>(text);
 
