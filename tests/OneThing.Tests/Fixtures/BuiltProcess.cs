@@ -26,6 +26,17 @@ public static class BuiltProcess
     /// <returns>The exit code, and standard output followed by standard error.</returns>
     public static async Task<(int Code, string Output)> RunAsync(string assemblyPath, string[] arguments, IEnumerable<KeyValuePair<string, string?>> settings)
     {
+        using var process = Process.Start(StartInfo(assemblyPath, arguments, settings))!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, (await output + await error).Trim());
+    }
+
+    /// <summary>dotnet running the assembly with its arguments, from its folder, output redirected, settings as environment variables.</summary>
+    public static ProcessStartInfo StartInfo(string assemblyPath, string[] arguments, IEnumerable<KeyValuePair<string, string?>> settings)
+    {
         var start = new ProcessStartInfo("dotnet", [assemblyPath, .. arguments])
         {
             RedirectStandardOutput = true,
@@ -37,12 +48,7 @@ public static class BuiltProcess
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, (await output + await error).Trim());
+        return start;
     }
 }
 
@@ -78,17 +84,7 @@ public sealed class RunningProcess : IAsyncDisposable
 
     public static RunningProcess Start(string assemblyPath, string[] arguments, IEnumerable<KeyValuePair<string, string?>> settings)
     {
-        var start = new ProcessStartInfo("dotnet", [assemblyPath, .. arguments])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(assemblyPath),
-        };
-        foreach (var (key, value) in settings)
-        {
-            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
-        }
+        var start = BuiltProcess.StartInfo(assemblyPath, arguments, settings);
         var process = new Process { StartInfo = start };
         var running = new RunningProcess(process);
         process.OutputDataReceived += (_, line) => running.Add(line.Data);
