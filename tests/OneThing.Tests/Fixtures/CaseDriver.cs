@@ -12,21 +12,15 @@ namespace OneThing.Tests.Fixtures;
 public sealed class CaseDriver(OneThingApiFactory api)
 {
     private readonly HttpClient _portal = api.CreateClient("test-portal");
-    private readonly Dictionary<string, HttpClient> _departments = [];
+    /// <summary>One client per department, shared by tests that drive cases from several threads at once.</summary>
+    private readonly ConcurrentDictionary<string, HttpClient> _departments = new(StringComparer.Ordinal);
 
     /// <summary>The item definition each case runs, by case id: it never changes for a case.</summary>
     private readonly ConcurrentDictionary<string, JsonElement> _itemOfCase = new(StringComparer.Ordinal);
 
     public HttpClient Portal => _portal;
 
-    public HttpClient Department(string code)
-    {
-        if (!_departments.TryGetValue(code, out var client))
-        {
-            _departments[code] = client = api.CreateClient(OneThingApiFactory.KeyOf(code));
-        }
-        return client;
-    }
+    public HttpClient Department(string code) => _departments.GetOrAdd(code, department => api.CreateClient(OneThingApiFactory.KeyOf(department)));
 
     /// <summary>The item as it applies in <paramref name="region"/> (the national base without one), newest or <paramref name="version"/>.</summary>
     public async Task<JsonElement> ItemAsync(string code, string? region = null, int? version = null)
