@@ -44,6 +44,9 @@ public sealed class TestReceiver : IAsyncDisposable
     /// <summary>The status to answer a request with; 200 unless a test says otherwise.</summary>
     public Func<ReceivedWebhook, int> Answer { get; set; } = _ => 200;
 
+    /// <summary>How long the receiver takes before it answers: a slow peer keeps posts in flight.</summary>
+    public TimeSpan AnswerDelay { get; set; } = TimeSpan.Zero;
+
     public string Url => $"http://127.0.0.1:{_port}/hooks";
 
     public IReadOnlyList<ReceivedWebhook> Received => [.. _received];
@@ -84,6 +87,10 @@ public sealed class TestReceiver : IAsyncDisposable
             var headers = context.Request.Headers;
             var request = new ReceivedWebhook(headers["webhook-id"].ToString(), headers["webhook-timestamp"].ToString(),
                 headers["webhook-signature"].ToString(), context.Request.ContentType ?? "", body.ToArray(), 0);
+            if (AnswerDelay > TimeSpan.Zero)
+            {
+                await Task.Delay(AnswerDelay);
+            }
             var status = Answer(request);
             _received.Enqueue(request with { AnsweredStatus = status });
             return Results.StatusCode(status);

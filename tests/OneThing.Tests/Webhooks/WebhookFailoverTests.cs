@@ -15,11 +15,7 @@ public sealed class WebhookFailoverTests
         var driver = new CaseDriver(api);
         await using var receiver = await TestReceiver.StartAsync();
         // A slow receiver keeps posts in flight when the silo dies.
-        receiver.Answer = _ =>
-        {
-            Thread.Sleep(50);
-            return 200;
-        };
+        receiver.AnswerDelay = TimeSpan.FromMilliseconds(50);
         var (status, created) = await driver.PostAsync(api.CreateClient("test-ops"), "/api/subscriptions", new { url = receiver.Url, events = new[] { "*" } });
         Assert.True(status == HttpStatusCode.Created, created.ToString());
         var secret = created.GetProperty("secret").GetString()!;
