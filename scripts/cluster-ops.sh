@@ -4,10 +4,12 @@
 #   scripts/cluster-ops.sh rolling-restart   # 2 silos; each in turn is replaced: a new one joins, then the old gets SIGTERM
 #   scripts/cluster-ops.sh scale-out         # 2 silos; a third joins 10 s into the window
 #   scripts/cluster-ops.sh scale-in          # 3 silos; the third leaves with SIGTERM 10 s into the window
-#   scripts/cluster-ops.sh all               # the three, one after the other, each on a fresh system
+#   scripts/cluster-ops.sh api-restart       # 2 silos, 2 APIs behind the load generator's round robin; one API gets
+#                                            # SIGTERM 10 s into the window and is started again on its port
+#   scripts/cluster-ops.sh all               # the four, one after the other, each on a fresh system
 #
-# A throwaway PostgreSQL (fsync on), silos and one API from the Release build, a 20 s warm-up, then 60 s of
-# `lifecycle --mode case --reads 3`. The benchmark's failover report is reused for its per-second timeline and its
+# A throwaway PostgreSQL (fsync on), silos and one API (two for api-restart, with OneThing:Api:DrainDelay 2 s) from
+# the Release build, a 20 s warm-up, then 60 s of `lifecycle --mode case --reads 3`. The benchmark's failover report is reused for its per-second timeline and its
 # read-back of every acknowledged case and task action: it is given a placeholder process to kill at second 55 (a
 # `sleep`, nothing of the system), so the figures are those of the operation alone. Results:
 # bench/results/failover-<scenario>.json; the operation's own timings are printed.
@@ -23,9 +25,9 @@ source "$repo_root/scripts/lib/processes.sh"
 note() { printf '[onething] %s\n' "$*" >&2; }
 
 case ${1:-} in
-  rolling-restart | scale-out | scale-in) scenarios=("$1") ;;
-  all) scenarios=(rolling-restart scale-out scale-in) ;;
-  *) echo "usage: scripts/cluster-ops.sh rolling-restart|scale-out|scale-in|all" >&2; exit 2 ;;
+  rolling-restart | scale-out | scale-in | api-restart) scenarios=("$1") ;;
+  all) scenarios=(rolling-restart scale-out scale-in api-restart) ;;
+  *) echo "usage: scripts/cluster-ops.sh rolling-restart|scale-out|scale-in|api-restart|all" >&2; exit 2 ;;
 esac
 
 config=Release
@@ -37,23 +39,22 @@ load_env=(DOTNET_TieredCompilation=0 DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=
 tmp_root=$(mktemp -d /tmp/onething-cluster-ops.XXXXXX)
 chmod 755 "$tmp_root"
 mkdir -p "$tmp_root/logs"
-pg_data="" pg_port="" api_pid="" placeholder_pid="" child_pid=""
-declare -A silo_pids=()
+pg_data="" pg_port="" placeholder_pid="" child_pid=""
+declare -A silo_pids=() api_pids=() api_ports=()
 rc=0
 
-# Every silo started, by the operation's background shell too, is listed in pids_file so that all are stopped.
+# Every silo and API started, by the operation's background shell too, is listed in pids_file so that all are
+# stopped (APIs first: the list is read backwards).
 pids_file=$tmp_root/silo-pids
 stop_all() {
   local name pid
-  stop_group API "$api_pid"
-  api_pid=""
   if [[ -f $pids_file ]]; then
     while read -r name pid; do
-      stop_group "silo $name" "$pid"
-    done <"$pids_file"
+      stop_group "$name" "$pid"
+    done < <(tac "$pids_file")
     : >"$pids_file"
   fi
-  silo_pids=()
+  silo_pids=() api_pids=() api_ports=()
   [[ -n $placeholder_pid ]] && kill "$placeholder_pid" 2>/dev/null || true
   placeholder_pid=""
 }
@@ -97,7 +98,7 @@ start_silo() {
     "OneThing__Cluster__SiloPort=$(pg_free_port)" "OneThing__Cluster__GatewayPort=$(pg_free_port)" \
     dotnet "$silo_dll") >"$tmp_root/logs/$scenario-silo-$name.log" 2>&1 &
   silo_pids[$name]=$!
-  echo "$name ${silo_pids[$name]}" >>"$pids_file"
+  echo "silo-$name ${silo_pids[$name]}" >>"$pids_file"
   deadline=$((SECONDS + 90))
   until (($(active_silos 2>/dev/null || echo 0) > before)); do
     alive "${silo_pids[$name]}" || { tail -n 30 "$tmp_root/logs/$scenario-silo-$name.log" >&2; exit 1; }
@@ -116,6 +117,36 @@ stop_silo() {
   done
   unset "silo_pids[$name]"
   note "silo $name stopped (SIGTERM) in $((SECONDS - started)) s"
+}
+
+# start_api <name> <port>: an API on 127.0.0.1:<port>; returns when /health/ready answers 200.
+start_api() {
+  local name=$1 port=$2 deadline
+  (cd "$(dirname -- "$api_dll")" && exec setsid env ASPNETCORE_ENVIRONMENT=Development \
+    "ConnectionStrings__OneThing=Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=$database;Maximum Pool Size=20" \
+    OneThing__Api__DrainDelay=00:00:02 \
+    dotnet "$api_dll" --urls "http://127.0.0.1:$port") >"$tmp_root/logs/$scenario-api-$name.log" 2>&1 &
+  api_pids[$name]=$!
+  api_ports[$name]=$port
+  echo "api-$name ${api_pids[$name]}" >>"$pids_file"
+  deadline=$((SECONDS + 90))
+  until [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$port/health/ready" || true) == 200 ]]; do
+    alive "${api_pids[$name]}" || { tail -n 30 "$tmp_root/logs/$scenario-api-$name.log" >&2; exit 1; }
+    ((SECONDS < deadline)) || { note "API $name was not ready within 90 s"; exit 1; }
+    sleep 0.2
+  done
+}
+
+# stop_api <name>: SIGTERM, and the time it took to drain and exit.
+stop_api() {
+  local name=$1 pid=${api_pids[$1]} started=$SECONDS
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid"
+  while alive "$pid"; do
+    ((SECONDS - started < 60)) || { note "API $name did not stop within 60 s"; break; }
+    sleep 0.1
+  done
+  unset "api_pids[$name]"
+  note "API $name stopped (SIGTERM) in $((SECONDS - started)) s"
 }
 
 cpu_seconds() {
@@ -146,6 +177,13 @@ operate() {
       note "scale in: silo c leaves"
       stop_silo c
       ;;
+    api-restart)
+      note "API restart: API x gets SIGTERM"
+      local port=${api_ports[x]}
+      stop_api x
+      start_api x2 "$port"
+      note "API restart: x2 ready on port $port $((SECONDS - started - 15)) s into the window"
+      ;;
   esac
 }
 
@@ -155,18 +193,14 @@ for scenario in "${scenarios[@]}"; do
   start_silo a
   start_silo b
   if [[ $scenario == scale-in ]]; then start_silo c; fi
-  api_port=$(pg_free_port)
-  (cd "$(dirname -- "$api_dll")" && exec setsid env ASPNETCORE_ENVIRONMENT=Development \
-    "ConnectionStrings__OneThing=Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=$database;Maximum Pool Size=20" \
-    dotnet "$api_dll" --urls "http://127.0.0.1:$api_port") >"$tmp_root/logs/$scenario-api.log" 2>&1 &
-  api_pid=$!
-  deadline=$((SECONDS + 90))
-  until [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$api_port/health/ready" || true) == 200 ]]; do
-    ((SECONDS < deadline)) || { note "the API was not ready within 90 s"; exit 1; }
-    sleep 0.5
-  done
+  start_api x "$(pg_free_port)"
+  apis=http://127.0.0.1:${api_ports[x]}
+  if [[ $scenario == api-restart ]]; then
+    start_api y "$(pg_free_port)"
+    apis+=,http://127.0.0.1:${api_ports[y]}
+  fi
   note "$scenario: warming up for 20 s (not reported)"
-  run_step env "${load_env[@]}" dotnet "$bench_dll" lifecycle --api "http://127.0.0.1:$api_port" --seconds 20 --warmup 0 \
+  run_step env "${load_env[@]}" dotnet "$bench_dll" lifecycle --api "$apis" --seconds 20 --warmup 0 \
     --results "$tmp_root/warm-up" >"$tmp_root/logs/$scenario-warm-up.out" 2>&1 || true
 
   sleep 1000 &
@@ -174,7 +208,7 @@ for scenario in "${scenarios[@]}"; do
   operate &
   operator=$!
   note "$scenario: 60 s of lifecycle load"
-  run_step env "${load_env[@]}" dotnet "$bench_dll" lifecycle --mode case --reads 3 --api "http://127.0.0.1:$api_port" \
+  run_step env "${load_env[@]}" dotnet "$bench_dll" lifecycle --mode case --reads 3 --api "$apis" \
     --seconds 60 --kill-pid "$placeholder_pid" --kill-at 55 --label "$scenario" | tee "$tmp_root/logs/$scenario.out" || rc=1
   wait "$operator" || rc=1
   placeholder_pid=""

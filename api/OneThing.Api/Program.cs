@@ -43,6 +43,8 @@ catch (PrivacyKeyException error)
 }
 
 builder.AddOneThingCluster();
+builder.Services.AddSingleton<GracefulDrain>();
+builder.Services.AddHostedService(provider => provider.GetRequiredService<GracefulDrain>());
 builder.AddOneThingTelemetry("onething-api");
 builder.Services.AddSingleton(new ApiMetrics(countsAcknowledged: !OrleansClientSetup.HostsSilo(builder.Configuration)));
 builder.Services.AddOneThingAuth();

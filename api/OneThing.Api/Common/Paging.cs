@@ -13,6 +13,12 @@ public readonly record struct Paging(int Page, int Size)
     /// <summary>The last page that can be asked for: with it, (page - 1) × pageSize always fits the query's OFFSET.</summary>
     public const int MaxPage = 1_000_000;
 
+    /// <summary>
+    /// Lists whose rows keep growing (an inbox, the fallback desk) count their matching rows up to this many; a total
+    /// of this many means at least as many. A full count would read a department's whole history on every page.
+    /// </summary>
+    public const int MaxTotal = 10_000;
+
     public int Offset => (Page - 1) * Size;
 
     /// <summary><c>?page=&amp;pageSize=</c> as sent: each a whole number in range, or absent (page 1, 50 a page).</summary>

@@ -33,10 +33,7 @@ public static class DepartmentEndpoints
         return routes;
     }
 
-    /// <summary>The inbox counts its matching tasks up to this many; a total of this many means at least as many.</summary>
-    public const int MaxTotal = 10_000;
-
-    /// <summary>An inbox page: <see cref="Total"/> counts at most <see cref="MaxTotal"/>; <see cref="NextCursor"/> continues after the last item.</summary>
+    /// <summary>An inbox page: <see cref="Total"/> counts at most <see cref="Paging.MaxTotal"/>; <see cref="NextCursor"/> continues after the last item.</summary>
     public sealed record InboxPage(IReadOnlyList<JsonElement> Items, int Page, int PageSize, long Total, string? NextCursor);
 
     /// <summary>
@@ -106,7 +103,7 @@ public static class DepartmentEndpoints
             LIMIT $8 OFFSET $9
             """);
         var total = new NpgsqlBatchCommand($"""
-            SELECT count(*) FROM (SELECT 1 FROM onething_department_tasks WHERE {Filters} LIMIT {MaxTotal}) matching
+            SELECT count(*) FROM (SELECT 1 FROM onething_department_tasks WHERE {Filters} LIMIT {Paging.MaxTotal}) matching
             """);
         foreach (var command in new[] { rows, total })
         {

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using OneThing.Api.Hosting;
 using OneThing.Grains.Cluster;
 
 namespace OneThing.Api.Health;
@@ -19,10 +20,17 @@ public static class HealthEndpoints
     /// <summary>The process is up and serving HTTP.</summary>
     public static Ok<HealthReport> Live() => TypedResults.Ok(new HealthReport("live", null, null));
 
-    /// <summary>Ready only when PostgreSQL answers and a silo of the cluster answers through the client.</summary>
+    /// <summary>
+    /// Ready only when PostgreSQL answers and a silo of the cluster answers through the client, and not once the
+    /// instance is draining (<see cref="GracefulDrain"/>).
+    /// </summary>
     public static async Task<Results<Ok<HealthReport>, JsonHttpResult<HealthReport>>> ReadyAsync(
-        NpgsqlDataSource database, IClusterClient cluster, CancellationToken cancellationToken)
+        NpgsqlDataSource database, IClusterClient cluster, GracefulDrain drain, CancellationToken cancellationToken)
     {
+        if (drain.IsDraining)
+        {
+            return TypedResults.Json(new HealthReport("draining", null, null), statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(ProbeTimeout);
 

@@ -31,7 +31,7 @@ public static class FallbackDeskEndpoints
 
     /// <summary>
     /// Entries, oldest first; open ones unless <c>status=resolved|all</c>; <c>source=deadline|rating|applicant</c> and
-    /// <c>overdue=true|false</c> (open past its due time) filter.
+    /// <c>overdue=true|false</c> (open past its due time) filter. The total counts at most <see cref="Paging.MaxTotal"/>.
     /// </summary>
     public static async Task<Results<Ok<PageOf<DeskEntry>>, ValidationProblem>> ListAsync(
         string? status, string? source, string? overdue, string? page, string? pageSize, NpgsqlDataSource database,
@@ -65,32 +65,46 @@ public static class FallbackDeskEndpoints
         }
 
         var now = clock.GetUtcNow();
-        await using var command = database.CreateCommand($"""
-            SELECT {DeskRows.Columns}, count(*) OVER ()
-            FROM onething_fallback_desk
-            WHERE ($1 = 'all' OR status = $1)
+        const string Filters = """
+            ($1 = 'all' OR status = $1)
               AND ($2::text IS NULL OR source = $2)
               AND ($3::boolean IS NULL OR (status = 'open' AND due_at < $4) = $3)
+            """;
+        await using var batch = database.CreateBatch();
+        var rows = new NpgsqlBatchCommand($"""
+            SELECT {DeskRows.Columns}
+            FROM onething_fallback_desk
+            WHERE {Filters}
             ORDER BY escalated_at, entry_id
             LIMIT $5 OFFSET $6
             """);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = status });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)source ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)overdueOnly ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Boolean });
-        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = now.UtcDateTime });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = paging.Size });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = paging.Offset });
+        var total = new NpgsqlBatchCommand($"""
+            SELECT count(*) FROM (SELECT 1 FROM onething_fallback_desk WHERE {Filters} LIMIT {Paging.MaxTotal}) matching
+            """);
+        foreach (var command in new[] { rows, total })
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = status });
+            command.Parameters.Add(new NpgsqlParameter { Value = (object?)source ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            command.Parameters.Add(new NpgsqlParameter { Value = (object?)overdueOnly ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Boolean });
+            command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = now.UtcDateTime });
+        }
+        rows.Parameters.Add(new NpgsqlParameter<int> { TypedValue = paging.Size });
+        rows.Parameters.Add(new NpgsqlParameter<int> { TypedValue = paging.Offset });
+        batch.BatchCommands.Add(rows);
+        batch.BatchCommands.Add(total);
         var items = new List<DeskEntry>();
-        long total = 0;
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        long count;
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
                 items.Add(DeskRows.Read(reader, now, privacy.Protector));
-                total = reader.GetInt64(DeskRows.ColumnCount);
             }
+            await reader.NextResultAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            count = reader.GetInt64(0);
         }
-        return TypedResults.Ok(new PageOf<DeskEntry>(items, paging.Page, paging.Size, total));
+        return TypedResults.Ok(new PageOf<DeskEntry>(items, paging.Page, paging.Size, count));
     }
 
     /// <summary>

@@ -55,7 +55,15 @@ public sealed class ApiClient : IDisposable
 
     public ApiClient(LifecycleSettings settings, ItemModel item, Measurement measurement, CancellationToken abort)
     {
-        _http = Create(settings.Api, settings.MaxConnections(item.Departments.Count), settings.RequestTimeout);
+        if (settings.Apis.Count > 1)
+        {
+            Balancer = new RoundRobinBalancer(settings.Apis, Handler(settings.MaxConnections(item.Departments.Count)));
+            _http = new HttpClient(Balancer) { BaseAddress = settings.Api, Timeout = settings.RequestTimeout, DefaultRequestVersion = HttpVersion.Version11 };
+        }
+        else
+        {
+            _http = Create(settings.Api, settings.MaxConnections(item.Departments.Count), settings.RequestTimeout);
+        }
         _measurement = measurement;
         _item = item;
         _portal = $"Bearer {settings.Keys.Portal}";
@@ -65,8 +73,18 @@ public sealed class ApiClient : IDisposable
         _readInbox = ReadInboxAsync;
     }
 
+    /// <summary>Spreads the load over the API instances when <c>--api</c> names several; null for one.</summary>
+    public RoundRobinBalancer? Balancer { get; }
+
     /// <summary>How the bench's HTTP clients are set up: the measured one, and the one that fetches the item first.</summary>
-    public static HttpClient Create(Uri api, int maxConnections, TimeSpan timeout) => new(new SocketsHttpHandler
+    public static HttpClient Create(Uri api, int maxConnections, TimeSpan timeout) => new(Handler(maxConnections))
+    {
+        BaseAddress = api,
+        Timeout = timeout,
+        DefaultRequestVersion = HttpVersion.Version11,
+    };
+
+    private static SocketsHttpHandler Handler(int maxConnections) => new()
     {
         // Recycled now and then, as a long-running client must, but never within one short run.
         PooledConnectionLifetime = TimeSpan.FromMinutes(10),
@@ -76,11 +94,6 @@ public sealed class ApiClient : IDisposable
         UseProxy = false,
         UseCookies = false,
         AutomaticDecompression = DecompressionMethods.None,
-    })
-    {
-        BaseAddress = api,
-        Timeout = timeout,
-        DefaultRequestVersion = HttpVersion.Version11,
     };
 
     public async Task<bool> SubmitAsync(ApplicationTemplate application, CaseSnapshot into)

@@ -41,7 +41,7 @@ public static class LifecycleScenario
             ? new CaseWorkload(api, item, application, measurement, control, settings.Reads, settings.ConditionalReads)
             : new InboxWorkload(api, item, application, measurement, control, settings);
 
-        Console.WriteLine($"lifecycle: {settings.Mode.ToString().ToLowerInvariant()} mode against {settings.Api}, item {item.Code} ({item.Matters.Count} matters), " +
+        Console.WriteLine($"lifecycle: {settings.Mode.ToString().ToLowerInvariant()} mode against {string.Join(", ", settings.Apis)}, item {item.Code} ({item.Matters.Count} matters), " +
             $"{(settings.Rate is { } openRate ? $"open loop at {openRate} cases/s (at most {settings.MaxInFlight} in flight)" : $"{settings.Concurrency} virtual users")}, " +
             $"{settings.Reads} citizen reads per department action{(settings.ConditionalReads ? " (conditional, with the last ETag)" : "")}, {settings.Warmup.TotalSeconds:0} s warm-up + {settings.Duration.TotalSeconds:0} s measured; keys from {settings.Keys.Source}");
 
@@ -100,6 +100,14 @@ public static class LifecycleScenario
                 result = result with { EventStorage = await EventStorageReport.ReadAsync(postgres) };
             }
             Console.Write(result.Format());
+            if (api.Balancer is { } balancer)
+            {
+                foreach (var (uri, requests, changes) in balancer.Report())
+                {
+                    Console.WriteLine($"  api {uri}: {requests:N0} requests answered; in/out of rotation: {(changes.Count == 0 ? "never out" : string.Join(", ", changes))}");
+                }
+                Console.WriteLine($"  requests sent to another instance after a refused connection: {balancer.Rerouted:N0}");
+            }
             return result;
         }
         finally

@@ -37,6 +37,9 @@ public sealed record LifecycleSettings(
 {
     public const int DefaultReads = 3;
 
+    /// <summary>Every API instance of <c>--api</c>; <see cref="Api"/> is the first.</summary>
+    public IReadOnlyList<Uri> Apis { get; init; } = [Api];
+
     public static readonly IReadOnlyCollection<string> OptionNames =
     [
         "api", "item", "region", "mode", "reads", "concurrency", "seconds", "warmup", "rate", "max-in-flight", "workers",
@@ -46,11 +49,17 @@ public sealed record LifecycleSettings(
 
     public static LifecycleSettings From(BenchSettings settings)
     {
-        var apiText = settings.Text("api") ?? "http://127.0.0.1:5080";
-        if (!Uri.TryCreate(apiText, UriKind.Absolute, out var api) || api.Scheme is not ("http" or "https"))
+        // Several URLs, comma-separated: API instances the load is spread over in turn (RoundRobinBalancer).
+        var apis = new List<Uri>();
+        foreach (var apiText in (settings.Text("api") ?? "http://127.0.0.1:5080").Split(','))
         {
-            throw new ArgumentException($"--api expects an http(s) base URL such as http://127.0.0.1:5080, got '{apiText}'.");
+            if (!Uri.TryCreate(apiText, UriKind.Absolute, out var instance) || instance.Scheme is not ("http" or "https"))
+            {
+                throw new ArgumentException($"--api expects http(s) base URLs such as http://127.0.0.1:5080, comma-separated, got '{apiText}'.");
+            }
+            apis.Add(instance);
         }
+        var api = apis[0];
         var mode = settings.Text("mode") switch
         {
             null or "case" => LoadMode.Case,
@@ -91,7 +100,10 @@ public sealed record LifecycleSettings(
                 null or "off" => false,
                 "on" => true,
                 var other => throw new ArgumentException($"--webhook is on or off, got '{other}'."),
-            });
+            })
+        {
+            Apis = apis,
+        };
 
         if (lifecycle.Label is { } text && !text.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
         {
