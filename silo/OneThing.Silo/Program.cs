@@ -99,7 +99,7 @@ if (protectExisting)
         var result = await migration.RunAsync();
         Console.WriteLine(
             $"onething-silo: personal data under data key {privacyKeys!.Protector.CurrentKeyId}: rewrote {result.Snapshots} snapshot(s), " +
-            $"{result.EventRows} event(s), {result.JournalRows} journal row(s), {result.InboxRows} inbox row(s); re-keyed {result.ApplicantRows} applicant row(s); resealed {result.SubscriptionSecrets} subscription secret(s).");
+            $"{result.EventRows} event(s), {result.JournalRows} journal row(s), {result.InboxRows} inbox row(s); re-keyed {result.ApplicantRows} applicant row(s); resealed {result.SubscriptionSecrets} subscription secret(s) and {result.DeskApplicants} fallback-desk request(s).");
         return 0;
     }
     catch (Exception error) when (error is NpgsqlException or SocketException or TimeoutException or InvalidOperationException or PersonalDataException

@@ -13,7 +13,8 @@ namespace OneThing.Silo.Hosting.Privacy;
 /// <summary>
 /// <c>OneThing.Silo protect-existing</c>: brings stored rows under the current privacy keys. Identity numbers and phones
 /// stored in clear (before encryption) or under a retired data key are sealed under the current one in case snapshots,
-/// case events (what the applicant submitted: their <c>application</c> member), journal rows and inbox rows; applicant index rows are re-keyed with the current index key, recomputed from each
+/// case events (what the applicant submitted: their <c>application</c> member), journal rows, inbox rows and applicants'
+/// own fallback-desk requests; applicant index rows (and the desk requests' keys) are re-keyed with the current index key, recomputed from each
 /// case's applicant. Idempotent: rows already current are not written. Run it with the silos stopped, since a running
 /// case would later write back what it holds in memory.
 /// </summary>
@@ -50,8 +51,40 @@ public sealed class PersonalDataMigration(NpgsqlDataSource dataSource, PrivacyKe
         var tasks = await RewriteInboxAsync(cancellationToken);
         var applicants = await RekeyApplicantsAsync(cancellationToken);
         var secrets = await ResealSubscriptionSecretsAsync(cancellationToken);
-        return new PersonalDataMigrationResult(snapshots, changes, tasks, applicants, events, secrets);
+        var desk = await RewriteDeskApplicantsAsync(cancellationToken);
+        return new PersonalDataMigrationResult(snapshots, changes, tasks, applicants, events, secrets, desk);
     }
+
+    /// <summary>
+    /// An applicant's own request to the fallback desk stores the applicant as the case does (identity number and phone
+    /// sealed) with the applicant index's key of them: both brought under the current keys.
+    /// </summary>
+    private Task<int> RewriteDeskApplicantsAsync(CancellationToken cancellationToken) =>
+        RewritePagesAsync(
+            """
+            SELECT entry_id, applicant, applicant_hash FROM onething_fallback_desk
+            WHERE applicant IS NOT NULL AND entry_id > $1 ORDER BY entry_id LIMIT $2
+            """,
+            [""], row => [row.EntryId],
+            reader => (EntryId: reader.GetString(0), Json: reader.GetString(1), Hash: reader.IsDBNull(2) ? null : reader.GetString(2)),
+            (row, _) =>
+            {
+                var applicant = JsonNode.Parse(row.Json, CaseInsensitive)!.AsObject();
+                var changed = Reseal(applicant, "IdNumber") | Reseal(applicant, "Phone");
+                var enterprise = (string?)applicant["Kind"] == "enterprise";
+                var identifier = enterprise ? (string?)applicant["CreditCode"] : (string?)applicant["IdNumber"];
+                var hash = keys.ApplicantIndex.KeyOf(keys.Protector.Unprotect(identifier ?? ""));
+                if (!changed && hash == row.Hash)
+                {
+                    return Task.FromResult<NpgsqlBatchCommand?>(null);
+                }
+                var update = new NpgsqlBatchCommand("UPDATE onething_fallback_desk SET applicant = $1, applicant_hash = $2 WHERE entry_id = $3");
+                update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = applicant.ToJsonString(Writing) });
+                update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = hash });
+                update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = row.EntryId });
+                return Task.FromResult<NpgsqlBatchCommand?>(update);
+            },
+            cancellationToken);
 
     /// <summary>Webhook signing secrets are sealed with the same data key: resealed under the current one.</summary>
     private async Task<int> ResealSubscriptionSecretsAsync(CancellationToken cancellationToken)
@@ -381,4 +414,5 @@ public sealed class PersonalDataMigration(NpgsqlDataSource dataSource, PrivacyKe
 }
 
 /// <summary>Rows <see cref="PersonalDataMigration"/> rewrote, per table.</summary>
-public sealed record PersonalDataMigrationResult(int Snapshots, int JournalRows, int InboxRows, int ApplicantRows, int EventRows, int SubscriptionSecrets = 0);
+public sealed record PersonalDataMigrationResult(
+    int Snapshots, int JournalRows, int InboxRows, int ApplicantRows, int EventRows, int SubscriptionSecrets = 0, int DeskApplicants = 0);

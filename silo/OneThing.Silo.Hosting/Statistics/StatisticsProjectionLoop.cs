@@ -18,7 +18,8 @@ public sealed class StatisticsOptions
 /// Every silo runs the statistics projector in the background; the advisory lock lets one of them project a batch at a
 /// time, so a silo that dies hands the work on without any election. Full batches follow each other at once; an empty
 /// feed or a taken lock waits <see cref="StatisticsOptions.PollInterval"/> (on real time: this is the silo's own work).
-/// A failure is logged and retried: the checkpoint did not move, so nothing is lost or counted twice.
+/// A failure is logged (once per interval while it repeats) and retried: the checkpoint did not move, so nothing is
+/// lost or counted twice.
 /// </summary>
 public sealed partial class StatisticsProjectionLoop(
     StatisticsProjector projector, IOptions<StatisticsOptions> options, ILogger<StatisticsProjectionLoop> logger)
@@ -64,8 +65,13 @@ public sealed partial class StatisticsProjectionLoop(
             }
             catch (Exception error) when (!stopping.IsCancellationRequested)
             {
-                // SQLSTATE, table and constraint only: PostgreSQL's text can quote row values.
-                LogFailed(DatabaseFailures.Redact(error)?.Message ?? error.GetType().Name);
+                // SQLSTATE, table and constraint only: PostgreSQL's text can quote row values. During an outage every
+                // poll fails the same way: one line per interval, with how many more there were.
+                var failure = DatabaseFailures.Redact(error)?.Message ?? error.GetType().Name;
+                if (LogThrottle.Default.ShouldLog($"statistics-projection {failure}", out var suppressed))
+                {
+                    LogFailed(failure, suppressed.Note);
+                }
             }
             try
             {
@@ -78,6 +84,6 @@ public sealed partial class StatisticsProjectionLoop(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Projecting the statistics failed ({Failure}); retrying from the same checkpoint")]
-    private partial void LogFailed(string failure);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Projecting the statistics failed ({Failure}); retrying from the same checkpoint{Repeats}")]
+    private partial void LogFailed(string failure, string repeats);
 }

@@ -64,6 +64,15 @@ public sealed class PersonalDataAtRestTests
         {
             (caseId, applicant) = await SubmitAndReachMedicalInsuranceAsync(before.Driver, seed: 881_101);
             serviceId = before.Cluster.Options.ServiceId;
+            // The applicant's own request to the fallback desk stores the applicant sealed, as the case does.
+            var view = await before.Driver.CaseAsync(caseId);
+            var (filed, _) = await before.Driver.PostAsync(before.Driver.Portal, "/api/fallback-desk/cases", new
+            {
+                caseId,
+                applicant = new { kind = "person", name = view.GetProperty("applicant").GetProperty("name").GetString(), idNumber = applicant.IdNumber, phone = "13800138000" },
+                description = "新生儿医保办不成",
+            });
+            Assert.Equal(HttpStatusCode.Created, filed);
         }
         var oldKeyId = TestPrivacyKeys.Keys.Protector.CurrentKeyId;
         Assert.NotEqual(0, await CountStoredAsync(connectionString, $"pd1:{oldKeyId}:"));
@@ -93,6 +102,13 @@ public sealed class PersonalDataAtRestTests
         var newOnly = new Dictionary<string, string?> { [PrivacyKeys.DataKeyName] = newKey };
         await using var after = await TestSystem.StartAsync(connectionString, "pd_rotation", newOnly, serviceId);
         await AssertHttpViewsShowInClearAsync(after, caseId, applicant, inboxDepartment: "hrss", inboxMatter: "social-security-card");
+        using var ops = after.Api.CreateClient("test-ops");
+        using var listed = await ops.GetAsync(new Uri("/api/fallback-desk/cases?source=applicant", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, listed.StatusCode);
+        var desk = JsonDocument.Parse(await listed.Content.ReadAsStringAsync()).RootElement;
+        var request = Assert.Single(desk.GetProperty("items").EnumerateArray());
+        Assert.Equal(applicant.IdNumber, request.GetProperty("applicant").GetProperty("idNumber").GetString());
+        Assert.Equal("13800138000", request.GetProperty("applicant").GetProperty("phone").GetString());
         Assert.Equal("Completed", (await after.Driver.RunToEndAsync(caseId)).GetProperty("status").GetString());
     }
 
@@ -256,6 +272,7 @@ public sealed class PersonalDataAtRestTests
                  + (SELECT count(*) FROM onething_case_events WHERE strpos(data::text, @text) > 0)
                  + (SELECT count(*) FROM onething_department_tasks WHERE strpos(view::text, @text) > 0)
                  + (SELECT count(*) FROM onething_applicant_cases WHERE strpos(applicant_hash, @text) > 0)
+                 + (SELECT count(*) FROM onething_fallback_desk WHERE strpos(concat(applicant, applicant_hash), @text) > 0)
             """, ("text", text)))!;
 
     private static async Task<string> StoredTextAsync(string connectionString) =>
@@ -265,7 +282,8 @@ public sealed class PersonalDataAtRestTests
                 (SELECT string_agg(change::text, E'\n') FROM onething_case_changes),
                 (SELECT string_agg(data::text, E'\n') FROM onething_case_events),
                 (SELECT string_agg(view::text, E'\n') FROM onething_department_tasks),
-                (SELECT string_agg(applicant_hash, E'\n') FROM onething_applicant_cases))
+                (SELECT string_agg(applicant_hash, E'\n') FROM onething_applicant_cases),
+                (SELECT string_agg(concat(applicant, applicant_hash), E'\n') FROM onething_fallback_desk))
             """))!;
 
     /// <summary>
