@@ -17,7 +17,7 @@ public readonly record struct Paging(int Page, int Size)
     /// Lists whose rows keep growing (an inbox, the fallback desk) count their matching rows up to this many; a total
     /// of this many means at least as many. A full count would read a department's whole history on every page.
     /// </summary>
-    public const int MaxTotal = 10_000;
+    public const int MaxTotal = 1_000;
 
     public int Offset => (Page - 1) * Size;
 

@@ -76,6 +76,26 @@ public sealed class CaseSearchAndInboxTests(FakeTimeClusterFixture fixture)
     }
 
     [Fact]
+    public async Task TheInboxTotalStopsCountingAtItsCapWhilePagesGoOn()
+    {
+        // More ended tasks of one department and item than the total counts, written as the read model stores them.
+        var item = $"cap-{Guid.NewGuid():N}"[..12];
+        await TestDatabase.ScalarAsync(fixture.ConnectionString, """
+            INSERT INTO onething_department_tasks (task_id, case_id, department, matter_code, item_code, status, ready_at, due_at, revision, updated_at, view)
+            SELECT @item || '-' || n, @item || '-' || n, 'tobacco', 'tobacco-retail-licence', @item, 'Cancelled',
+                   now(), now() + n * interval '1 minute', 1, now(), jsonb_build_object('taskId', @item || '-' || n)
+            FROM generate_series(1, @count) n
+            """, ("item", item), ("count", OneThing.Api.Common.Paging.MaxTotal + 5));
+        using var tobacco = fixture.Api.CreateClient(OneThingApiFactory.KeyOf("tobacco"));
+
+        var first = await tobacco.GetFromJsonAsync<JsonElement>($"/api/departments/tobacco/tasks?status=Cancelled&item={item}&pageSize=200");
+        Assert.Equal(OneThing.Api.Common.Paging.MaxTotal, first.GetProperty("total").GetInt64());
+        var last = await tobacco.GetFromJsonAsync<JsonElement>($"/api/departments/tobacco/tasks?status=Cancelled&item={item}&page=6&pageSize=200");
+        Assert.Equal(5, last.GetProperty("items").GetArrayLength());
+        Assert.Equal($"{item}-{OneThing.Api.Common.Paging.MaxTotal + 5}", last.GetProperty("items")[4].GetProperty("taskId").GetString());
+    }
+
+    [Fact]
     public async Task TheInboxFiltersByItemAndFlagsAndItsCursorWalksEveryTaskOnce()
     {
         var ids = new List<string>();
