@@ -68,12 +68,19 @@ public sealed class ReadModelWriter : IAsyncDisposable
     internal NpgsqlBatchCommand TaskRow(TaskView task, int revision)
     {
         _faults.BeforeWrite("task", task.TaskId);
+        // The table is partitioned by status (open tasks apart from ended ones) and keyed by (task, status): a task whose
+        // status changed loses its row under the old status, and a write older than the row already stored changes
+        // nothing, whichever status either has.
         var command = new NpgsqlBatchCommand("""
+            WITH moved AS (
+                DELETE FROM onething_department_tasks WHERE task_id = $1 AND status <> $6 AND revision <= $9
+            )
             INSERT INTO onething_department_tasks
                 (task_id, case_id, department, matter_code, item_code, status, ready_at, due_at, revision, updated_at, view, overdue, warning)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now(), $10, $11, $12)
-            ON CONFLICT (task_id) DO UPDATE SET
-                status = excluded.status, ready_at = excluded.ready_at, due_at = excluded.due_at,
+            SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, now(), $10, $11, $12
+            WHERE NOT EXISTS (SELECT 1 FROM onething_department_tasks WHERE task_id = $1 AND revision > $9)
+            ON CONFLICT (task_id, status) DO UPDATE SET
+                ready_at = excluded.ready_at, due_at = excluded.due_at,
                 revision = excluded.revision, updated_at = excluded.updated_at, view = excluded.view,
                 overdue = excluded.overdue, warning = excluded.warning
             WHERE onething_department_tasks.revision <= excluded.revision
