@@ -48,7 +48,8 @@ public static class ScaleScenario
 {
     private static readonly string[] Tables =
     [
-        "onething_case_events", "onething_case_directory", "onething_department_tasks", "onething_case_summaries",
+        "onething_case_events", "onething_case_directory", "onething_department_tasks", "onething_department_tasks_open",
+        "onething_department_tasks_ended", "onething_case_summaries",
         "onething_statistics", "onething_statistics_units",
     ];
 
