@@ -8,7 +8,7 @@ namespace OneThing.Grains.Common;
 /// The JSON style of everything the system writes to the outside: HTTP responses (the API's own options are set by
 /// <see cref="Apply"/>), webhook and notice bodies, and the read-model rows the API serves without calling grains. One
 /// definition, so every path writes the same document: camelCase, enums by name, instants as <see cref="Instants"/>
-/// writes them, and raw UTF-8.
+/// writes them, maps of text (a task's inputs and outputs, a form) with their keys in ordinal order, and raw UTF-8.
 /// </summary>
 public static class ViewJson
 {
@@ -29,6 +29,7 @@ public static class ViewJson
         options.Encoder = Encoder;
         options.Converters.Add(new JsonStringEnumConverter());
         options.Converters.Add(new Instants.InstantJsonConverter());
+        options.Converters.Add(new OrdinalKeysConverter());
     }
 
     private static JsonSerializerOptions CreateOptions()
@@ -37,5 +38,38 @@ public static class ViewJson
         Apply(options);
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
+    }
+
+    /// <summary>
+    /// Writes a map's keys in ordinal order: a map read back from jsonb (an inbox row) has lost the order it was built
+    /// in, and the same task must be the same document wherever it is served.
+    /// </summary>
+    private sealed class OrdinalKeysConverter : JsonConverter<IReadOnlyDictionary<string, string>>
+    {
+        public override IReadOnlyDictionary<string, string>? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new JsonException("Expected an object of text values.");
+            }
+            var map = new Dictionary<string, string>(StringComparer.Ordinal);
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var key = reader.GetString()!;
+                reader.Read();
+                map[key] = reader.GetString() ?? throw new JsonException($"The value of '{key}' is not text.");
+            }
+            return map;
+        }
+
+        public override void Write(Utf8JsonWriter writer, IReadOnlyDictionary<string, string> value, JsonSerializerOptions options)
+        {
+            writer.WriteStartObject();
+            foreach (var (key, text) in value.OrderBy(pair => pair.Key, StringComparer.Ordinal))
+            {
+                writer.WriteString(key, text);
+            }
+            writer.WriteEndObject();
+        }
     }
 }
