@@ -95,6 +95,11 @@ public sealed partial class JsonStyleTests(FakeTimeClusterFixture fixture)
         Assert.Equal("2026-03-08T00:00:00.123+08:00", json.GetProperty("data").GetProperty("dueAt").GetString());
         Assert.Equal("补正 +1", json.GetProperty("data").GetProperty("note").GetString());
         Assert.DoesNotContain("\\u", body, StringComparison.Ordinal);
+        // A pushed event is the item a client polling the feed reads, in the same order.
+        var feed = JsonSerializer.SerializeToElement(
+            new FeedEventItem(item.Position, item.CaseId, item.ItemCode, item.Region, item.Seq, item.Type, item.At, item.Actor, item.MatterCode,
+                item.TaskId, item.Data), ViewJson.Options);
+        Assert.Equal(feed.GetRawText(), body);
     }
 
     [Fact]
