@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using OneThing.Api.AccessLog;
 using OneThing.Api.Auth;
@@ -62,11 +61,7 @@ builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<UnavailableExceptionHandler>();
 // A value that does not bind (page=abc) reaches the exception handler, whose 400 names the parameter, in every environment.
 builder.Services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
-builder.Services.ConfigureHttpJsonOptions(json =>
-{
-    json.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
-    json.SerializerOptions.Encoder = ViewJson.Encoder;
-});
+builder.Services.ConfigureHttpJsonOptions(json => ViewJson.Apply(json.SerializerOptions));
 builder.Services.AddOpenApi();
 builder.Services.AddOneThingHsts();
 // Statistics' default period and the fallback desk's overdue flags read the time; tests replace it.

@@ -1,13 +1,13 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Security.Claims;
-using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using OneThing.Api.Auth;
 using OneThing.Grains.Diagnostics;
+using OneThing.Grains.Tasks;
 
 namespace OneThing.Api.AccessLog;
 
@@ -72,15 +72,14 @@ public sealed partial class CaseAccessLog(
     }
 
     /// <summary>An inbox page: one read for each case whose row on the page carries inputs.</summary>
-    public void RecordInboxPage(HttpContext context, IReadOnlyList<JsonElement> tasks)
+    public void RecordInboxPage(HttpContext context, IReadOnlyList<TaskView> tasks)
     {
         var recorded = new HashSet<string>(StringComparer.Ordinal);
         foreach (var task in tasks)
         {
-            if (task.TryGetProperty("inputs", out var inputs) && inputs.ValueKind == JsonValueKind.Object && inputs.EnumerateObject().MoveNext()
-                && task.TryGetProperty("caseId", out var id) && id.GetString() is { } caseId && recorded.Add(caseId))
+            if (task.Inputs.Count > 0 && recorded.Add(task.CaseId))
             {
-                Record(context, caseId);
+                Record(context, task.CaseId);
             }
         }
     }

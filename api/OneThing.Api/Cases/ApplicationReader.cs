@@ -42,6 +42,8 @@ public static class ApplicationReader
         var optionalMatters = ReadOptionalMatters(body, item, errors);
         var delivery = ReadDelivery(body, errors);
         var deferred = ReadDeferredMaterials(body, item, materials, errors);
+        // The item's JSON Schema (GET /api/items/{code}/form-schema) judges form, materials and optional matters as well.
+        ApplicationSchema.For(item).Validate(body, errors);
 
         return errors.Any
             ? null

@@ -13,6 +13,7 @@ public static class CatalogEndpoints
             .RequireAuthorization(policy => policy.RequireRole(Roles.Portal, Roles.Department, Roles.Ops));
         group.MapGet("", ListAsync);
         group.MapGet("/{code}", GetAsync).DocumentsQueryNumbers("version");
+        group.MapGet("/{code}/form-schema", GetFormSchemaAsync).DocumentsQueryNumbers("version");
         group.MapPut("/{code}", PublishAsync).ReadsJsonBody().RequireAuthorization(Roles.Ops);
         return group;
     }
@@ -38,6 +39,26 @@ public static class CatalogEndpoints
     public static async Task<Results<Ok<CatalogItem>, ValidationProblem, ProblemHttpResult>> GetAsync(
         string code, string? region, string? version, IClusterClient cluster)
     {
+        var (entry, invalid, missing) = await FindAsync(code, region, version, cluster);
+        return entry is not null ? TypedResults.Ok(CatalogItem.From(entry)) : invalid is not null ? invalid : missing!;
+    }
+
+    /// <summary>
+    /// The JSON Schema of an application for the item (<see cref="ApplicationSchema"/>), chosen as <see cref="GetAsync"/>
+    /// chooses the item: the schema that submissions of that version are validated with.
+    /// </summary>
+    public static async Task<Results<ContentHttpResult, ValidationProblem, ProblemHttpResult>> GetFormSchemaAsync(
+        string code, string? region, string? version, IClusterClient cluster)
+    {
+        var (entry, invalid, missing) = await FindAsync(code, region, version, cluster);
+        return entry is not null
+            ? TypedResults.Text(ApplicationSchema.For(entry.Item).Text, ApplicationSchema.MediaType)
+            : invalid is not null ? invalid : missing!;
+    }
+
+    private static async Task<(CatalogEntry? Entry, ValidationProblem? Invalid, ProblemHttpResult? Missing)> FindAsync(
+        string code, string? region, string? version, IClusterClient cluster)
+    {
         var errors = new FieldErrors();
         var number = QueryNumber.Read(version, "version", 1, int.MaxValue, errors);
         if (RegionQuery.Explain(region) is { } regionProblem)
@@ -46,14 +67,12 @@ public static class CatalogEndpoints
         }
         if (errors.Any)
         {
-            return errors.ToProblem();
+            return (null, errors.ToProblem(), null);
         }
         var entry = await cluster.GetGrain<ICatalogGrain>(0).GetEntryAsync(code, RegionQuery.Normalize(region), number);
-        if (entry is null)
-        {
-            return OutcomeResults.NotFound(number is null ? $"No item '{code}'." : $"No version {number} of item '{code}'{RegionQuery.For(region)}.");
-        }
-        return TypedResults.Ok(CatalogItem.From(entry));
+        return entry is null
+            ? (null, null, OutcomeResults.NotFound(number is null ? $"No item '{code}'." : $"No version {number} of item '{code}'{RegionQuery.For(region)}."))
+            : (entry, null, null);
     }
 
     /// <summary>

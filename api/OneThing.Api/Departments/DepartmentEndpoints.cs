@@ -34,7 +34,7 @@ public static class DepartmentEndpoints
     }
 
     /// <summary>An inbox page: <see cref="Total"/> counts at most <see cref="Paging.MaxTotal"/>; <see cref="NextCursor"/> continues after the last item.</summary>
-    public sealed record InboxPage(IReadOnlyList<JsonElement> Items, int Page, int PageSize, long Total, string? NextCursor);
+    public sealed record InboxPage(IReadOnlyList<TaskView> Items, int Page, int PageSize, long Total, string? NextCursor);
 
     /// <summary>
     /// A department's tasks, earliest due first, from the read model: one index range, no grain calls. Filters:
@@ -120,7 +120,7 @@ public static class DepartmentEndpoints
         batch.BatchCommands.Add(rows);
         batch.BatchCommands.Add(total);
 
-        var items = new List<JsonElement>();
+        var items = new List<TaskView>();
         (DateTimeOffset? Due, string Task) last = default;
         string? next = null;
         long count = 0;

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using OneThing.Grains.Common;
+using OneThing.Grains.Tasks;
 
 namespace OneThing.Api.Departments;
 
@@ -8,30 +8,30 @@ namespace OneThing.Api.Departments;
 public static class InboxRows
 {
     /// <summary>
-    /// The row's view with its sealed inputs opened. The applicant's identity number and phone must open; other inputs
-    /// (form fields typed idNumber or phone, which this process cannot tell from free text) are opened when they are
-    /// values this system sealed and otherwise shown as they are.
+    /// The row's task with its sealed inputs opened. It is read back into <see cref="TaskView"/> rather than served as
+    /// stored: jsonb keeps its own key order and whatever instant format the row was written with, and an inbox item
+    /// must be the same document as <c>GET /api/tasks/{id}</c>. The applicant's identity number and phone must open;
+    /// other inputs (form fields typed idNumber or phone, which this process cannot tell from free text) are opened
+    /// when they are values this system sealed and otherwise shown as they are.
     /// </summary>
-    public static JsonElement Open(string storedView, PersonalDataProtector protector)
+    public static TaskView Open(string storedView, PersonalDataProtector protector)
     {
+        var view = JsonSerializer.Deserialize<TaskView>(storedView, ViewJson.Options)
+            ?? throw new JsonException("An inbox row holds no task.");
         if (!storedView.Contains(PersonalDataProtector.Prefix, StringComparison.Ordinal))
         {
-            using var document = JsonDocument.Parse(storedView);
-            return document.RootElement.Clone();
+            return view;
         }
-        var view = JsonNode.Parse(storedView)!.AsObject();
-        if (view["inputs"] is JsonObject inputs)
+        var inputs = new Dictionary<string, string>(view.Inputs, StringComparer.Ordinal);
+        foreach (var (name, stored) in view.Inputs)
         {
-            foreach (var (name, value) in inputs.ToList())
+            if (PersonalDataProtector.IsProtected(stored))
             {
-                if (value is JsonValue text && text.TryGetValue<string>(out var stored) && PersonalDataProtector.IsProtected(stored))
-                {
-                    inputs[name] = name is PersonalFields.ApplicantIdNumber or PersonalFields.ApplicantPhone
-                        ? protector.Unprotect(stored)
-                        : protector.Reveal(stored);
-                }
+                inputs[name] = name is PersonalFields.ApplicantIdNumber or PersonalFields.ApplicantPhone
+                    ? protector.Unprotect(stored)
+                    : protector.Reveal(stored);
             }
         }
-        return JsonSerializer.SerializeToElement(view);
+        return view with { Inputs = inputs };
     }
 }

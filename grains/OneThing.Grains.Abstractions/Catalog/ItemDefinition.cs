@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization;
+using System.Xml;
+
 namespace OneThing.Grains.Catalog;
 
 /// <summary>
@@ -28,11 +31,67 @@ public sealed record ItemDefinition(
     public MatterDefinition? FindMatter(string code) => Matters.FirstOrDefault(m => m.Code == code);
 }
 
-/// <summary>Either statutory working days (holidays excluded) or an ISO 8601 calendar duration such as PT4H.</summary>
+/// <summary>
+/// Either statutory working days (holidays excluded) or an ISO 8601 calendar duration such as PT4H; JSON carries only
+/// the key that applies. <see cref="Explain"/> is the one statement of what a valid limit is.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("onething.TimeLimit")]
 public sealed record TimeLimit(
-    [property: Id(0)] int? WorkingDays = null,
-    [property: Id(1)] string? Duration = null);
+    [property: Id(0), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? WorkingDays = null,
+    [property: Id(1), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Duration = null)
+{
+    /// <summary>
+    /// Null when the limit is valid, with its working days (0 for a duration) and duration (null for working days);
+    /// otherwise what is wrong, as a phrase to follow the limit's name ("must set exactly one of ...").
+    /// </summary>
+    public string? Explain(out int workingDays, out TimeSpan? duration)
+    {
+        workingDays = 0;
+        duration = null;
+        if (WorkingDays.HasValue == (Duration is not null))
+        {
+            return "must set exactly one of workingDays or duration";
+        }
+        if (WorkingDays is { } days)
+        {
+            if (days < 1)
+            {
+                return $"workingDays {days} is below 1";
+            }
+            workingDays = days;
+            return null;
+        }
+        if (!TryParseDuration(Duration, out var parsed))
+        {
+            return $"duration '{Duration}' is not an ISO 8601 duration (like PT4H)";
+        }
+        if (parsed <= TimeSpan.Zero)
+        {
+            return $"duration '{Duration}' is not positive";
+        }
+        duration = parsed;
+        return null;
+    }
+
+    /// <summary>Parses an ISO 8601 duration such as <c>PT4H</c> or <c>P1D</c>.</summary>
+    public static bool TryParseDuration(string? text, out TimeSpan duration)
+    {
+        duration = default;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return false;
+        }
+        try
+        {
+            duration = XmlConvert.ToTimeSpan(text);
+            return true;
+        }
+        catch (Exception error) when (error is FormatException or OverflowException)
+        {
+            return false;
+        }
+    }
+}
 
 [GenerateSerializer, Immutable, Alias("onething.FormField")]
 public sealed record FormField(
@@ -67,7 +126,10 @@ public sealed record MatterDefinition(
     [property: Id(7)] IReadOnlyList<string> Outputs,
     [property: Id(8)] string? Certificate = null);
 
-/// <summary>Form field types the contract knows.</summary>
+/// <summary>
+/// Form field types the contract knows: the one list that the catalog validator, the value checks
+/// (<see cref="Validation.FormValues"/>) and the item's form schema use.
+/// </summary>
 public static class FormFieldTypes
 {
     public const string String = "string";

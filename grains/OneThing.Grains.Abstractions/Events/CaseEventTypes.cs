@@ -66,6 +66,16 @@ public static class CaseEventTypes
 
     public static IEnumerable<string> Names => ByName.Keys;
 
+    /// <summary>
+    /// The JSON names of the data members that hold an instant, across every type: what a reader rewrites into the
+    /// outside instant format (<see cref="Instants"/>) when it serves stored data as it is.
+    /// </summary>
+    public static IReadOnlySet<string> InstantMembers { get; } = Known
+        .SelectMany(known => known.Type.GetProperties())
+        .Where(property => property.PropertyType == typeof(DateTimeOffset) || property.PropertyType == typeof(DateTimeOffset?))
+        .Select(property => Json.PropertyNamingPolicy!.ConvertName(property.Name))
+        .ToHashSet(StringComparer.Ordinal);
+
     public static string NameOf(CaseEventData data) => data.GetType().Name;
 
     public static short CurrentVersion(CaseEventData data) => VersionOf[data.GetType()];

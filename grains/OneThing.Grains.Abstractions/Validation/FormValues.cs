@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using OneThing.Grains.Catalog;
 
 namespace OneThing.Grains.Validation;
 
@@ -9,15 +10,6 @@ namespace OneThing.Grains.Validation;
 /// </summary>
 public static class FormValues
 {
-    public const string StringType = "string";
-    public const string DateType = "date";
-    public const string IntegerType = "integer";
-    public const string BooleanType = "boolean";
-    public const string IdNumberType = "idNumber";
-    public const string CreditCodeType = "creditCode";
-    public const string PhoneType = "phone";
-    public const string EnumType = "enum";
-
     /// <summary>The longest form value (and so the longest output or input value) a case holds.</summary>
     public const int MaxStringLength = 2000;
 
@@ -37,14 +29,14 @@ public static class FormValues
         normalized = string.Empty;
         error = type switch
         {
-            StringType => NormalizeString(value, ref normalized),
-            DateType => NormalizeDate(value, ref normalized),
-            IntegerType => NormalizeInteger(value, ref normalized),
-            BooleanType => NormalizeBoolean(value, ref normalized),
-            IdNumberType => NormalizeIdentifier(value, "resident ID number", ResidentIdNumber.Explain, ref normalized),
-            CreditCodeType => NormalizeIdentifier(value, "unified social credit code", UnifiedSocialCreditCode.Explain, ref normalized),
-            PhoneType => NormalizeIdentifier(value, "phone number", PhoneNumber.Explain, ref normalized),
-            EnumType => NormalizeEnum(value, options, ref normalized),
+            FormFieldTypes.String => NormalizeString(value, ref normalized),
+            FormFieldTypes.Date => NormalizeDate(value, ref normalized),
+            FormFieldTypes.Integer => NormalizeInteger(value, ref normalized),
+            FormFieldTypes.Boolean => NormalizeBoolean(value, ref normalized),
+            FormFieldTypes.IdNumber => NormalizeIdentifier(value, "resident ID number", ResidentIdNumber.Explain, ref normalized),
+            FormFieldTypes.CreditCode => NormalizeIdentifier(value, "unified social credit code", UnifiedSocialCreditCode.Explain, ref normalized),
+            FormFieldTypes.Phone => NormalizeIdentifier(value, "phone number", PhoneNumber.Explain, ref normalized),
+            FormFieldTypes.Enum => NormalizeEnum(value, options, ref normalized),
             _ => $"cannot be checked: the field type '{type}' is unknown",
         };
 

@@ -2,8 +2,8 @@ using System.Collections.Frozen;
 using System.Collections.ObjectModel;
 using System.Globalization;
 using System.Text.Json;
-using System.Xml;
 using OneThing.Grains.Catalog;
+using OneThing.Grains.Common;
 
 namespace OneThing.Grains.Calendar;
 
@@ -20,7 +20,7 @@ namespace OneThing.Grains.Calendar;
 public sealed class WorkingCalendar
 {
     /// <summary>China Standard Time: a fixed offset, no daylight saving.</summary>
-    public static readonly TimeSpan BeijingOffset = TimeSpan.FromHours(8);
+    public static readonly TimeSpan BeijingOffset = Instants.BeijingOffset;
 
     private static readonly TimeSpan _day = TimeSpan.FromDays(1);
 
@@ -321,38 +321,9 @@ public sealed class WorkingCalendar
     private static (int WorkingDays, TimeSpan? Duration) Parse(TimeLimit limit)
     {
         ArgumentNullException.ThrowIfNull(limit);
-
-        if (limit.WorkingDays.HasValue == (limit.Duration is not null))
-        {
-            throw new ArgumentException("A time limit sets exactly one of workingDays and duration.", nameof(limit));
-        }
-
-        if (limit.WorkingDays is { } workingDays)
-        {
-            if (workingDays < 1)
-            {
-                throw new ArgumentException($"A working-day limit must be at least 1, not {workingDays}.", nameof(limit));
-            }
-
-            return (workingDays, null);
-        }
-
-        TimeSpan duration;
-        try
-        {
-            duration = XmlConvert.ToTimeSpan(limit.Duration!);
-        }
-        catch (FormatException exception)
-        {
-            throw new ArgumentException($"'{limit.Duration}' is not an ISO 8601 duration.", nameof(limit), exception);
-        }
-
-        if (duration <= TimeSpan.Zero)
-        {
-            throw new ArgumentException($"The duration '{limit.Duration}' must be positive.", nameof(limit));
-        }
-
-        return (0, duration);
+        return limit.Explain(out var workingDays, out var duration) is { } problem
+            ? throw new ArgumentException($"The time limit {problem}.", nameof(limit))
+            : (workingDays, duration);
     }
 
     private static CalendarYear ReadFile(string path)

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using System.Xml;
 
 namespace OneThing.Grains.Catalog;
 
@@ -126,50 +125,15 @@ public static partial class CatalogValidator
 
     public static bool IsKebabCase(string? code) => code is not null && KebabCase().IsMatch(code);
 
-    /// <summary>Parses an ISO 8601 duration such as <c>PT4H</c> or <c>P1D</c>.</summary>
-    public static bool TryParseDuration(string? text, out TimeSpan duration)
-    {
-        duration = default;
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return false;
-        }
-        try
-        {
-            duration = XmlConvert.ToTimeSpan(text);
-            return true;
-        }
-        catch (Exception error) when (error is FormatException or OverflowException)
-        {
-            return false;
-        }
-    }
-
     private static void ValidateTimeLimit(TimeLimit? limit, string owner, string field, Problems errors)
     {
         if (limit is null)
         {
             errors.Add(field, $"{owner} is missing");
-            return;
         }
-        if ((limit.WorkingDays is null) == (limit.Duration is null))
+        else if (limit.Explain(out _, out _) is { } problem)
         {
-            errors.Add(field, $"{owner} must set exactly one of workingDays or duration");
-        }
-        else if (limit.WorkingDays is { } days && days < 1)
-        {
-            errors.Add(field, $"{owner} workingDays {days} is below 1");
-        }
-        else if (limit.Duration is { } text)
-        {
-            if (!TryParseDuration(text, out var duration))
-            {
-                errors.Add(field, $"{owner} duration '{text}' is not an ISO 8601 duration (like PT4H)");
-            }
-            else if (duration <= TimeSpan.Zero)
-            {
-                errors.Add(field, $"{owner} duration '{text}' is not positive");
-            }
+            errors.Add(field, $"{owner} {problem}");
         }
     }
 
@@ -420,7 +384,7 @@ public static partial class CatalogValidator
             var own = byCode[code].TimeLimit switch
             {
                 { WorkingDays: { } days } => days,
-                { Duration: { } text } when TryParseDuration(text, out var duration) => (int)Math.Ceiling(duration.TotalDays),
+                { Duration: { } text } when TimeLimit.TryParseDuration(text, out var duration) => (int)Math.Ceiling(duration.TotalDays),
                 _ => 0,
             };
             var before = graph[code].Select(Longest).OrderByDescending(c => c.Days).FirstOrDefault((0, []));

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using OneThing.Grains.Common;
 using OneThing.Grains.Tasks;
 
 namespace OneThing.Grains.Events;
@@ -45,6 +47,34 @@ internal static class EventItemParts
 {
     public static EventActorItem ActorOf(CaseEventRow row) => new(row.ActorRole, row.ActorName, row.ActorDepartment);
 
-    // Deserializing to JsonElement clones it, so the element outlives the parse; the JSON is written back as it is.
-    public static JsonElement DataOf(CaseEventRow row) => JsonSerializer.Deserialize<JsonElement>(row.Data);
+    public static JsonElement DataOf(CaseEventRow row) => EventData.DataOf(row.Data);
+}
+
+/// <summary>An event's stored data as it leaves the cluster: as stored, with its instants in the outside format.</summary>
+public static class EventData
+{
+    /// <summary>
+    /// The data of <paramref name="json"/> with each instant member (<see cref="CaseEventTypes.InstantMembers"/>)
+    /// written as <see cref="Instants.Format"/> writes it; every other member, and the order, as stored.
+    /// </summary>
+    public static JsonElement DataOf(string json)
+    {
+        // Deserializing to JsonElement clones it, so the element outlives the parse.
+        var data = JsonSerializer.Deserialize<JsonElement>(json);
+        if (data.ValueKind != JsonValueKind.Object || !data.EnumerateObject().Any(NeedsRewrite))
+        {
+            return data;
+        }
+        var node = JsonNode.Parse(json)!.AsObject();
+        foreach (var member in data.EnumerateObject().Where(NeedsRewrite))
+        {
+            Instants.TryParse(member.Value.GetString(), out var instant);
+            node[member.Name] = Instants.Format(instant);
+        }
+        return JsonSerializer.SerializeToElement(node, ViewJson.Options);
+    }
+
+    private static bool NeedsRewrite(JsonProperty member) =>
+        CaseEventTypes.InstantMembers.Contains(member.Name) && member.Value.ValueKind == JsonValueKind.String
+        && Instants.TryParse(member.Value.GetString(), out var instant) && member.Value.GetString() != Instants.Format(instant);
 }

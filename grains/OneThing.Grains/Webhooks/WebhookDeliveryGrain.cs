@@ -222,7 +222,7 @@ public sealed partial class WebhookDeliveryGrain(
             : null;
         var item = new WebhookEventItem(e.Position, e.CaseId, e.ItemCode, e.Region, e.Seq, e.Type, e.At,
             new EventActorItem(e.ActorRole, e.ActorName, e.ActorDepartment), e.MatterCode, e.TaskId,
-            JsonSerializer.Deserialize<JsonElement>(e.Data), task);
+            EventData.DataOf(e.Data), task);
         return JsonSerializer.SerializeToUtf8Bytes(item, ViewJson.Options);
     }
 

@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Unicode;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
@@ -82,9 +84,10 @@ public static class OneThingSiloBuilderExtensions
         // Switching serializers later would make stored state unreadable: this is fixed from the first commit.
         silo.UseSystemTextJsonGrainStorageSerializer();
         // Chinese text unescaped: a case's state is a third smaller, and ops read names and timelines as they are.
-        // Both spellings read back the same, so state written before this setting stays readable.
+        // Both spellings read back the same, so state written before this setting stays readable. Stored state is not
+        // the outside JSON (ViewJson): characters that matter in HTML stay escaped, as they always were.
         silo.Services.Configure<SystemTextJsonGrainStorageSerializerOptions>(options =>
-            options.JsonSerializerOptions.Encoder = ViewJson.Encoder);
+            options.JsonSerializerOptions.Encoder = JavaScriptEncoder.Create(UnicodeRanges.All));
         silo.AddAdoNetGrainStorage(GrainStorage.Main, options =>
         {
             options.Invariant = NpgsqlInvariant;

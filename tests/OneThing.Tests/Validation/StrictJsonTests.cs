@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using OneThing.Api.Catalog;
 using OneThing.Api.Common;
+using OneThing.Grains.Catalog;
 using OneThing.Grains.Validation;
 
 namespace OneThing.Tests.Validation;
@@ -192,7 +193,7 @@ public sealed class StrictJsonTests
     {
         using var document = JsonDocument.Parse(json);
 
-        Assert.False(FormValues.TryNormalize(FormValues.StringType, null, document.RootElement, out _, out var error));
+        Assert.False(FormValues.TryNormalize(FormFieldTypes.String, null, document.RootElement, out _, out var error));
         Assert.StartsWith(expectedStart, error, StringComparison.Ordinal);
     }
 }
