@@ -6,6 +6,7 @@ using OneThing.Api.Calendar;
 using OneThing.Api.Cases;
 using OneThing.Api.Catalog;
 using OneThing.Api.Departments;
+using OneThing.Api.Documentation;
 using OneThing.Api.Events;
 using OneThing.Api.Health;
 using OneThing.Api.Hosting;
@@ -65,7 +66,7 @@ builder.Services.ConfigureHttpJsonOptions(json =>
     json.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
     json.SerializerOptions.Encoder = ViewJson.Encoder;
 });
-builder.Services.AddOpenApi();
+builder.Services.AddOneThingOpenApi();
 builder.Services.AddOneThingHsts();
 // Statistics' default period and the fallback desk's overdue flags read the time; tests replace it.
 builder.Services.TryAddSingleton(TimeProvider.System);

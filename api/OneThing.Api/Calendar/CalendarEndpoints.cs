@@ -3,6 +3,8 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OneThing.Api.Auth;
 using OneThing.Api.Common;
+using OneThing.Api.Documentation;
+using OneThing.Contracts.Catalog;
 using OneThing.Grains.Calendar;
 
 namespace OneThing.Api.Calendar;
@@ -22,7 +24,7 @@ public static class CalendarEndpoints
         var group = routes.MapGroup("/api/calendar").WithTags("Calendar")
             .RequireAuthorization(policy => policy.RequireRole(Roles.Portal, Roles.Department, Roles.Ops));
         group.MapGet("/{year:int}", GetAsync);
-        group.MapPut("/{year:int}", PutAsync).ReadsJsonBody().RequireAuthorization(Roles.Ops);
+        group.MapPut("/{year:int}", PutAsync).ReadsJsonBody<CalendarYearRequest>().RequireAuthorization(Roles.Ops);
         return group;
     }
 

@@ -7,6 +7,8 @@ using OneThing.Api.AccessLog;
 using OneThing.Api.Auth;
 using OneThing.Api.Catalog;
 using OneThing.Api.Common;
+using OneThing.Api.Documentation;
+using OneThing.Contracts.Cases;
 using OneThing.Api.Hosting;
 using OneThing.Grains.Validation;
 using OneThing.Grains.Cases;
@@ -20,15 +22,15 @@ public static class CaseEndpoints
     public static RouteGroupBuilder MapCases(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/cases").WithTags("Cases");
-        group.MapPost("", SubmitAsync).ReadsJsonBody().RequireAuthorization(Roles.Portal);
+        group.MapPost("", SubmitAsync).ReadsJsonBody<SubmitCaseRequest>().RequireAuthorization(Roles.Portal);
         group.MapGet("", ListByApplicantAsync).DocumentsQueryNumbers("page", "pageSize").RequireAuthorization(Roles.Portal);
         group.MapGet("/{caseId}", GetAsync)
             .Produces<CaseView>(StatusCodes.Status200OK, "application/json")
             .Produces(StatusCodes.Status304NotModified)
             .RequireAuthorization(policy => policy.RequireRole(Roles.Portal, Roles.Department, Roles.Ops));
-        group.MapPost("/{caseId}/supplements", SupplyAsync).ReadsJsonBody().RequireAuthorization(Roles.Portal);
-        group.MapPost("/{caseId}/withdraw", WithdrawAsync).ReadsJsonBody().RequireAuthorization(Roles.Portal);
-        group.MapPost("/{caseId}/evaluation", EvaluateAsync).ReadsJsonBody().RequireAuthorization(Roles.Portal);
+        group.MapPost("/{caseId}/supplements", SupplyAsync).ReadsJsonBody<SupplyRequest>().RequireAuthorization(Roles.Portal);
+        group.MapPost("/{caseId}/withdraw", WithdrawAsync).ReadsJsonBody<WithdrawRequest>(optional: true).RequireAuthorization(Roles.Portal);
+        group.MapPost("/{caseId}/evaluation", EvaluateAsync).ReadsJsonBody<EvaluationRequest>().RequireAuthorization(Roles.Portal);
         return group;
     }
 
@@ -153,7 +155,7 @@ public static class CaseEndpoints
         return TypedResults.Ok(new PageOf<CaseSummary>(items, paging.Page, paging.Size, total));
     }
 
-    public static async Task<Results<Ok<CaseView>, Created<CaseView>, ValidationProblem, ProblemHttpResult>> SupplyAsync(
+    public static async Task<Results<Ok<CaseView>, ValidationProblem, ProblemHttpResult>> SupplyAsync(
         string caseId, HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
@@ -171,10 +173,10 @@ public static class CaseEndpoints
             return errors.ToProblem();
         }
         var grain = cluster.Reference<ICaseGrain>(caseId);
-        return OutcomeResults.ToHttp(await grain.SupplyAsync(new SupplyMaterials(materials, form), user.Actor()));
+        return OutcomeResults.ToHttpOk(await grain.SupplyAsync(new SupplyMaterials(materials, form), user.Actor()));
     }
 
-    public static async Task<Results<Ok<CaseView>, Created<CaseView>, ValidationProblem, ProblemHttpResult>> WithdrawAsync(
+    public static async Task<Results<Ok<CaseView>, ValidationProblem, ProblemHttpResult>> WithdrawAsync(
         string caseId, HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, CancellationToken cancellationToken)
     {
         string? reason = null;
@@ -193,11 +195,11 @@ public static class CaseEndpoints
                 return errors.ToProblem();
             }
         }
-        return OutcomeResults.ToHttp(await cluster.Reference<ICaseGrain>(caseId).WithdrawAsync(reason, user.Actor()));
+        return OutcomeResults.ToHttpOk(await cluster.Reference<ICaseGrain>(caseId).WithdrawAsync(reason, user.Actor()));
     }
 
     /// <summary>好差评: 5 = 非常满意 … 1 = 非常不满意; once, after the case has ended.</summary>
-    public static async Task<Results<Ok<CaseView>, Created<CaseView>, ValidationProblem, ProblemHttpResult>> EvaluateAsync(
+    public static async Task<Results<Ok<CaseView>, ValidationProblem, ProblemHttpResult>> EvaluateAsync(
         string caseId, HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
@@ -217,7 +219,7 @@ public static class CaseEndpoints
         {
             return errors.ToProblem();
         }
-        return OutcomeResults.ToHttp(await cluster.Reference<ICaseGrain>(caseId).EvaluateAsync(rating!.Value, comment, user.Actor()));
+        return OutcomeResults.ToHttpOk(await cluster.Reference<ICaseGrain>(caseId).EvaluateAsync(rating!.Value, comment, user.Actor()));
     }
 
     private static async Task<long> CountAsync(NpgsqlDataSource database, string applicantKey, CancellationToken cancellationToken)

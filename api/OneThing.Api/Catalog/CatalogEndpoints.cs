@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using OneThing.Api.Auth;
 using OneThing.Api.Common;
+using OneThing.Api.Documentation;
 using OneThing.Grains.Catalog;
 
 namespace OneThing.Api.Catalog;
@@ -13,7 +14,7 @@ public static class CatalogEndpoints
             .RequireAuthorization(policy => policy.RequireRole(Roles.Portal, Roles.Department, Roles.Ops));
         group.MapGet("", ListAsync);
         group.MapGet("/{code}", GetAsync).DocumentsQueryNumbers("version");
-        group.MapPut("/{code}", PublishAsync).ReadsJsonBody().RequireAuthorization(Roles.Ops);
+        group.MapPut("/{code}", PublishAsync).ReadsJsonBody<ItemDefinition>().RequireAuthorization(Roles.Ops);
         return group;
     }
 

@@ -64,10 +64,6 @@ public static class JsonBody
         }
     }
 
-    /// <summary>Says in the OpenAPI document that the route reads a JSON body, refusing any other with 415.</summary>
-    public static RouteHandlerBuilder ReadsJsonBody(this RouteHandlerBuilder route) =>
-        route.ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
-
     /// <summary>
     /// <c>application/json</c> or a <c>+json</c> type such as <c>application/merge-patch+json</c>, in UTF-8 (the
     /// charset may be left out, as RFC 8259 makes UTF-8 the only one).

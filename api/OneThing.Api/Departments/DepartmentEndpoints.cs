@@ -6,6 +6,8 @@ using OneThing.Api.AccessLog;
 using OneThing.Api.Auth;
 using OneThing.Api.Cases;
 using OneThing.Api.Common;
+using OneThing.Api.Documentation;
+using OneThing.Contracts.Departments;
 using OneThing.Api.Hosting;
 using OneThing.Grains.Cases;
 using OneThing.Grains.Catalog;
@@ -27,9 +29,9 @@ public static class DepartmentEndpoints
         var tasks = routes.MapGroup("/api/tasks").WithTags("Department work").RequireAuthorization(Roles.Department);
         tasks.MapGet("/{taskId}", GetTaskAsync);
         tasks.MapPost("/{taskId}/accept", AcceptAsync);
-        tasks.MapPost("/{taskId}/complete", CompleteAsync).ReadsJsonBody();
-        tasks.MapPost("/{taskId}/reject", RejectAsync).ReadsJsonBody();
-        tasks.MapPost("/{taskId}/supplement-requests", RequestSupplementAsync).ReadsJsonBody();
+        tasks.MapPost("/{taskId}/complete", CompleteAsync).ReadsJsonBody<CompleteTaskRequest>();
+        tasks.MapPost("/{taskId}/reject", RejectAsync).ReadsJsonBody<RejectTaskRequest>();
+        tasks.MapPost("/{taskId}/supplement-requests", RequestSupplementAsync).ReadsJsonBody<SupplementRequestRequest>();
         return routes;
     }
 
@@ -161,12 +163,12 @@ public static class DepartmentEndpoints
         return TypedResults.Ok(view);
     }
 
-    public static async Task<Results<Ok<TaskView>, Created<TaskView>, ValidationProblem, ProblemHttpResult>> AcceptAsync(
+    public static async Task<Results<Ok<TaskView>, ValidationProblem, ProblemHttpResult>> AcceptAsync(
         string taskId, ClaimsPrincipal user, IClusterClient cluster) =>
-        OutcomeResults.ToHttp(await ActAsync(cluster, taskId, user, new TaskAction(TaskActionKind.Accept, user.DepartmentCode()!)));
+        OutcomeResults.ToHttpOk(await ActAsync(cluster, taskId, user, new TaskAction(TaskActionKind.Accept, user.DepartmentCode()!)));
 
     /// <summary><c>outputs</c> must hold every output the matter declares and nothing else.</summary>
-    public static async Task<Results<Ok<TaskView>, Created<TaskView>, ValidationProblem, ProblemHttpResult>> CompleteAsync(
+    public static async Task<Results<Ok<TaskView>, ValidationProblem, ProblemHttpResult>> CompleteAsync(
         string taskId, HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, ApiMetrics metrics, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
@@ -208,10 +210,10 @@ public static class DepartmentEndpoints
         {
             metrics.TaskCompleted(user.DepartmentCode()!);
         }
-        return OutcomeResults.ToHttp(outcome);
+        return OutcomeResults.ToHttpOk(outcome);
     }
 
-    public static async Task<Results<Ok<TaskView>, Created<TaskView>, ValidationProblem, ProblemHttpResult>> RejectAsync(
+    public static async Task<Results<Ok<TaskView>, ValidationProblem, ProblemHttpResult>> RejectAsync(
         string taskId, HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
@@ -230,11 +232,11 @@ public static class DepartmentEndpoints
         {
             return errors.ToProblem();
         }
-        return OutcomeResults.ToHttp(await ActAsync(cluster, taskId, user, new TaskAction(TaskActionKind.Reject, user.DepartmentCode()!, Reason: reason)));
+        return OutcomeResults.ToHttpOk(await ActAsync(cluster, taskId, user, new TaskAction(TaskActionKind.Reject, user.DepartmentCode()!, Reason: reason)));
     }
 
     /// <summary>一次性告知: one request names every missing material; the case's clock stops until they arrive.</summary>
-    public static async Task<Results<Ok<TaskView>, Created<TaskView>, ValidationProblem, ProblemHttpResult>> RequestSupplementAsync(
+    public static async Task<Results<Ok<TaskView>, ValidationProblem, ProblemHttpResult>> RequestSupplementAsync(
         string taskId, HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
@@ -277,7 +279,7 @@ public static class DepartmentEndpoints
             return errors.ToProblem();
         }
         // Whether the item has these materials is the case's rule: one grain call decides it with the rest.
-        return OutcomeResults.ToHttp(await ActAsync(cluster, taskId, user,
+        return OutcomeResults.ToHttpOk(await ActAsync(cluster, taskId, user,
             new TaskAction(TaskActionKind.RequestSupplement, user.DepartmentCode()!, Materials: materials, Note: note)));
     }
 

@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using OneThing.Api.Auth;
 using OneThing.Api.Common;
+using OneThing.Api.Documentation;
+using OneThing.Contracts.FallbackDesk;
 using Microsoft.AspNetCore.Mvc;
 using OneThing.Api.Cases;
 using OneThing.Grains.Cases;
@@ -24,8 +26,8 @@ public static class FallbackDeskEndpoints
     {
         var group = routes.MapGroup("/api/fallback-desk").WithTags("Fallback desk");
         group.MapGet("/cases", ListAsync).DocumentsQueryNumbers("page", "pageSize").RequireAuthorization(Roles.Ops);
-        group.MapPost("/cases", FileAsync).ReadsJsonBody().RequireAuthorization(Roles.Portal);
-        group.MapPost("/cases/{entryId}/resolve", ResolveAsync).ReadsJsonBody().RequireAuthorization(Roles.Ops);
+        group.MapPost("/cases", FileAsync).ReadsJsonBody<FileDeskRequest>().RequireAuthorization(Roles.Portal);
+        group.MapPost("/cases/{entryId}/resolve", ResolveAsync).ReadsJsonBody<ResolveDeskEntryRequest>().RequireAuthorization(Roles.Ops);
         return group;
     }
 

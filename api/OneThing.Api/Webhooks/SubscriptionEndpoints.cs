@@ -10,6 +10,8 @@ using Npgsql;
 using OneThing.Api.Auth;
 using OneThing.Api.Catalog;
 using OneThing.Api.Common;
+using OneThing.Api.Documentation;
+using OneThing.Contracts.Webhooks;
 using OneThing.Api.Events;
 using OneThing.Grains.Catalog;
 using OneThing.Grains.Common;
@@ -35,13 +37,13 @@ public static class SubscriptionEndpoints
             .RequireAuthorization(policy => policy.RequireRole(Roles.Department, Roles.Ops))
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden);
-        group.MapPost("", CreateAsync).ReadsJsonBody();
+        group.MapPost("", CreateAsync).ReadsJsonBody<CreateSubscriptionRequest>();
         group.MapGet("", ListAsync);
         group.MapGet("/{subscriptionId}", GetAsync).ProducesProblem(StatusCodes.Status404NotFound);
         group.MapDelete("/{subscriptionId}", DeleteAsync).ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/{subscriptionId}/secret", RotateSecretAsync).ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/{subscriptionId}/deliveries", ListDeliveriesAsync).DocumentsQueryNumbers("limit").ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPost("/{subscriptionId}/replay", ReplayAsync).ReadsJsonBody().ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{subscriptionId}/replay", ReplayAsync).ReadsJsonBody<ReplayRequest>().ProducesProblem(StatusCodes.Status404NotFound);
         return group;
     }
 
