@@ -39,6 +39,9 @@ public static class FieldLimits
     /// <summary>Entries in one of a subscription's lists (events, items, departments).</summary>
     public const int SubscriptionCodes = 64;
 
-    /// <summary>A webhook receiver's URL.</summary>
-    public const int WebhookUrl = 2048;
+    /// <summary>A webhook receiver's URL (the grains' <c>WebhookAddressPolicy.MaxUrlLength</c>; a test keeps them equal).</summary>
+    public const int WebhookUrl = 2000;
+
+    /// <summary>Dates in one list of a calendar year: a year has no more days.</summary>
+    public const int CalendarDates = 366;
 }

@@ -15,8 +15,6 @@ namespace OneThing.Api.Calendar;
 /// </summary>
 public static class CalendarEndpoints
 {
-    private const int MaxDatesPerList = 366;
-
     private static readonly IReadOnlySet<string> Fields = new HashSet<string>(StringComparer.Ordinal) { "year", "holidays", "workingWeekends" };
 
     public static RouteGroupBuilder MapCalendar(this IEndpointRouteBuilder routes)
@@ -78,9 +76,9 @@ public static class CalendarEndpoints
             errors.Add(field, "Required: a list of dates like \"2027-01-01\" (empty when there are none).");
             return dates;
         }
-        if (list.GetArrayLength() > MaxDatesPerList)
+        if (list.GetArrayLength() > FieldLimits.CalendarDates)
         {
-            errors.Add(field, $"At most {MaxDatesPerList} dates: a year has no more days.");
+            errors.Add(field, $"At most {FieldLimits.CalendarDates} dates: a year has no more days.");
             return dates;
         }
         var index = 0;

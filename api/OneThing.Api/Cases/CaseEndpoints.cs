@@ -182,18 +182,16 @@ public static class CaseEndpoints
         string? reason = null;
         if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
         {
-            var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
+            var (body, problem) = await JsonBody.ReadAsync(request, RequestJson.Default.WithdrawRequest, cancellationToken);
             if (problem is not null)
             {
                 return problem;
             }
-            var errors = new FieldErrors();
-            JsonBody.RefuseUnknown(body, "", errors, "reason");
-            reason = JsonBody.Text(body, "", "reason", FieldLimits.FreeText, errors);
-            if (errors.Any)
+            if (body!.Reason is { Length: > FieldLimits.FreeText })
             {
-                return errors.ToProblem();
+                return JsonBody.Problem("reason", $"At most {FieldLimits.FreeText} characters.");
             }
+            reason = body.Reason;
         }
         return OutcomeResults.ToHttpOk(await cluster.Reference<ICaseGrain>(caseId).WithdrawAsync(reason, user.Actor()));
     }
@@ -202,24 +200,25 @@ public static class CaseEndpoints
     public static async Task<Results<Ok<CaseView>, ValidationProblem, ProblemHttpResult>> EvaluateAsync(
         string caseId, HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
+        var (body, problem) = await JsonBody.ReadAsync(request, RequestJson.Default.EvaluationRequest, cancellationToken);
         if (problem is not null)
         {
             return problem;
         }
         var errors = new FieldErrors();
-        JsonBody.RefuseUnknown(body, "", errors, "rating", "comment");
-        var rating = JsonBody.WholeNumber(body, "", "rating", 1, 5, errors);
-        if (rating is null && !errors.Has("rating"))
+        if (body!.Rating is < 1 or > 5)
         {
             errors.Add("rating", "Required, a whole number from 1 (非常不满意) to 5 (非常满意).");
         }
-        var comment = JsonBody.Text(body, "", "comment", FieldLimits.FreeText, errors);
+        if (body.Comment is { Length: > FieldLimits.FreeText })
+        {
+            errors.Add("comment", $"At most {FieldLimits.FreeText} characters.");
+        }
         if (errors.Any)
         {
             return errors.ToProblem();
         }
-        return OutcomeResults.ToHttpOk(await cluster.Reference<ICaseGrain>(caseId).EvaluateAsync(rating!.Value, comment, user.Actor()));
+        return OutcomeResults.ToHttpOk(await cluster.Reference<ICaseGrain>(caseId).EvaluateAsync(body.Rating, body.Comment, user.Actor()));
     }
 
     private static async Task<long> CountAsync(NpgsqlDataSource database, string applicantKey, CancellationToken cancellationToken)

@@ -216,21 +216,15 @@ public static class DepartmentEndpoints
     public static async Task<Results<Ok<TaskView>, ValidationProblem, ProblemHttpResult>> RejectAsync(
         string taskId, HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
+        var (body, problem) = await JsonBody.ReadAsync(request, RequestJson.Default.RejectTaskRequest, cancellationToken);
         if (problem is not null)
         {
             return problem;
         }
-        var errors = new FieldErrors();
-        JsonBody.RefuseUnknown(body, "", errors, "reason");
-        var reason = JsonBody.Text(body, "", "reason", FieldLimits.FreeText, errors)?.Trim();
-        if (string.IsNullOrEmpty(reason) && !errors.Has("reason"))
+        var reason = body!.Reason.Trim();
+        if (reason.Length is 0 or > FieldLimits.FreeText)
         {
-            errors.Add("reason", $"Required, at most {FieldLimits.FreeText} characters: the applicant is told why.");
-        }
-        if (errors.Any)
-        {
-            return errors.ToProblem();
+            return JsonBody.Problem("reason", $"Required, at most {FieldLimits.FreeText} characters: the applicant is told why.");
         }
         return OutcomeResults.ToHttpOk(await ActAsync(cluster, taskId, user, new TaskAction(TaskActionKind.Reject, user.DepartmentCode()!, Reason: reason)));
     }
@@ -239,30 +233,22 @@ public static class DepartmentEndpoints
     public static async Task<Results<Ok<TaskView>, ValidationProblem, ProblemHttpResult>> RequestSupplementAsync(
         string taskId, HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
+        var (body, problem) = await JsonBody.ReadAsync(request, RequestJson.Default.SupplementRequestRequest, cancellationToken);
         if (problem is not null)
         {
             return problem;
         }
         var errors = new FieldErrors();
-        JsonBody.RefuseUnknown(body, "", errors, "materials", "note");
         var materials = new List<string>();
-        if (!body.TryGetProperty("materials", out var array) || array.ValueKind != JsonValueKind.Array || array.GetArrayLength() is 0 or > FieldLimits.ListEntries)
+        if (body!.Materials.Count is 0 or > FieldLimits.ListEntries)
         {
             errors.Add("materials", $"Required: every missing material's code, named at once (at most {FieldLimits.ListEntries}).");
         }
         else
         {
-            var index = 0;
-            foreach (var element in array.EnumerateArray())
+            for (var at = 0; at < body.Materials.Count; at++)
             {
-                var at = index++;
-                if (element.ValueKind != JsonValueKind.String)
-                {
-                    errors.Add($"materials[{at}]", $"Must be a string (a material code), not {JsonBody.Describe(element.ValueKind)}.");
-                    continue;
-                }
-                var code = element.GetString()!;
+                var code = body.Materials[at];
                 if (code.Length > FieldLimits.Code)
                 {
                     errors.Add($"materials[{at}]", $"Material codes have at most {FieldLimits.Code} characters.");
@@ -273,7 +259,11 @@ public static class DepartmentEndpoints
                 }
             }
         }
-        var note = JsonBody.Text(body, "", "note", FieldLimits.FreeText, errors);
+        var note = body.Note;
+        if (note is { Length: > FieldLimits.FreeText })
+        {
+            errors.Add("note", $"At most {FieldLimits.FreeText} characters.");
+        }
         if (errors.Any)
         {
             return errors.ToProblem();

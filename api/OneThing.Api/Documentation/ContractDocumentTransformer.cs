@@ -76,7 +76,32 @@ internal sealed class ContractDocumentTransformer : IOpenApiDocumentTransformer
         // The framework's own problem types are replaced by Problem above.
         document.Components.Schemas.Remove("ProblemDetails");
         document.Components.Schemas.Remove("HttpValidationProblemDetails");
+        RemoveUnreferencedSchemas(document);
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Schemas left behind when a transformer replaced their only use (the inbox's raw items) are dropped; the document
+    /// is built once per process, so serializing it here to find the references costs nothing per request.
+    /// </summary>
+    private static void RemoveUnreferencedSchemas(OpenApiDocument document)
+    {
+        var schemas = document.Components!.Schemas!;
+        while (true)
+        {
+            using var text = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+            document.SerializeAsV31(new OpenApiJsonWriter(text));
+            var json = text.ToString();
+            var unused = schemas.Keys.Where(name => !json.Contains($"\"#/components/schemas/{name}\"", StringComparison.Ordinal)).ToList();
+            if (unused.Count == 0)
+            {
+                return;
+            }
+            foreach (var name in unused)
+            {
+                schemas.Remove(name);
+            }
+        }
     }
 
     /// <summary>RFC 9457 problem details as this API writes them: field errors under <c>errors</c>, and <c>traceId</c>.</summary>

@@ -16,25 +16,38 @@ internal static class Examples
             ["itemCode"] = "newborn",
             ["channel"] = "online",
             ["applicant"] = new JsonObject { ["kind"] = "person", ["name"] = "张三", ["idNumber"] = "11010519491231002X", ["phone"] = "13800138000" },
-            ["form"] = new JsonObject { ["babyName"] = "张小明", ["birthDate"] = "2026-03-01", ["gender"] = "male" },
-            ["materials"] = new JsonArray(new JsonObject
+            ["form"] = new JsonObject
             {
-                ["code"] = "birth-medical-certificate",
-                ["uri"] = "https://files.example.gov.cn/m/8f3a.pdf",
-                ["sha256"] = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-            }),
+                ["babyName"] = "张小明",
+                ["babyGender"] = "male",
+                ["birthDate"] = "2026-03-01",
+                ["birthHospital"] = "北京协和医院",
+                ["motherName"] = "李四",
+                ["motherIdNumber"] = "11010519491231002X",
+                ["householdOf"] = "mother",
+                ["householdAddress"] = "北京市东城区某街道1号",
+                ["contactPhone"] = "13800138000",
+            },
+            ["materials"] = new JsonArray(
+                new JsonObject
+                {
+                    ["code"] = "mother-id-card",
+                    ["uri"] = "https://files.example.gov.cn/m/8f3a.pdf",
+                    ["sha256"] = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                },
+                new JsonObject { ["code"] = "household-register", ["uri"] = "https://files.example.gov.cn/m/77c2.pdf" }),
             ["delivery"] = new JsonObject { ["method"] = "mail", ["address"] = "北京市东城区某街道1号" },
         },
-        _ when type == typeof(CompleteTaskRequest) => new JsonObject { ["outputs"] = new JsonObject { ["birthCertificateNo"] = "O110123456" } },
-        _ when type == typeof(RejectTaskRequest) => new JsonObject { ["reason"] = "出生医学证明与申请人信息不符" },
+        _ when type == typeof(CompleteTaskRequest) => new JsonObject { ["outputs"] = new JsonObject { ["birthCertificateNumber"] = "O110123456" } },
+        _ when type == typeof(RejectTaskRequest) => new JsonObject { ["reason"] = "出生医学证明与申请信息不符" },
         _ when type == typeof(SupplementRequestRequest) => new JsonObject
         {
-            ["materials"] = new JsonArray("birth-medical-certificate"),
-            ["note"] = "请上传清晰的出生医学证明扫描件",
+            ["materials"] = new JsonArray("household-register"),
+            ["note"] = "请上传户口簿户主页和本人页的清晰扫描件",
         },
         _ when type == typeof(SupplyRequest) => new JsonObject
         {
-            ["materials"] = new JsonArray(new JsonObject { ["code"] = "birth-medical-certificate", ["uri"] = "https://files.example.gov.cn/m/9c1d.pdf" }),
+            ["materials"] = new JsonArray(new JsonObject { ["code"] = "household-register", ["uri"] = "https://files.example.gov.cn/m/9c1d.pdf" }),
         },
         _ when type == typeof(WithdrawRequest) => new JsonObject { ["reason"] = "信息填写有误，重新申请" },
         _ when type == typeof(EvaluationRequest) => new JsonObject { ["rating"] = 5, ["comment"] = "办理很快" },

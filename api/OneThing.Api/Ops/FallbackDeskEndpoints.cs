@@ -156,20 +156,19 @@ public static class FallbackDeskEndpoints
     public static async Task<Results<Ok<CaseView>, Ok<DeskEntry>, ValidationProblem, ProblemHttpResult>> ResolveAsync(
         string entryId, HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, NpgsqlDataSource database, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
+        var (body, problem) = await JsonBody.ReadAsync(request, RequestJson.Default.ResolveDeskEntryRequest, cancellationToken);
         if (problem is not null)
         {
             return problem;
         }
         var errors = new FieldErrors();
-        JsonBody.RefuseUnknown(body, "", errors, "resolution", "resolvedBy");
-        var resolution = JsonBody.Text(body, "", "resolution", FieldLimits.FreeText, errors)?.Trim();
-        if (string.IsNullOrEmpty(resolution) && !errors.Has("resolution"))
+        var resolution = body!.Resolution.Trim();
+        if (resolution.Length is 0 or > FieldLimits.FreeText)
         {
             errors.Add("resolution", $"Required, at most {FieldLimits.FreeText} characters: how the case was resolved.");
         }
-        var resolvedBy = JsonBody.Text(body, "", "resolvedBy", FieldLimits.Name, errors)?.Trim();
-        if (resolvedBy is { Length: 0 })
+        var resolvedBy = body.ResolvedBy?.Trim();
+        if (resolvedBy is { Length: 0 or > FieldLimits.Name })
         {
             errors.Add("resolvedBy", $"When present, 1 to {FieldLimits.Name} characters.");
         }

@@ -10,10 +10,10 @@ public sealed record CalendarYearRequest
     public int? Year { get; init; }
 
     [Description("Dates (yyyy-MM-dd) that are not working days; empty when there are none.")]
-    [MaxLength(366)]
+    [MaxLength(FieldLimits.CalendarDates)]
     public required IReadOnlyList<DateOnly> Holidays { get; init; }
 
     [Description("Weekend dates (yyyy-MM-dd) that are working days (调休); empty when there are none.")]
-    [MaxLength(366)]
+    [MaxLength(FieldLimits.CalendarDates)]
     public required IReadOnlyList<DateOnly> WorkingWeekends { get; init; }
 }

@@ -149,7 +149,10 @@ public sealed class OpenApiDocumentTests(TwoSiloClusterFixture fixture)
         var inbox = document.GetProperty("paths").GetProperty("/api/departments/{department}/tasks").GetProperty("get")
             .GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/json").GetProperty("schema");
         var page = document.GetProperty("components").GetProperty("schemas").GetProperty(inbox.GetProperty("$ref").GetString()!.Split('/')[^1]);
-        Assert.Equal("#/components/schemas/TaskView", page.GetProperty("properties").GetProperty("items").GetProperty("items").GetProperty("$ref").GetString());
+        var task = page.GetProperty("properties").GetProperty("items").GetProperty("items");
+        Assert.True(task.TryGetProperty("$ref", out var reference)
+            ? reference.GetString() == "#/components/schemas/TaskView"
+            : task.GetProperty("properties").TryGetProperty("taskId", out _), $"inbox items are tasks: {task}");
     }
 
     [Fact]
