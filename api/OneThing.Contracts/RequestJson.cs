@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using OneThing.Contracts.Cases;
+using OneThing.Contracts.Catalog;
 using OneThing.Contracts.Departments;
 using OneThing.Contracts.FallbackDesk;
 using OneThing.Contracts.Webhooks;
@@ -26,4 +27,5 @@ namespace OneThing.Contracts;
 [JsonSerializable(typeof(SupplementRequestRequest))]
 [JsonSerializable(typeof(ResolveDeskEntryRequest))]
 [JsonSerializable(typeof(ReplayRequest))]
+[JsonSerializable(typeof(CalendarYearRequest))]
 public sealed partial class RequestJson : JsonSerializerContext;

@@ -59,7 +59,8 @@ internal sealed class ContractDocumentTransformer : IOpenApiDocumentTransformer
         {
             foreach (var (code, response) in operation.Responses ?? new OpenApiResponses())
             {
-                if (response is not OpenApiResponse concrete || code[0] is not ('4' or '5'))
+                if (response is not OpenApiResponse concrete || code[0] is not ('4' or '5')
+                    || concrete.Content?.ContainsKey("application/json") == true)
                 {
                     continue;
                 }

@@ -77,6 +77,11 @@ internal sealed class ContractOperationTransformer : IOpenApiOperationTransforme
         {
             AddError(operation, StatusCodes.Status400BadRequest, "A parameter is not valid: `errors` names it.");
         }
+        if (key == "GET /health/ready" && operation.Responses.TryGetValue("200", out var ready) && ready is OpenApiResponse report)
+        {
+            // Not ready answers the same report (which probe failed), not a problem.
+            operation.Responses["503"] = new OpenApiResponse { Description = "PostgreSQL or the cluster did not answer.", Content = report.Content };
+        }
         if (key.StartsWith("GET /health", StringComparison.Ordinal))
         {
             return;

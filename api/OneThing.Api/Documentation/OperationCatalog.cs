@@ -16,7 +16,7 @@ public static class OperationCatalog
     public static readonly IReadOnlyDictionary<string, Entry> Operations = new Dictionary<string, Entry>(StringComparer.Ordinal)
     {
         ["GET /health/live"] = new("getLiveness", "Whether the process is up"),
-        ["GET /health/ready"] = new("getReadiness", "Whether PostgreSQL and the cluster answer", StatusCodes.Status503ServiceUnavailable),
+        ["GET /health/ready"] = new("getReadiness", "Whether PostgreSQL and the cluster answer"),
 
         ["GET /api/items"] = new("listItems", "List the catalog's items (newest version of each)"),
         ["GET /api/items/{code}"] = new("getItem", "Get one item, a version of it or a region's variant", NotFound),

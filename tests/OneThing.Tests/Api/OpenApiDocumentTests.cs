@@ -129,7 +129,8 @@ public sealed class OpenApiDocumentTests(TwoSiloClusterFixture fixture)
             Assert.False(operations[name].GetProperty("responses").TryGetProperty("201", out _), $"{name} never answers 201");
         }
         Assert.True(operations["post /api/cases"].GetProperty("responses").TryGetProperty("201", out _));
-        foreach (var (name, operation) in Operations(document))
+        // Readiness answers its report either way; every other error is a problem.
+        foreach (var (name, operation) in Operations(document).Where(o => o.Name != "get /health/ready"))
         {
             foreach (var response in operation.GetProperty("responses").EnumerateObject().Where(r => r.Name[0] is '4' or '5'))
             {
