@@ -6,6 +6,7 @@ COPY Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY grains/OneThing.Grains.Abstractions/OneThing.Grains.Abstractions.csproj grains/OneThing.Grains.Abstractions/
 COPY grains/OneThing.Grains/OneThing.Grains.csproj grains/OneThing.Grains/
 COPY silo/OneThing.Silo.Hosting/OneThing.Silo.Hosting.csproj silo/OneThing.Silo.Hosting/
+COPY api/OneThing.Contracts/OneThing.Contracts.csproj api/OneThing.Contracts/
 COPY api/OneThing.Api/OneThing.Api.csproj api/OneThing.Api/
 RUN dotnet restore api/OneThing.Api/OneThing.Api.csproj
 COPY grains/ grains/

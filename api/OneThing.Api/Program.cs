@@ -5,6 +5,7 @@ using OneThing.Api.Calendar;
 using OneThing.Api.Cases;
 using OneThing.Api.Catalog;
 using OneThing.Api.Departments;
+using OneThing.Api.Documentation;
 using OneThing.Api.Events;
 using OneThing.Api.Health;
 using OneThing.Api.Hosting;
@@ -62,7 +63,7 @@ builder.Services.AddExceptionHandler<UnavailableExceptionHandler>();
 // A value that does not bind (page=abc) reaches the exception handler, whose 400 names the parameter, in every environment.
 builder.Services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
 builder.Services.ConfigureHttpJsonOptions(json => ViewJson.Apply(json.SerializerOptions));
-builder.Services.AddOpenApi();
+builder.Services.AddOneThingOpenApi();
 builder.Services.AddOneThingHsts();
 // Statistics' default period and the fallback desk's overdue flags read the time; tests replace it.
 builder.Services.TryAddSingleton(TimeProvider.System);

@@ -7,6 +7,8 @@ using OneThing.Api.AccessLog;
 using OneThing.Api.Auth;
 using OneThing.Api.Catalog;
 using OneThing.Api.Common;
+using OneThing.Api.Documentation;
+using OneThing.Contracts.Cases;
 using OneThing.Api.Hosting;
 using OneThing.Grains.Validation;
 using OneThing.Grains.Cases;
@@ -20,15 +22,15 @@ public static class CaseEndpoints
     public static RouteGroupBuilder MapCases(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/cases").WithTags("Cases");
-        group.MapPost("", SubmitAsync).ReadsJsonBody().RequireAuthorization(Roles.Portal);
+        group.MapPost("", SubmitAsync).ReadsJsonBody<SubmitCaseRequest>().RequireAuthorization(Roles.Portal);
         group.MapGet("", ListByApplicantAsync).DocumentsQueryNumbers("page", "pageSize").RequireAuthorization(Roles.Portal);
         group.MapGet("/{caseId}", GetAsync)
             .Produces<CaseView>(StatusCodes.Status200OK, "application/json")
             .Produces(StatusCodes.Status304NotModified)
             .RequireAuthorization(policy => policy.RequireRole(Roles.Portal, Roles.Department, Roles.Ops));
-        group.MapPost("/{caseId}/supplements", SupplyAsync).ReadsJsonBody().RequireAuthorization(Roles.Portal);
-        group.MapPost("/{caseId}/withdraw", WithdrawAsync).ReadsJsonBody().RequireAuthorization(Roles.Portal);
-        group.MapPost("/{caseId}/evaluation", EvaluateAsync).ReadsJsonBody().RequireAuthorization(Roles.Portal);
+        group.MapPost("/{caseId}/supplements", SupplyAsync).ReadsJsonBody<SupplyRequest>().RequireAuthorization(Roles.Portal);
+        group.MapPost("/{caseId}/withdraw", WithdrawAsync).ReadsJsonBody<WithdrawRequest>(optional: true).RequireAuthorization(Roles.Portal);
+        group.MapPost("/{caseId}/evaluation", EvaluateAsync).ReadsJsonBody<EvaluationRequest>().RequireAuthorization(Roles.Portal);
         return group;
     }
 
@@ -153,7 +155,7 @@ public static class CaseEndpoints
         return TypedResults.Ok(new PageOf<CaseSummary>(items, paging.Page, paging.Size, total));
     }
 
-    public static async Task<Results<Ok<CaseView>, Created<CaseView>, ValidationProblem, ProblemHttpResult>> SupplyAsync(
+    public static async Task<Results<Ok<CaseView>, ValidationProblem, ProblemHttpResult>> SupplyAsync(
         string caseId, HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
@@ -171,53 +173,52 @@ public static class CaseEndpoints
             return errors.ToProblem();
         }
         var grain = cluster.Reference<ICaseGrain>(caseId);
-        return OutcomeResults.ToHttp(await grain.SupplyAsync(new SupplyMaterials(materials, form), user.Actor()));
+        return OutcomeResults.ToHttpOk(await grain.SupplyAsync(new SupplyMaterials(materials, form), user.Actor()));
     }
 
-    public static async Task<Results<Ok<CaseView>, Created<CaseView>, ValidationProblem, ProblemHttpResult>> WithdrawAsync(
+    public static async Task<Results<Ok<CaseView>, ValidationProblem, ProblemHttpResult>> WithdrawAsync(
         string caseId, HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, CancellationToken cancellationToken)
     {
         string? reason = null;
         if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
         {
-            var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
+            var (body, problem) = await JsonBody.ReadAsync(request, RequestJson.Default.WithdrawRequest, cancellationToken);
             if (problem is not null)
             {
                 return problem;
             }
-            var errors = new FieldErrors();
-            JsonBody.RefuseUnknown(body, "", errors, "reason");
-            reason = JsonBody.Text(body, "", "reason", FieldLimits.FreeText, errors);
-            if (errors.Any)
+            if (body!.Reason is { Length: > FieldLimits.FreeText })
             {
-                return errors.ToProblem();
+                return JsonBody.Problem("reason", $"At most {FieldLimits.FreeText} characters.");
             }
+            reason = body.Reason;
         }
-        return OutcomeResults.ToHttp(await cluster.Reference<ICaseGrain>(caseId).WithdrawAsync(reason, user.Actor()));
+        return OutcomeResults.ToHttpOk(await cluster.Reference<ICaseGrain>(caseId).WithdrawAsync(reason, user.Actor()));
     }
 
     /// <summary>好差评: 5 = 非常满意 … 1 = 非常不满意; once, after the case has ended.</summary>
-    public static async Task<Results<Ok<CaseView>, Created<CaseView>, ValidationProblem, ProblemHttpResult>> EvaluateAsync(
+    public static async Task<Results<Ok<CaseView>, ValidationProblem, ProblemHttpResult>> EvaluateAsync(
         string caseId, HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
+        var (body, problem) = await JsonBody.ReadAsync(request, RequestJson.Default.EvaluationRequest, cancellationToken);
         if (problem is not null)
         {
             return problem;
         }
         var errors = new FieldErrors();
-        JsonBody.RefuseUnknown(body, "", errors, "rating", "comment");
-        var rating = JsonBody.WholeNumber(body, "", "rating", 1, 5, errors);
-        if (rating is null && !errors.Has("rating"))
+        if (body!.Rating is < 1 or > 5)
         {
             errors.Add("rating", "Required, a whole number from 1 (非常不满意) to 5 (非常满意).");
         }
-        var comment = JsonBody.Text(body, "", "comment", FieldLimits.FreeText, errors);
+        if (body.Comment is { Length: > FieldLimits.FreeText })
+        {
+            errors.Add("comment", $"At most {FieldLimits.FreeText} characters.");
+        }
         if (errors.Any)
         {
             return errors.ToProblem();
         }
-        return OutcomeResults.ToHttp(await cluster.Reference<ICaseGrain>(caseId).EvaluateAsync(rating!.Value, comment, user.Actor()));
+        return OutcomeResults.ToHttpOk(await cluster.Reference<ICaseGrain>(caseId).EvaluateAsync(body.Rating, body.Comment, user.Actor()));
     }
 
     private static async Task<long> CountAsync(NpgsqlDataSource database, string applicantKey, CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using OneThing.Api.Auth;
 using OneThing.Api.Common;
+using OneThing.Api.Documentation;
 using OneThing.Grains.Catalog;
 
 namespace OneThing.Api.Catalog;
@@ -14,7 +15,7 @@ public static class CatalogEndpoints
         group.MapGet("", ListAsync);
         group.MapGet("/{code}", GetAsync).DocumentsQueryNumbers("version");
         group.MapGet("/{code}/form-schema", GetFormSchemaAsync).DocumentsQueryNumbers("version");
-        group.MapPut("/{code}", PublishAsync).ReadsJsonBody().RequireAuthorization(Roles.Ops);
+        group.MapPut("/{code}", PublishAsync).ReadsJsonBody<ItemDefinition>().RequireAuthorization(Roles.Ops);
         return group;
     }
 

@@ -18,6 +18,16 @@ public static class OutcomeResults
         _ => Conflict(outcome.Error),
     };
 
+    /// <summary>For actions on something that exists already: they answer 200 whether or not they changed it, never 201.</summary>
+    public static Results<Ok<T>, ValidationProblem, ProblemHttpResult> ToHttpOk<T>(Outcome<T> outcome) => outcome.Kind switch
+    {
+        OutcomeKind.Ok or OutcomeKind.Created => TypedResults.Ok(outcome.Value!),
+        OutcomeKind.Invalid => JsonBody.Problem(outcome.FieldErrors!.ToDictionary(e => e.Key, e => e.Value)),
+        OutcomeKind.NotFound => NotFound(outcome.Error),
+        OutcomeKind.Forbidden => Forbidden(outcome.Error ?? "Forbidden."),
+        _ => Conflict(outcome.Error),
+    };
+
     public static ProblemHttpResult NotFound(string? detail) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: detail);
 

@@ -6,6 +6,8 @@ using OneThing.Api.AccessLog;
 using OneThing.Api.Auth;
 using OneThing.Api.Cases;
 using OneThing.Api.Common;
+using OneThing.Api.Documentation;
+using OneThing.Contracts.Departments;
 using OneThing.Api.Hosting;
 using OneThing.Grains.Cases;
 using OneThing.Grains.Catalog;
@@ -27,9 +29,9 @@ public static class DepartmentEndpoints
         var tasks = routes.MapGroup("/api/tasks").WithTags("Department work").RequireAuthorization(Roles.Department);
         tasks.MapGet("/{taskId}", GetTaskAsync);
         tasks.MapPost("/{taskId}/accept", AcceptAsync);
-        tasks.MapPost("/{taskId}/complete", CompleteAsync).ReadsJsonBody();
-        tasks.MapPost("/{taskId}/reject", RejectAsync).ReadsJsonBody();
-        tasks.MapPost("/{taskId}/supplement-requests", RequestSupplementAsync).ReadsJsonBody();
+        tasks.MapPost("/{taskId}/complete", CompleteAsync).ReadsJsonBody<CompleteTaskRequest>();
+        tasks.MapPost("/{taskId}/reject", RejectAsync).ReadsJsonBody<RejectTaskRequest>();
+        tasks.MapPost("/{taskId}/supplement-requests", RequestSupplementAsync).ReadsJsonBody<SupplementRequestRequest>();
         return routes;
     }
 
@@ -158,12 +160,12 @@ public static class DepartmentEndpoints
         return TypedResults.Ok(view);
     }
 
-    public static async Task<Results<Ok<TaskView>, Created<TaskView>, ValidationProblem, ProblemHttpResult>> AcceptAsync(
+    public static async Task<Results<Ok<TaskView>, ValidationProblem, ProblemHttpResult>> AcceptAsync(
         string taskId, ClaimsPrincipal user, IClusterClient cluster) =>
-        OutcomeResults.ToHttp(await ActAsync(cluster, taskId, user, new TaskAction(TaskActionKind.Accept, user.DepartmentCode()!)));
+        OutcomeResults.ToHttpOk(await ActAsync(cluster, taskId, user, new TaskAction(TaskActionKind.Accept, user.DepartmentCode()!)));
 
     /// <summary><c>outputs</c> must hold every output the matter declares and nothing else.</summary>
-    public static async Task<Results<Ok<TaskView>, Created<TaskView>, ValidationProblem, ProblemHttpResult>> CompleteAsync(
+    public static async Task<Results<Ok<TaskView>, ValidationProblem, ProblemHttpResult>> CompleteAsync(
         string taskId, HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, ApiMetrics metrics, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
@@ -205,59 +207,45 @@ public static class DepartmentEndpoints
         {
             metrics.TaskCompleted(user.DepartmentCode()!);
         }
-        return OutcomeResults.ToHttp(outcome);
+        return OutcomeResults.ToHttpOk(outcome);
     }
 
-    public static async Task<Results<Ok<TaskView>, Created<TaskView>, ValidationProblem, ProblemHttpResult>> RejectAsync(
+    public static async Task<Results<Ok<TaskView>, ValidationProblem, ProblemHttpResult>> RejectAsync(
         string taskId, HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
+        var (body, problem) = await JsonBody.ReadAsync(request, RequestJson.Default.RejectTaskRequest, cancellationToken);
         if (problem is not null)
         {
             return problem;
         }
-        var errors = new FieldErrors();
-        JsonBody.RefuseUnknown(body, "", errors, "reason");
-        var reason = JsonBody.Text(body, "", "reason", FieldLimits.FreeText, errors)?.Trim();
-        if (string.IsNullOrEmpty(reason) && !errors.Has("reason"))
+        var reason = body!.Reason.Trim();
+        if (reason.Length is 0 or > FieldLimits.FreeText)
         {
-            errors.Add("reason", $"Required, at most {FieldLimits.FreeText} characters: the applicant is told why.");
+            return JsonBody.Problem("reason", $"Required, at most {FieldLimits.FreeText} characters: the applicant is told why.");
         }
-        if (errors.Any)
-        {
-            return errors.ToProblem();
-        }
-        return OutcomeResults.ToHttp(await ActAsync(cluster, taskId, user, new TaskAction(TaskActionKind.Reject, user.DepartmentCode()!, Reason: reason)));
+        return OutcomeResults.ToHttpOk(await ActAsync(cluster, taskId, user, new TaskAction(TaskActionKind.Reject, user.DepartmentCode()!, Reason: reason)));
     }
 
     /// <summary>一次性告知: one request names every missing material; the case's clock stops until they arrive.</summary>
-    public static async Task<Results<Ok<TaskView>, Created<TaskView>, ValidationProblem, ProblemHttpResult>> RequestSupplementAsync(
+    public static async Task<Results<Ok<TaskView>, ValidationProblem, ProblemHttpResult>> RequestSupplementAsync(
         string taskId, HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
+        var (body, problem) = await JsonBody.ReadAsync(request, RequestJson.Default.SupplementRequestRequest, cancellationToken);
         if (problem is not null)
         {
             return problem;
         }
         var errors = new FieldErrors();
-        JsonBody.RefuseUnknown(body, "", errors, "materials", "note");
         var materials = new List<string>();
-        if (!body.TryGetProperty("materials", out var array) || array.ValueKind != JsonValueKind.Array || array.GetArrayLength() is 0 or > FieldLimits.ListEntries)
+        if (body!.Materials.Count is 0 or > FieldLimits.ListEntries)
         {
             errors.Add("materials", $"Required: every missing material's code, named at once (at most {FieldLimits.ListEntries}).");
         }
         else
         {
-            var index = 0;
-            foreach (var element in array.EnumerateArray())
+            for (var at = 0; at < body.Materials.Count; at++)
             {
-                var at = index++;
-                if (element.ValueKind != JsonValueKind.String)
-                {
-                    errors.Add($"materials[{at}]", $"Must be a string (a material code), not {JsonBody.Describe(element.ValueKind)}.");
-                    continue;
-                }
-                var code = element.GetString()!;
+                var code = body.Materials[at];
                 if (code.Length > FieldLimits.Code)
                 {
                     errors.Add($"materials[{at}]", $"Material codes have at most {FieldLimits.Code} characters.");
@@ -268,13 +256,17 @@ public static class DepartmentEndpoints
                 }
             }
         }
-        var note = JsonBody.Text(body, "", "note", FieldLimits.FreeText, errors);
+        var note = body.Note;
+        if (note is { Length: > FieldLimits.FreeText })
+        {
+            errors.Add("note", $"At most {FieldLimits.FreeText} characters.");
+        }
         if (errors.Any)
         {
             return errors.ToProblem();
         }
         // Whether the item has these materials is the case's rule: one grain call decides it with the rest.
-        return OutcomeResults.ToHttp(await ActAsync(cluster, taskId, user,
+        return OutcomeResults.ToHttpOk(await ActAsync(cluster, taskId, user,
             new TaskAction(TaskActionKind.RequestSupplement, user.DepartmentCode()!, Materials: materials, Note: note)));
     }
 

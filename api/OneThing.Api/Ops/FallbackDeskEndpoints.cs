@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using OneThing.Api.Auth;
 using OneThing.Api.Common;
+using OneThing.Api.Documentation;
+using OneThing.Contracts.FallbackDesk;
 using Microsoft.AspNetCore.Mvc;
 using OneThing.Api.Cases;
 using OneThing.Grains.Cases;
@@ -24,8 +26,8 @@ public static class FallbackDeskEndpoints
     {
         var group = routes.MapGroup("/api/fallback-desk").WithTags("Fallback desk");
         group.MapGet("/cases", ListAsync).DocumentsQueryNumbers("page", "pageSize").RequireAuthorization(Roles.Ops);
-        group.MapPost("/cases", FileAsync).ReadsJsonBody().RequireAuthorization(Roles.Portal);
-        group.MapPost("/cases/{entryId}/resolve", ResolveAsync).ReadsJsonBody().RequireAuthorization(Roles.Ops);
+        group.MapPost("/cases", FileAsync).ReadsJsonBody<FileDeskRequest>().RequireAuthorization(Roles.Portal);
+        group.MapPost("/cases/{entryId}/resolve", ResolveAsync).ReadsJsonBody<ResolveDeskEntryRequest>().RequireAuthorization(Roles.Ops);
         return group;
     }
 
@@ -168,20 +170,19 @@ public static class FallbackDeskEndpoints
     public static async Task<Results<Ok<CaseView>, Ok<DeskEntry>, ValidationProblem, ProblemHttpResult>> ResolveAsync(
         string entryId, HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, NpgsqlDataSource database, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
+        var (body, problem) = await JsonBody.ReadAsync(request, RequestJson.Default.ResolveDeskEntryRequest, cancellationToken);
         if (problem is not null)
         {
             return problem;
         }
         var errors = new FieldErrors();
-        JsonBody.RefuseUnknown(body, "", errors, "resolution", "resolvedBy");
-        var resolution = JsonBody.Text(body, "", "resolution", FieldLimits.FreeText, errors)?.Trim();
-        if (string.IsNullOrEmpty(resolution) && !errors.Has("resolution"))
+        var resolution = body!.Resolution.Trim();
+        if (resolution.Length is 0 or > FieldLimits.FreeText)
         {
             errors.Add("resolution", $"Required, at most {FieldLimits.FreeText} characters: how the case was resolved.");
         }
-        var resolvedBy = JsonBody.Text(body, "", "resolvedBy", FieldLimits.Name, errors)?.Trim();
-        if (resolvedBy is { Length: 0 })
+        var resolvedBy = body.ResolvedBy?.Trim();
+        if (resolvedBy is { Length: 0 or > FieldLimits.Name })
         {
             errors.Add("resolvedBy", $"When present, 1 to {FieldLimits.Name} characters.");
         }

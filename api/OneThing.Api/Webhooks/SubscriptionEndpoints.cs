@@ -10,6 +10,8 @@ using Npgsql;
 using OneThing.Api.Auth;
 using OneThing.Api.Catalog;
 using OneThing.Api.Common;
+using OneThing.Api.Documentation;
+using OneThing.Contracts.Webhooks;
 using OneThing.Api.Events;
 using OneThing.Grains.Catalog;
 using OneThing.Grains.Common;
@@ -26,8 +28,6 @@ namespace OneThing.Api.Webhooks;
 public static class SubscriptionEndpoints
 {
     public const int MaxListed = 100;
-    private const int MaxCodes = 64;
-    private const int MaxDescription = 200;
 
     public static RouteGroupBuilder MapSubscriptions(this IEndpointRouteBuilder routes)
     {
@@ -35,13 +35,13 @@ public static class SubscriptionEndpoints
             .RequireAuthorization(policy => policy.RequireRole(Roles.Department, Roles.Ops))
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden);
-        group.MapPost("", CreateAsync).ReadsJsonBody();
+        group.MapPost("", CreateAsync).ReadsJsonBody<CreateSubscriptionRequest>();
         group.MapGet("", ListAsync);
         group.MapGet("/{subscriptionId}", GetAsync).ProducesProblem(StatusCodes.Status404NotFound);
         group.MapDelete("/{subscriptionId}", DeleteAsync).ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/{subscriptionId}/secret", RotateSecretAsync).ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/{subscriptionId}/deliveries", ListDeliveriesAsync).DocumentsQueryNumbers("limit").ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPost("/{subscriptionId}/replay", ReplayAsync).ReadsJsonBody().ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{subscriptionId}/replay", ReplayAsync).ReadsJsonBody<ReplayRequest>().ProducesProblem(StatusCodes.Status404NotFound);
         return group;
     }
 
@@ -96,7 +96,7 @@ public static class SubscriptionEndpoints
             }
         }
         var departments = Codes(body, "departments", errors, required: false);
-        var description = JsonBody.Text(body, "", "description", MaxDescription, errors)?.Trim();
+        var description = JsonBody.Text(body, "", "description", FieldLimits.SubscriptionDescription, errors)?.Trim();
         if (errors.Any)
         {
             return errors.ToProblem();
@@ -257,25 +257,15 @@ public static class SubscriptionEndpoints
     public static async Task<Results<Accepted<ReplayStarted>, ValidationProblem, ProblemHttpResult>> ReplayAsync(
         string subscriptionId, HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
+        var (body, problem) = await JsonBody.ReadAsync(request, RequestJson.Default.ReplayRequest, cancellationToken);
         if (problem is not null)
         {
             return problem;
         }
-        var errors = new FieldErrors();
-        JsonBody.RefuseUnknown(body, "", errors, "fromPosition");
-        long fromPosition = 0;
-        if (!body.TryGetProperty("fromPosition", out var from))
+        var fromPosition = body!.FromPosition;
+        if (fromPosition < 0)
         {
-            errors.Add("fromPosition", "Required: the feed position to replay from (0 for the first event).");
-        }
-        else if (from.ValueKind != JsonValueKind.Number || !from.TryGetInt64(out fromPosition) || fromPosition < 0)
-        {
-            errors.Add("fromPosition", $"A whole number from 0 to {long.MaxValue}.");
-        }
-        if (errors.Any)
-        {
-            return errors.ToProblem();
+            return JsonBody.Problem("fromPosition", $"A whole number from 0 to {long.MaxValue}.");
         }
         var view = await VisibleAsync(subscriptionId, user, cluster);
         if (view is null)
@@ -377,9 +367,9 @@ public static class SubscriptionEndpoints
             // An empty filter filters nothing, as if it were left out.
             return null;
         }
-        if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() is 0 or > MaxCodes)
+        if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() is 0 or > FieldLimits.SubscriptionCodes)
         {
-            errors.Add(name, $"A list of 1 to {MaxCodes} strings.");
+            errors.Add(name, $"A list of 1 to {FieldLimits.SubscriptionCodes} strings.");
             return null;
         }
         var codes = new List<string>();

@@ -1,8 +1,8 @@
-namespace OneThing.Api.Common;
+namespace OneThing.Contracts;
 
 /// <summary>
-/// The longest text each kind of field accepts, in UTF-16 characters: one list, used by every route and by README's
-/// table. Stored text is served on every poll of a case, so nothing a client sends is unbounded.
+/// The longest text each kind of field accepts, in UTF-16 characters: one list, used by every route, by the request
+/// schemas and by README's table. Stored text is served on every poll of a case, so nothing a client sends is unbounded.
 /// </summary>
 public static class FieldLimits
 {
@@ -21,8 +21,8 @@ public static class FieldLimits
     /// <summary>Free text written for a person to read: <c>reason</c>, <c>note</c>, <c>comment</c>, <c>resolution</c>, an item's <c>description</c>.</summary>
     public const int FreeText = 2000;
 
-    /// <summary>One form string value or one department output value.</summary>
-    public const int Value = OneThing.Grains.Validation.FormValues.MaxStringLength;
+    /// <summary>One form string value or one department output value (the grains' <c>FormValues.MaxStringLength</c>; a test keeps them equal).</summary>
+    public const int Value = 2000;
 
     /// <summary>The <c>Idempotency-Key</c> header.</summary>
     public const int IdempotencyKey = 200;
@@ -32,4 +32,16 @@ public static class FieldLimits
 
     /// <summary>Entries in one list of a body (materials, optional matters, form fields, matters, calendar dates...).</summary>
     public const int ListEntries = 500;
+
+    /// <summary>A subscription's <c>description</c>.</summary>
+    public const int SubscriptionDescription = 200;
+
+    /// <summary>Entries in one of a subscription's lists (events, items, departments).</summary>
+    public const int SubscriptionCodes = 64;
+
+    /// <summary>A webhook receiver's URL (the grains' <c>WebhookAddressPolicy.MaxUrlLength</c>; a test keeps them equal).</summary>
+    public const int WebhookUrl = 2000;
+
+    /// <summary>Dates in one list of a calendar year: a year has no more days.</summary>
+    public const int CalendarDates = 366;
 }

@@ -1,0 +1,32 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+using OneThing.Api.Departments;
+
+namespace OneThing.Api.Documentation;
+
+/// <summary>
+/// Schemas the type alone cannot say: an open map of form values or outputs holds scalars only, and the inbox's
+/// items, stored as JSON, are tasks.
+/// </summary>
+internal sealed class ContractSchemaTransformer : IOpenApiSchemaTransformer
+{
+    public async Task TransformAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
+    {
+        var type = context.JsonTypeInfo.Type;
+        if (typeof(IReadOnlyDictionary<string, JsonElement>).IsAssignableFrom(type) || type == typeof(Dictionary<string, JsonElement>))
+        {
+            schema.AdditionalProperties = new OpenApiSchema { Type = JsonSchemaType.String | JsonSchemaType.Number | JsonSchemaType.Boolean };
+        }
+        else if (type == typeof(DepartmentEndpoints.InboxPage) && schema.Properties is { } properties)
+        {
+            var task = await context.GetOrCreateSchemaAsync(typeof(OneThing.Grains.Tasks.TaskView), null, cancellationToken);
+            context.Document!.AddComponent(nameof(OneThing.Grains.Tasks.TaskView), task);
+            properties["items"] = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Array,
+                Items = new OpenApiSchemaReference(nameof(OneThing.Grains.Tasks.TaskView), context.Document),
+            };
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using System.Text.Json.Nodes;
+using OneThing.Contracts.Cases;
+using OneThing.Contracts.Departments;
+using OneThing.Contracts.FallbackDesk;
+using OneThing.Contracts.Webhooks;
+
+namespace OneThing.Api.Documentation;
+
+/// <summary>Example bodies of the main requests, as a client would send them for the built-in <c>newborn</c> item.</summary>
+internal static class Examples
+{
+    public static JsonNode? For(Type type) => type switch
+    {
+        _ when type == typeof(SubmitCaseRequest) => new JsonObject
+        {
+            ["itemCode"] = "newborn",
+            ["channel"] = "online",
+            ["applicant"] = new JsonObject { ["kind"] = "person", ["name"] = "张三", ["idNumber"] = "11010519491231002X", ["phone"] = "13800138000" },
+            ["form"] = new JsonObject
+            {
+                ["babyName"] = "张小明",
+                ["babyGender"] = "male",
+                ["birthDate"] = "2026-03-01",
+                ["birthHospital"] = "北京协和医院",
+                ["motherName"] = "李四",
+                ["motherIdNumber"] = "11010519491231002X",
+                ["householdOf"] = "mother",
+                ["householdAddress"] = "北京市东城区某街道1号",
+                ["contactPhone"] = "13800138000",
+            },
+            ["materials"] = new JsonArray(
+                new JsonObject
+                {
+                    ["code"] = "mother-id-card",
+                    ["uri"] = "https://files.example.gov.cn/m/8f3a.pdf",
+                    ["sha256"] = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                },
+                new JsonObject { ["code"] = "household-register", ["uri"] = "https://files.example.gov.cn/m/77c2.pdf" }),
+            ["delivery"] = new JsonObject { ["method"] = "mail", ["address"] = "北京市东城区某街道1号" },
+        },
+        _ when type == typeof(CompleteTaskRequest) => new JsonObject { ["outputs"] = new JsonObject { ["birthCertificateNumber"] = "O110123456" } },
+        _ when type == typeof(RejectTaskRequest) => new JsonObject { ["reason"] = "出生医学证明与申请信息不符" },
+        _ when type == typeof(SupplementRequestRequest) => new JsonObject
+        {
+            ["materials"] = new JsonArray("household-register"),
+            ["note"] = "请上传户口簿户主页和本人页的清晰扫描件",
+        },
+        _ when type == typeof(SupplyRequest) => new JsonObject
+        {
+            ["materials"] = new JsonArray(new JsonObject { ["code"] = "household-register", ["uri"] = "https://files.example.gov.cn/m/9c1d.pdf" }),
+        },
+        _ when type == typeof(WithdrawRequest) => new JsonObject { ["reason"] = "信息填写有误，重新申请" },
+        _ when type == typeof(EvaluationRequest) => new JsonObject { ["rating"] = 5, ["comment"] = "办理很快" },
+        _ when type == typeof(CreateSubscriptionRequest) => new JsonObject
+        {
+            ["url"] = "https://hooks.example.gov.cn/onething",
+            ["events"] = new JsonArray("TaskReady", "TaskCompleted"),
+            ["description"] = "卫健委业务系统",
+        },
+        _ when type == typeof(ReplayRequest) => new JsonObject { ["fromPosition"] = 0 },
+        _ when type == typeof(FileDeskRequest) => new JsonObject
+        {
+            ["applicant"] = new JsonObject { ["kind"] = "person", ["name"] = "张三", ["idNumber"] = "11010519491231002X" },
+            ["description"] = "新生儿医保登记一直未办结",
+        },
+        _ when type == typeof(ResolveDeskEntryRequest) => new JsonObject { ["resolution"] = "已协调医保部门当日办结" },
+        _ => null,
+    };
+}
