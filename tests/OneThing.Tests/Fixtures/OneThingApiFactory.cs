@@ -61,9 +61,12 @@ public sealed class OneThingApiFactory(string connectionString, string clusterId
     /// <summary>The API's clock (the fallback desk's overdue flags, statistics' default period); the system's unless set.</summary>
     public TimeProvider? Clock { get; init; }
 
+    /// <summary>Put in front of every client made from then on: the contract test checks all its traffic with it.</summary>
+    public Func<DelegatingHandler>? Handler { get; set; }
+
     public HttpClient CreateClient(string? apiKey)
     {
-        var client = CreateClient();
+        var client = Handler is null ? CreateClient() : CreateDefaultClient(Handler());
         if (apiKey is not null)
         {
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
