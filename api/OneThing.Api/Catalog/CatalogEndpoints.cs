@@ -14,7 +14,8 @@ public static class CatalogEndpoints
             .RequireAuthorization(policy => policy.RequireRole(Roles.Portal, Roles.Department, Roles.Ops));
         group.MapGet("", ListAsync);
         group.MapGet("/{code}", GetAsync).DocumentsQueryNumbers("version");
-        group.MapGet("/{code}/form-schema", GetFormSchemaAsync).DocumentsQueryNumbers("version");
+        group.MapGet("/{code}/form-schema", GetFormSchemaAsync).DocumentsQueryNumbers("version")
+            .Produces<System.Text.Json.JsonElement>(StatusCodes.Status200OK, ApplicationSchema.MediaType);
         group.MapPut("/{code}", PublishAsync).ReadsJsonBody<ItemDefinition>().RequireAuthorization(Roles.Ops);
         return group;
     }

@@ -12,13 +12,13 @@ namespace OneThing.Api.Documentation;
 /// anonymous); 400 and 415 and the request schema where it reads a JSON body; 503 where it reaches the cluster or
 /// PostgreSQL. Every error's content is set to the one problem schema by <see cref="ContractDocumentTransformer"/>.
 /// </summary>
-internal sealed class ContractOperationTransformer : IOpenApiOperationTransformer
+internal sealed partial class ContractOperationTransformer : IOpenApiOperationTransformer
 {
     public async Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
         var description = context.Description;
         var metadata = description.ActionDescriptor.EndpointMetadata;
-        var key = $"{description.HttpMethod} /{description.RelativePath?.Split('?')[0]}";
+        var key = Key(description.HttpMethod, description.RelativePath);
         operation.Responses ??= [];
 
         if (OperationCatalog.Operations.TryGetValue(key, out var entry))
@@ -117,4 +117,17 @@ internal sealed class ContractOperationTransformer : IOpenApiOperationTransforme
             Content = new Dictionary<string, OpenApiMediaType> { ["application/problem+json"] = new OpenApiMediaType() },
         };
     }
+
+    /// <summary>
+    /// "METHOD /path" as the table writes it: without a group's trailing slash (<c>/api/cases/</c>) or a route
+    /// constraint (<c>{year:int}</c>).
+    /// </summary>
+    internal static string Key(string? method, string? relativePath)
+    {
+        var path = RouteConstraint().Replace(relativePath?.Split('?')[0] ?? "", "{$1}").TrimEnd('/');
+        return $"{method} /{path}";
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\{([^}:?]+)[^}]*\}")]
+    private static partial System.Text.RegularExpressions.Regex RouteConstraint();
 }

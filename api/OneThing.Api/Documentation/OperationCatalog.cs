@@ -20,6 +20,7 @@ public static class OperationCatalog
 
         ["GET /api/items"] = new("listItems", "List the catalog's items (newest version of each)"),
         ["GET /api/items/{code}"] = new("getItem", "Get one item, a version of it or a region's variant", NotFound),
+        ["GET /api/items/{code}/form-schema"] = new("getItemFormSchema", "Get the JSON Schema an application for the item must match", NotFound),
         ["PUT /api/items/{code}"] = new("publishItem", "Publish the next version of an item", Conflict),
         ["GET /api/departments"] = new("listDepartments", "List the departments that own matters"),
         ["GET /api/calendar/{year}"] = new("getCalendarYear", "Get a year of the working-day calendar", NotFound),

@@ -151,6 +151,7 @@ public sealed class ContractTrafficTests(WebhookClusterFixture fixture) : IAsync
         await ExpectAsync(ops, HttpMethod.Post, "/api/cases", HttpStatusCode.Forbidden, application);
         using (var text = new HttpRequestMessage(HttpMethod.Post, "/api/cases") { Content = new StringContent("{}", Encoding.UTF8, "text/plain") })
         {
+            text.Options.Set(OpenApiContract.Deliberate, true);
             using var unsupported = await portal.SendAsync(text);
             Assert.Equal(HttpStatusCode.UnsupportedMediaType, unsupported.StatusCode);
         }
