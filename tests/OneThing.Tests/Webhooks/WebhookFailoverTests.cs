@@ -3,7 +3,7 @@ using OneThing.Tests.Fixtures;
 
 namespace OneThing.Tests.Webhooks;
 
-/// <summary>A silo killed while it delivers: its feeders and senders come back on the other silo and nothing is lost.</summary>
+/// <summary>A silo killed while it delivers: its senders come back on the other silo and nothing is lost.</summary>
 public sealed class WebhookFailoverTests
 {
     [Fact]
