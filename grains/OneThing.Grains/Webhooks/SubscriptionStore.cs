@@ -116,9 +116,8 @@ internal sealed class SubscriptionStore(NpgsqlDataSource database)
     /// </summary>
     public async Task DeleteAsync(Guid id, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var batch = new NpgsqlBatch(connection, transaction);
+        // One batch: one implicit transaction, which no await of the grain holds open.
+        await using var batch = database.CreateBatch();
         var mark = new NpgsqlBatchCommand("UPDATE onething_subscriptions SET deleted_at = $2 WHERE subscription_id = $1 AND deleted_at IS NULL");
         mark.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
         mark.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = at.UtcDateTime });
@@ -130,7 +129,6 @@ internal sealed class SubscriptionStore(NpgsqlDataSource database)
         batch.BatchCommands.Add(checkpoints);
         batch.BatchCommands.Add(drop);
         await batch.ExecuteNonQueryAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
     }
 
     /// <summary>The ids of every subscription not deleted: what each silo keeps awake.</summary>

@@ -292,10 +292,9 @@ public sealed class WebhookOutbox(NpgsqlDataSource database)
     /// </summary>
     internal async Task<int> ReplayAsync(SubscriptionRecord subscription, long fromPosition, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        // The checkpoints are locked first, so a sender's move in between waits, then finds them moved and reloads.
+        // One batch, so one implicit transaction that no await of the grain holds open. The checkpoints are locked first,
+        // so a sender's move in between waits, then finds them moved and reloads.
+        await using var batch = database.CreateBatch();
         var lockCheckpoints = new NpgsqlBatchCommand("""
             SELECT max(position) FROM (SELECT position FROM onething_webhook_checkpoints WHERE subscription_id = @id FOR UPDATE) c
             """);
@@ -326,7 +325,6 @@ public sealed class WebhookOutbox(NpgsqlDataSource database)
             await reader.ReadAsync(cancellationToken);
             events = reader.GetInt32(0);
         }
-        await transaction.CommitAsync(cancellationToken);
         return events;
     }
 
