@@ -199,7 +199,10 @@ public static class SubscriptionEndpoints
         return outcome.Value is { } rotated ? TypedResults.Ok(CreatedSubscription.From(rotated)) : NotFound();
     }
 
-    /// <summary>Its deliveries in feed order after position <c>after</c>, optionally of one status.</summary>
+    /// <summary>
+    /// Its deliveries in feed order after position <c>after</c>, optionally of one status: the outbox's rows, and the
+    /// events its senders delivered at the first attempt, which have no row (see <see cref="WebhookOutbox.ListAsync"/>).
+    /// </summary>
     public static async Task<Results<Ok<DeliveryPage>, ValidationProblem, ProblemHttpResult>> ListDeliveriesAsync(
         string subscriptionId, string? status, string? after, string? limit, ClaimsPrincipal user, IClusterClient cluster,
         NpgsqlDataSource database, CancellationToken cancellationToken)
@@ -220,33 +223,11 @@ public static class SubscriptionEndpoints
         {
             return NotFound();
         }
-        await using var command = database.CreateCommand("""
-            SELECT position, case_id, seq, type, status, attempts, created_at, next_attempt_at, last_attempt_at, last_status,
-                   last_error, completed_at
-            FROM onething_webhook_deliveries
-            WHERE subscription_id = $1 AND ($2::text IS NULL OR status = $2) AND position > $3
-            ORDER BY position
-            LIMIT $4
-            """);
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = view.SubscriptionId });
-        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text, Value = (object?)status ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterPosition });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = count });
-        var items = new List<DeliveryItem>();
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                var position = reader.GetInt64(0);
-                var rowStatus = reader.GetString(4);
-                items.Add(new DeliveryItem(
-                    WebhookSignature.MessageId(view.SubscriptionId, position), position, reader.GetString(1), reader.GetInt32(2),
-                    reader.GetString(3), rowStatus, reader.GetInt32(5), reader.GetFieldValue<DateTimeOffset>(6),
-                    rowStatus == DeliveryStatuses.Pending ? reader.GetFieldValue<DateTimeOffset>(7) : null,
-                    reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8), reader.IsDBNull(9) ? null : reader.GetInt32(9),
-                    reader.IsDBNull(10) ? null : reader.GetString(10), reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11)));
-            }
-        }
+        var items = (await new WebhookOutbox(database).ListAsync(view.SubscriptionId, status, afterPosition, count, cancellationToken))
+            .Select(d => new DeliveryItem(
+                WebhookSignature.MessageId(view.SubscriptionId, d.Position), d.Position, d.CaseId, d.Seq, d.Type, d.Status, d.Attempts,
+                d.QueuedAt, d.NextAttemptAt, d.LastAttemptAt, d.LastStatus, d.LastError, d.CompletedAt))
+            .ToList();
         return TypedResults.Ok(new DeliveryPage(items, items.Count > 0 ? items[^1].Position : afterPosition));
     }
 
@@ -303,8 +284,9 @@ public static class SubscriptionEndpoints
     {
         await using var command = database.CreateCommand("""
             SELECT subscription_id, kind, url, event_types, item_codes, departments, owner_department, created_by, description,
-                   created_at, previous_secret_until, fed_position
-            FROM onething_subscriptions WHERE subscription_id = ANY($1)
+                   created_at, previous_secret_until,
+                   coalesce((SELECT min(c.position) FROM onething_webhook_checkpoints c WHERE c.subscription_id = s.subscription_id), fed_position)
+            FROM onething_subscriptions s WHERE subscription_id = ANY($1)
             ORDER BY created_at, subscription_id
             """);
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. ids] });

@@ -5,8 +5,8 @@ using Orleans.Concurrency;
 namespace OneThing.Grains.Webhooks;
 
 /// <summary>
-/// One subscription (key: its id): its settings and secrets, and the feeder that copies the events it wants from the
-/// global feed into its outbox. Its senders (<see cref="IWebhookDeliveryGrain"/>) post them.
+/// One subscription (key: its id): its settings and secrets. Its senders (<see cref="IWebhookDeliveryGrain"/>) follow the
+/// global feed and post the events it wants.
 /// </summary>
 [Alias("onething.ISubscriptionGrain")]
 public interface ISubscriptionGrain : IGrainWithGuidKey
@@ -30,24 +30,30 @@ public interface ISubscriptionGrain : IGrainWithGuidKey
     [Alias("RotateSecret")]
     Task<Outcome<SubscriptionSecret>> RotateSecretAsync();
 
-    /// <summary>Queues again every matching event from <paramref name="fromPosition"/> on, delivered or not.</summary>
+    /// <summary>Sends again every matching event from <paramref name="fromPosition"/> on, delivered or not.</summary>
     [Alias("Replay")]
     Task<Outcome<ReplayStarted>> ReplayAsync(long fromPosition);
 
-    /// <summary>Makes sure the feeder runs (after a silo was lost, say); does nothing for a deleted subscription.</summary>
+    /// <summary>Makes sure the senders run (after a silo was lost, say); does nothing for a deleted subscription.</summary>
     [Alias("Wake"), OneWay]
     Task WakeAsync();
 }
 
 /// <summary>
-/// The sender of one partition of a subscription's cases (key: <see cref="WebhookKeys.Delivery"/>): posts its pending
-/// deliveries in order per case, retries with backoff, and gives up after the retry period.
+/// The sender of one partition of a subscription's cases (key: <see cref="WebhookKeys.Delivery"/>): follows the feed from
+/// its checkpoint and posts the partition's events in order per case, retries what failed with backoff, and gives up
+/// after the retry period.
 /// </summary>
 [Alias("onething.IWebhookDeliveryGrain")]
 public interface IWebhookDeliveryGrain : IGrainWithStringKey
 {
+    /// <summary>Makes sure it runs, and looks at its retries now (the receiver may take posts again).</summary>
     [Alias("Wake"), OneWay]
     Task WakeAsync();
+
+    /// <summary>Its checkpoint and outbox rows were changed under it (a replay): it reads them again before going on.</summary>
+    [Alias("Rewind"), OneWay]
+    Task RewindAsync();
 }
 
 public static class WebhookKeys

@@ -9,50 +9,35 @@ using OneThing.Grains.Events;
 namespace OneThing.Grains.Webhooks;
 
 /// <summary>
-/// A subscription's settings, secrets and feeder. While the subscription exists, a timer follows the global feed from
-/// the stored checkpoint and queues each matching event into the outbox, together with the new checkpoint, then wakes
-/// the senders of the partitions that got rows. Nothing here is on a request path, and each subscription is its own
-/// grain: the feed is read once per subscription, the posting is spread over its partitions' grains.
+/// A subscription's settings and secrets. Its senders (<see cref="WebhookDeliveryGrain"/>, one per partition of its
+/// cases) follow the feed themselves; this grain creates, rotates, replays and deletes, and keeps the senders awake
+/// when <see cref="SubscriptionWaker"/> asks. Nothing here is on a request path.
 /// </summary>
 public sealed partial class SubscriptionGrain(
     NpgsqlDataSource database,
     PrivacyKeys privacy,
     IOptions<WebhookOptions> options,
-    WorkingCalendar calendar,
-    IOptions<NoticeOptions> noticeOptions,
     TimeProvider clock,
     ILogger<SubscriptionGrain> logger) : Grain, ISubscriptionGrain
 {
-    private const int BatchSize = 500;
-
-    /// <summary>How often a checkpoint that only skipped non-matching events is written.</summary>
-    private static readonly TimeSpan IdleCheckpointInterval = TimeSpan.FromSeconds(5);
-
     private readonly SubscriptionStore _store = new(database);
     private readonly WebhookOutbox _outbox = new(database);
     private readonly WebhookOptions _options = options.Value;
     private SubscriptionRecord? _record;
-    private long _fed;
-    private DateTimeOffset _checkpointWrittenAt;
-    private DateTimeOffset _sendersWokenAt;
-    private IGrainTimer? _timer;
 
     private Guid Id => this.GetPrimaryKey();
 
     private bool Active => _record is { DeletedAt: null };
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
-    {
+    public override async Task OnActivateAsync(CancellationToken cancellationToken) =>
         _record = await _store.FindAsync(Id, cancellationToken);
-        _fed = _record?.FedPosition ?? 0;
-    }
 
     public async Task<Outcome<SubscriptionSecret>> CreateAsync(NewSubscription subscription, EventActor actor)
     {
         if (_record is not null)
         {
             return _record.Fingerprint == subscription.Fingerprint && Active
-                ? Outcome<SubscriptionSecret>.Ok(new SubscriptionSecret(_record.View(), privacy.Protector.Unprotect(_record.SealedSecret)))
+                ? Outcome<SubscriptionSecret>.Ok(new SubscriptionSecret(await ViewAsync(), privacy.Protector.Unprotect(_record.SealedSecret)))
                 : Outcome<SubscriptionSecret>.Conflict("This Idempotency-Key was used for another subscription.");
         }
         var secret = WebhookSignature.NewSecret();
@@ -68,14 +53,12 @@ public sealed partial class SubscriptionGrain(
             return await CreateAsync(subscription, actor);
         }
         _record = stored;
-        _fed = stored.FedPosition;
-        _checkpointWrittenAt = clock.GetUtcNow();
-        EnsureFeeding();
+        WakeSenders();
         LogCreated(logger, Id, stored.Kind, stored.OwnerDepartment ?? "ops");
-        return Outcome<SubscriptionSecret>.Created(new SubscriptionSecret(stored.View() with { Position = _fed }, secret));
+        return Outcome<SubscriptionSecret>.Created(new SubscriptionSecret(stored.View(), secret));
     }
 
-    public Task<SubscriptionView?> GetAsync() => Task.FromResult(Active ? _record!.View() with { Position = _fed } : null);
+    public async Task<SubscriptionView?> GetAsync() => Active ? await ViewAsync() : null;
 
     public async Task<bool> DeleteAsync()
     {
@@ -87,8 +70,8 @@ public sealed partial class SubscriptionGrain(
         {
             await _store.DeleteAsync(Id, clock.GetUtcNow());
             _record = _record with { DeletedAt = clock.GetUtcNow() };
-            _timer?.Dispose();
-            _timer = null;
+            // The senders find the subscription gone at their next look and stop.
+            WakeSenders();
             LogDeleted(logger, Id);
             DeactivateOnIdle();
         }
@@ -109,7 +92,7 @@ public sealed partial class SubscriptionGrain(
             PreviousSecretUntil = clock.GetUtcNow() + _options.SecretOverlap,
         };
         await _store.UpdateSecretsAsync(_record);
-        return Outcome<SubscriptionSecret>.Ok(new SubscriptionSecret(_record.View() with { Position = _fed }, secret));
+        return Outcome<SubscriptionSecret>.Ok(new SubscriptionSecret(await ViewAsync(), secret));
     }
 
     public async Task<Outcome<ReplayStarted>> ReplayAsync(long fromPosition)
@@ -118,10 +101,12 @@ public sealed partial class SubscriptionGrain(
         {
             return Outcome<ReplayStarted>.NotFound("No such subscription.");
         }
-        var requeued = await _outbox.ReplayAsync(Id, fromPosition, clock.GetUtcNow(), CancellationToken.None);
-        _fed = Math.Min(_fed, fromPosition - 1);
-        EnsureFeeding();
-        WakeSenders();
+        var requeued = await _outbox.ReplayAsync(_record!, fromPosition, CancellationToken.None);
+        _record = _record! with { FedPosition = Math.Min(_record.FedPosition, fromPosition - 1) };
+        for (var partition = 0; partition < _record.Partitions; partition++)
+        {
+            GrainFactory.GetGrain<IWebhookDeliveryGrain>(WebhookKeys.Delivery(Id, partition)).RewindAsync().Ignore();
+        }
         return Outcome<ReplayStarted>.Ok(new ReplayStarted(Id, fromPosition, requeued));
     }
 
@@ -129,85 +114,17 @@ public sealed partial class SubscriptionGrain(
     {
         if (Active)
         {
-            EnsureFeeding();
             WakeSenders();
         }
         return Task.CompletedTask;
     }
 
-    private void EnsureFeeding() => _timer ??= this.RegisterGrainTimer(
-        FeedAsync, new GrainTimerCreationOptions(TimeSpan.Zero, _options.PollInterval) { KeepAlive = true });
-
-    /// <summary>Queues what the feed holds for the subscription, a batch at a time while batches come back full.</summary>
-    private async Task FeedAsync(CancellationToken cancellationToken)
-    {
-        if (!Active)
-        {
-            return;
-        }
-        try
-        {
-            var now = clock.GetUtcNow();
-            for (var batches = 0; batches < 10; batches++)
-            {
-                var horizon = await _outbox.HorizonAsync(cancellationToken);
-                if (horizon <= _fed)
-                {
-                    break;
-                }
-                var events = await _outbox.ReadFeedAsync(_record!, _fed, horizon, BatchSize, cancellationToken);
-                var to = events.Count == BatchSize ? events[^1].Position : horizon;
-                if (events.Count == 0 && now - _checkpointWrittenAt < IdleCheckpointInterval)
-                {
-                    // Nothing matched: remember how far that holds and write it down now and then, not every tick.
-                    _fed = to;
-                    break;
-                }
-                var stored = _record!.FedPosition;
-                if (!await _outbox.QueueAsync(Id, stored, to, events, [.. events.Select(DueAt)], now, cancellationToken))
-                {
-                    _record = await _store.FindAsync(Id, cancellationToken);
-                    _fed = _record?.FedPosition ?? _fed;
-                    break;
-                }
-                _record = _record with { FedPosition = to };
-                _fed = to;
-                _checkpointWrittenAt = now;
-                foreach (var partition in events.Select(e => e.Partition).Distinct())
-                {
-                    GrainFactory.GetGrain<IWebhookDeliveryGrain>(WebhookKeys.Delivery(Id, partition)).WakeAsync().Ignore();
-                }
-                if (events.Count < BatchSize)
-                {
-                    break;
-                }
-            }
-            if (now - _sendersWokenAt >= _options.WakeInterval)
-            {
-                WakeSenders();
-            }
-        }
-        catch (Exception error) when (error is NpgsqlException or TimeoutException)
-        {
-            if (LogThrottle.Default.ShouldLog($"webhook-feed {error.GetType().Name}", out var suppressed))
-            {
-                LogFeedFailed(logger, Id, DatabaseFailures.Redact(error)?.Message ?? error.GetType().Name, suppressed.Note);
-            }
-        }
-    }
-
-    /// <summary>
-    /// When a queued event is first sent: at once, except a 补正 request to the applicant, which waits for its round to
-    /// close so that every department's requests reach the applicant as one notice (一次告知).
-    /// </summary>
-    private DateTimeOffset DueAt(FedEvent e) =>
-        _record!.Kind == SubscriptionKinds.ApplicantNotice && e.Type == "SupplementRequested"
-            ? ApplicantNotices.SupplementRoundCloses(e.At, calendar, noticeOptions.Value.SupplementRoundWindow)
-            : clock.GetUtcNow();
+    /// <summary>The view, with how far its senders have come.</summary>
+    private async Task<SubscriptionView> ViewAsync() =>
+        _record!.View() with { Position = await _store.PositionAsync(Id) ?? _record.FedPosition };
 
     private void WakeSenders()
     {
-        _sendersWokenAt = clock.GetUtcNow();
         for (var partition = 0; partition < _record!.Partitions; partition++)
         {
             GrainFactory.GetGrain<IWebhookDeliveryGrain>(WebhookKeys.Delivery(Id, partition)).WakeAsync().Ignore();
@@ -219,9 +136,6 @@ public sealed partial class SubscriptionGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Subscription {SubscriptionId} deleted")]
     private static partial void LogDeleted(ILogger logger, Guid subscriptionId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Subscription {SubscriptionId}: the feed could not be read or queued; tried again shortly. {Failure}{Repeats}")]
-    private static partial void LogFeedFailed(ILogger logger, Guid subscriptionId, string failure, string repeats);
 }
 
 /// <summary><c>OneThing:Notices</c>: how notices to applicants are paced.</summary>

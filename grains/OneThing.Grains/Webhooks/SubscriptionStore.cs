@@ -52,14 +52,22 @@ internal sealed class SubscriptionStore(NpgsqlDataSource database)
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 
-    /// <summary>Inserts the row at the feed's current end; false when a row with this id exists already.</summary>
+    /// <summary>
+    /// Inserts the row and its partitions' checkpoints at the feed's current end, in one statement; null when a row with
+    /// this id exists already.
+    /// </summary>
     public async Task<SubscriptionRecord?> InsertAsync(SubscriptionRecord record, CancellationToken cancellationToken = default)
     {
         await using var command = database.CreateCommand($"""
-            INSERT INTO onething_subscriptions ({Columns})
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, NULL, $11, $12, $13, NULL, ({HorizonQuery}))
-            ON CONFLICT (subscription_id) DO NOTHING
-            RETURNING fed_position
+            WITH s AS (
+                INSERT INTO onething_subscriptions ({Columns})
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, NULL, $11, $12, $13, NULL, ({HorizonQuery}))
+                ON CONFLICT (subscription_id) DO NOTHING
+                RETURNING subscription_id, partitions, fed_position),
+            c AS (
+                INSERT INTO onething_webhook_checkpoints (subscription_id, partition, position)
+                SELECT s.subscription_id, p.partition, s.fed_position FROM s, generate_series(0, s.partitions - 1) AS p(partition))
+            SELECT fed_position FROM s
             """);
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = record.Id });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = record.Kind });
@@ -91,21 +99,36 @@ internal sealed class SubscriptionStore(NpgsqlDataSource database)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Marks the subscription deleted and drops its outbox: nothing of it is sent or listed any more.</summary>
+    /// <summary>
+    /// Where the subscription's senders stand: the lowest checkpoint of its partitions (every matching event at or below it
+    /// was delivered or is in the outbox); null when it has none.
+    /// </summary>
+    public async Task<long?> PositionAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        await using var command = database.CreateCommand("SELECT min(position) FROM onething_webhook_checkpoints WHERE subscription_id = $1");
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
+        return await command.ExecuteScalarAsync(cancellationToken) as long?;
+    }
+
+    /// <summary>
+    /// Marks the subscription deleted and drops its checkpoints and outbox: nothing of it is sent or listed any more. The
+    /// checkpoints go first, so a sender moving one at the same time finishes before its rows are dropped, or finds it gone.
+    /// </summary>
     public async Task DeleteAsync(Guid id, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var batch = new NpgsqlBatch(connection, transaction);
+        // One batch: one implicit transaction, which no await of the grain holds open.
+        await using var batch = database.CreateBatch();
         var mark = new NpgsqlBatchCommand("UPDATE onething_subscriptions SET deleted_at = $2 WHERE subscription_id = $1 AND deleted_at IS NULL");
         mark.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
         mark.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = at.UtcDateTime });
+        var checkpoints = new NpgsqlBatchCommand("DELETE FROM onething_webhook_checkpoints WHERE subscription_id = $1");
+        checkpoints.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
         var drop = new NpgsqlBatchCommand("DELETE FROM onething_webhook_deliveries WHERE subscription_id = $1");
         drop.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
         batch.BatchCommands.Add(mark);
+        batch.BatchCommands.Add(checkpoints);
         batch.BatchCommands.Add(drop);
         await batch.ExecuteNonQueryAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
     }
 
     /// <summary>The ids of every subscription not deleted: what each silo keeps awake.</summary>

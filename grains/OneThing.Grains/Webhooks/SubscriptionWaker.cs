@@ -6,10 +6,10 @@ using OneThing.Grains.Diagnostics;
 namespace OneThing.Grains.Webhooks;
 
 /// <summary>
-/// Keeps every subscription's feeder and senders running: each silo, every <see cref="WebhookOptions.WakeInterval"/>,
-/// wakes the feeder of each subscription (a no-op for one that runs). After a silo is lost, its feeders and senders are
-/// activated again elsewhere within one interval and take up the rows the lost silo left pending. Every hour it also
-/// deletes delivered rows older than <see cref="WebhookOptions.KeepDelivered"/>.
+/// Keeps every subscription's senders running: each silo, every <see cref="WebhookOptions.WakeInterval"/>, wakes each
+/// subscription, which wakes its senders (a no-op for one that runs). After a silo is lost, its senders are activated
+/// again elsewhere within one interval and go on from their stored checkpoints. Every hour it also deletes outbox rows
+/// delivered on a retry longer than <see cref="WebhookOptions.KeepDelivered"/> ago.
 /// </summary>
 public sealed partial class SubscriptionWaker(
     NpgsqlDataSource database,

@@ -12,10 +12,13 @@ using OneThing.Grains.Events;
 namespace OneThing.Grains.Webhooks;
 
 /// <summary>
-/// Posts one partition of a subscription's cases. A round takes the partition's due rows in feed order, sends each
-/// case's rows one after another (a later event of a case waits for the earlier one) and different cases side by side,
-/// then records every outcome in one statement. It runs while it has work, and sleeps until the next retry falls due
-/// or the feeder wakes it; a silo lost mid-round leaves its rows pending, so another activation sends them again.
+/// Posts one partition of a subscription's cases, reading the event log as its outbox. Each round first retries the
+/// partition's outbox rows that are due, then reads the partition's matching events after its checkpoint and posts them:
+/// a case's events one after another (a later event waits for the earlier one), different cases side by side. Only an
+/// event whose post failed, the case's later events, and a notice waiting for its round are written to the outbox, in
+/// the statement that moves the checkpoint past the round; while a case has pending rows, its new events go behind them.
+/// A silo lost mid-round leaves the checkpoint where it was, so another activation sends the round again (at least
+/// once); nothing is skipped.
 /// </summary>
 public sealed partial class WebhookDeliveryGrain(
     NpgsqlDataSource database,
@@ -30,8 +33,11 @@ public sealed partial class WebhookDeliveryGrain(
 {
     private const int RoundSize = 200;
 
-    /// <summary>The longest a sender with pending rows sleeps before it looks again.</summary>
-    private static readonly TimeSpan LongestSleep = TimeSpan.FromSeconds(30);
+    /// <summary>How often a checkpoint that only skipped non-matching events is written.</summary>
+    private static readonly TimeSpan IdleCheckpointInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often a sender that delivers looks for rows other senders hold back after an outage.</summary>
+    private static readonly TimeSpan RecoveryCheckInterval = TimeSpan.FromSeconds(5);
 
     private readonly WebhookOutbox _outbox = new(database);
     private readonly SubscriptionStore _store = new(database);
@@ -41,14 +47,29 @@ public sealed partial class WebhookDeliveryGrain(
     private IGrainTimer? _timer;
     private bool _running;
 
+    /// <summary>The subscription as last read; its filters never change, its secrets are read again before posting.</summary>
+    private SubscriptionRecord? _subscription;
+    private DateTimeOffset _subscriptionReadAt;
+
+    /// <summary>Whether <see cref="_stored"/>, <see cref="_waiting"/> and <see cref="_outboxDueAt"/> reflect the database.</summary>
+    private bool _loaded;
+
+    /// <summary>The checkpoint as stored, and how far this activation has read (ahead of it only over non-matching events).</summary>
+    private long _stored;
+    private long _checkpoint;
+    private DateTimeOffset _checkpointWrittenAt;
+
+    /// <summary>The partition's cases with pending outbox rows: their new events go behind those rows.</summary>
+    private HashSet<string> _waiting = new(StringComparer.Ordinal);
+
+    /// <summary>When the partition's earliest pending row falls due; null when it has none.</summary>
+    private DateTimeOffset? _outboxDueAt;
+
     /// <summary>Whether an attempt of this sender failed since the receiver last took one: its next success ends an outage.</summary>
     private bool _receiverFailed;
 
     /// <summary>When this sender last brought the subscription's backed-off rows forward after a success.</summary>
     private DateTimeOffset _recoveryCheckedAt;
-
-    /// <summary>How often a sender that delivers looks for rows other senders hold back after an outage.</summary>
-    private static readonly TimeSpan RecoveryCheckInterval = TimeSpan.FromSeconds(5);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -61,6 +82,21 @@ public sealed partial class WebhookDeliveryGrain(
 
     public Task WakeAsync()
     {
+        if (_waiting.Count > 0)
+        {
+            // Another sender may have made rows of this partition due now (the receiver is back).
+            _outboxDueAt = clock.GetUtcNow();
+        }
+        if (!_running)
+        {
+            Schedule(TimeSpan.Zero);
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task RewindAsync()
+    {
+        _loaded = false;
         if (!_running)
         {
             Schedule(TimeSpan.Zero);
@@ -88,6 +124,8 @@ public sealed partial class WebhookDeliveryGrain(
             {
                 LogRoundFailed(logger, _subscriptionId, _partition, DatabaseFailures.Redact(error)?.Message ?? error.GetType().Name, suppressed.Note);
             }
+            // What this round posted may be posted again: the checkpoint and the outbox are read afresh.
+            _loaded = false;
             next = _options.FirstRetryDelay;
         }
         if (next is { } after)
@@ -102,74 +140,235 @@ public sealed partial class WebhookDeliveryGrain(
         }
     }
 
-    /// <summary>One round; how long until the next one, or null when the partition has nothing pending.</summary>
+    /// <summary>One round; how long until the next one, or null when the subscription is gone.</summary>
     private async Task<TimeSpan?> RoundAsync(CancellationToken cancellationToken)
     {
-        var subscription = await _store.FindAsync(_subscriptionId, cancellationToken);
-        if (subscription is not { DeletedAt: null })
-        {
-            DeactivateOnIdle();
-            return null;
-        }
-        var now = clock.GetUtcNow();
-        var due = await _outbox.DueAsync(_subscriptionId, _partition, subscription.Departments, now, RoundSize, cancellationToken);
-        if (due.Count > 0)
-        {
-            var results = new List<AttemptResult>(due.Count);
-            var secrets = Secrets(subscription, now);
-            var url = new Uri(subscription.Url);
-            using var slots = new SemaphoreSlim(_options.Concurrency);
-            var perCase = due.GroupBy(d => d.Event.CaseId).Select(async rows =>
-            {
-                await slots.WaitAsync(cancellationToken);
-                try
-                {
-                    return await SendCaseAsync(subscription, url, secrets, [.. rows], cancellationToken);
-                }
-                finally
-                {
-                    slots.Release();
-                }
-            });
-            foreach (var caseResults in await Task.WhenAll(perCase))
-            {
-                results.AddRange(caseResults);
-            }
-            await _outbox.RecordAsync(_subscriptionId, clock.GetUtcNow(), results, cancellationToken);
-            var delivered = results.Any(r => r.Status == DeliveryStatuses.Delivered && r.HttpStatus is not null);
-            if (results.Any(r => r.Status != DeliveryStatuses.Delivered))
-            {
-                _receiverFailed = true;
-            }
-            else if (delivered && (_receiverFailed || clock.GetUtcNow() - _recoveryCheckedAt >= RecoveryCheckInterval))
-            {
-                // The receiver takes posts again: what every sender of the subscription holds back after an outage is
-                // sent now (in order per case), not after its backoff of up to an hour.
-                _receiverFailed = false;
-                _recoveryCheckedAt = clock.GetUtcNow();
-                if (await _outbox.RetryNowAsync(_subscriptionId, clock.GetUtcNow(), cancellationToken) > 0)
-                {
-                    for (var partition = 0; partition < subscription.Partitions; partition++)
-                    {
-                        GrainFactory.GetGrain<IWebhookDeliveryGrain>(WebhookKeys.Delivery(_subscriptionId, partition)).WakeAsync().Ignore();
-                    }
-                }
-            }
-            if (delivered || results.Any(r => !r.Attempted))
-            {
-                return TimeSpan.Zero;
-            }
-        }
-        var nextDue = await _outbox.NextDueAsync(_subscriptionId, _partition, cancellationToken);
-        if (nextDue is not { } at)
+        if ((_subscription is null || clock.GetUtcNow() - _subscriptionReadAt >= _options.WakeInterval) && !await ReadSubscriptionAsync(cancellationToken))
         {
             return null;
         }
-        var wait = at - clock.GetUtcNow();
-        return wait <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(50) : (wait < LongestSleep ? wait : LongestSleep);
+        if (!_loaded)
+        {
+            var state = await _outbox.LoadPartitionAsync(_subscriptionId, _partition, cancellationToken);
+            if (state.Checkpoint is not { } checkpoint)
+            {
+                DeactivateOnIdle();
+                return null;
+            }
+            (_stored, _checkpoint, _waiting, _outboxDueAt, _loaded) = (checkpoint, checkpoint, state.Waiting, state.NextDue, true);
+        }
+        var again = false;
+        if (_outboxDueAt is { } due && due <= clock.GetUtcNow())
+        {
+            again |= await RetryDueAsync(cancellationToken);
+        }
+        if (_subscription is null)
+        {
+            return null;
+        }
+        again |= await SendFeedAsync(cancellationToken);
+        if (_subscription is null)
+        {
+            return null;
+        }
+        if (again)
+        {
+            return TimeSpan.Zero;
+        }
+        var untilDue = _outboxDueAt is { } next ? next - clock.GetUtcNow() : TimeSpan.MaxValue;
+        return untilDue < _options.PollInterval ? (untilDue > TimeSpan.Zero ? untilDue : TimeSpan.Zero) : _options.PollInterval;
     }
 
-    /// <summary>A case's due rows in order; the first that fails stops the rest, which wait behind it.</summary>
+    /// <summary>Reads the subscription again (its secrets may have rotated); false, and deactivates, when it is gone.</summary>
+    private async Task<bool> ReadSubscriptionAsync(CancellationToken cancellationToken)
+    {
+        _subscription = await _store.FindAsync(_subscriptionId, cancellationToken);
+        _subscriptionReadAt = clock.GetUtcNow();
+        if (_subscription is { DeletedAt: null })
+        {
+            return true;
+        }
+        _subscription = null;
+        DeactivateOnIdle();
+        return false;
+    }
+
+    /// <summary>Posts the partition's due outbox rows; true when it should look again at once.</summary>
+    private async Task<bool> RetryDueAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var due = await _outbox.DueAsync(_subscriptionId, _partition, _subscription!.Departments, now, RoundSize, cancellationToken);
+        var again = false;
+        if (due.Count > 0)
+        {
+            if (!await ReadSubscriptionAsync(cancellationToken))
+            {
+                return false;
+            }
+            var results = await PostAsync(due, cancellationToken);
+            await _outbox.RecordAsync(_subscriptionId, clock.GetUtcNow(), results, cancellationToken);
+            await AfterPostsAsync(results, cancellationToken);
+            again = results.Any(r => r.Status == DeliveryStatuses.Delivered);
+        }
+        var state = await _outbox.LoadPartitionAsync(_subscriptionId, _partition, cancellationToken);
+        (_waiting, _outboxDueAt) = (state.Waiting, again && state.NextDue is not null ? clock.GetUtcNow() : state.NextDue);
+        return again;
+    }
+
+    /// <summary>
+    /// Posts the partition's matching events after the checkpoint, parks what could not go, and moves the checkpoint;
+    /// true when the feed has more for it at once.
+    /// </summary>
+    private async Task<bool> SendFeedAsync(CancellationToken cancellationToken)
+    {
+        var horizon = await _outbox.HorizonAsync(cancellationToken);
+        if (horizon <= _checkpoint)
+        {
+            return false;
+        }
+        var now = clock.GetUtcNow();
+        var events = await _outbox.ReadFeedAsync(_subscription!, _partition, _checkpoint, horizon, RoundSize, now, cancellationToken);
+        var to = events.Count == RoundSize ? events[^1].Event.Position : horizon;
+        if (events.Count == 0)
+        {
+            // Nothing matched: remember how far that holds and write it down now and then, not every round.
+            _checkpoint = to;
+            if (now - _checkpointWrittenAt >= IdleCheckpointInterval)
+            {
+                await MoveAsync(to, [], now, cancellationToken);
+            }
+            return false;
+        }
+        if (!await ReadSubscriptionAsync(cancellationToken))
+        {
+            return false;
+        }
+        // A case with pending rows, or whose event is a notice waiting for its round, keeps its later events behind.
+        var parked = new List<ParkedDelivery>();
+        var toPost = new List<DueDelivery>();
+        var held = new HashSet<string>(_waiting, StringComparer.Ordinal);
+        foreach (var delivery in events)
+        {
+            var roundCloses = RoundCloses(delivery.Event);
+            if (held.Contains(delivery.Event.CaseId) || roundCloses is not null)
+            {
+                // A 补正 notice always goes through the outbox, even when its round has closed (a replay): the requests
+                // of its round wait behind it there, to be told in its one notice.
+                held.Add(delivery.Event.CaseId);
+                parked.Add(new ParkedDelivery(delivery, null, roundCloses > now ? roundCloses.Value : now));
+            }
+            else
+            {
+                toPost.Add(delivery);
+            }
+        }
+        var results = toPost.Count > 0 ? await PostAsync(toPost, cancellationToken) : [];
+        var outcomes = results.ToDictionary(r => r.Position);
+        foreach (var delivery in toPost)
+        {
+            // A failed post is parked with its outcome; the case's later events, never tried, wait behind it.
+            if (!outcomes.TryGetValue(delivery.Event.Position, out var outcome))
+            {
+                parked.Add(new ParkedDelivery(delivery, null, clock.GetUtcNow()));
+            }
+            else if (outcome.Status != DeliveryStatuses.Delivered)
+            {
+                parked.Add(new ParkedDelivery(delivery, outcome, outcome.NextAttemptAt));
+            }
+        }
+        parked.Sort((x, y) => x.Delivery.Event.Position.CompareTo(y.Delivery.Event.Position));
+        if (await MoveAsync(to, parked, clock.GetUtcNow(), cancellationToken))
+        {
+            // A case newly waiting is next due when its first parked row is; the rows behind it go after that one.
+            var firstPerCase = parked.Where(p => (p.Attempt?.Status ?? DeliveryStatuses.Pending) == DeliveryStatuses.Pending)
+                .GroupBy(p => p.Delivery.Event.CaseId).Select(rows => rows.First());
+            foreach (var first in firstPerCase)
+            {
+                if (_waiting.Add(first.Delivery.Event.CaseId))
+                {
+                    _outboxDueAt = _outboxDueAt is { } earlier && earlier <= first.DueAt ? earlier : first.DueAt;
+                }
+            }
+        }
+        await AfterPostsAsync(results, cancellationToken);
+        return events.Count == RoundSize;
+    }
+
+    /// <summary>Moves the checkpoint (with the rows parked in this round); when another writer moved it, reads all again.</summary>
+    private async Task<bool> MoveAsync(long to, IReadOnlyList<ParkedDelivery> parked, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (!await _outbox.ParkAndMoveAsync(_subscriptionId, _partition, _stored, to, parked, now, cancellationToken))
+        {
+            _loaded = false;
+            return false;
+        }
+        (_stored, _checkpoint, _checkpointWrittenAt) = (to, to, now);
+        return true;
+    }
+
+    /// <summary>
+    /// Null for an event sent at once; for a 补正 request to the applicant, when its round closes: it waits until then
+    /// so that every department's requests reach the applicant as one notice (一次告知).
+    /// </summary>
+    private DateTimeOffset? RoundCloses(CaseEventRow e) =>
+        _subscription!.Kind == SubscriptionKinds.ApplicantNotice && e.Type == "SupplementRequested"
+            ? ApplicantNotices.SupplementRoundCloses(e.At, calendar, noticeOptions.Value.SupplementRoundWindow)
+            : null;
+
+    /// <summary>Posts <paramref name="deliveries"/> (in feed order): each case's one after another, different cases side by side.</summary>
+    private async Task<List<AttemptResult>> PostAsync(List<DueDelivery> deliveries, CancellationToken cancellationToken)
+    {
+        var subscription = _subscription!;
+        var secrets = Secrets(subscription, clock.GetUtcNow());
+        var url = new Uri(subscription.Url);
+        using var slots = new SemaphoreSlim(_options.Concurrency);
+        var perCase = deliveries.GroupBy(d => d.Event.CaseId).Select(async rows =>
+        {
+            await slots.WaitAsync(cancellationToken);
+            try
+            {
+                return await SendCaseAsync(subscription, url, secrets, [.. rows], cancellationToken);
+            }
+            finally
+            {
+                slots.Release();
+            }
+        });
+        var results = new List<AttemptResult>(deliveries.Count);
+        foreach (var caseResults in await Task.WhenAll(perCase))
+        {
+            results.AddRange(caseResults);
+        }
+        return results;
+    }
+
+    /// <summary>
+    /// After a failure, marks the receiver failing; after a success that ends an outage (or now and then), brings what
+    /// every sender of the subscription holds back forward, so it goes out now (in order per case), not after its backoff
+    /// of up to an hour.
+    /// </summary>
+    private async Task AfterPostsAsync(List<AttemptResult> results, CancellationToken cancellationToken)
+    {
+        var delivered = results.Any(r => r.Status == DeliveryStatuses.Delivered && r.HttpStatus is not null);
+        if (results.Any(r => r.Status != DeliveryStatuses.Delivered))
+        {
+            _receiverFailed = true;
+        }
+        else if (delivered && (_receiverFailed || clock.GetUtcNow() - _recoveryCheckedAt >= RecoveryCheckInterval))
+        {
+            _receiverFailed = false;
+            _recoveryCheckedAt = clock.GetUtcNow();
+            if (await _outbox.RetryNowAsync(_subscriptionId, clock.GetUtcNow(), cancellationToken) > 0)
+            {
+                for (var partition = 0; partition < _subscription!.Partitions; partition++)
+                {
+                    GrainFactory.GetGrain<IWebhookDeliveryGrain>(WebhookKeys.Delivery(_subscriptionId, partition)).WakeAsync().Ignore();
+                }
+            }
+        }
+    }
+
+    /// <summary>A case's rows in order; the first that fails stops the rest, which wait behind it.</summary>
     private async Task<List<AttemptResult>> SendCaseAsync(SubscriptionRecord subscription, Uri url, IReadOnlyList<string> secrets,
         List<DueDelivery> rows, CancellationToken cancellationToken)
     {

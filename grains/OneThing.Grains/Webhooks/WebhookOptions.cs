@@ -11,10 +11,10 @@ public sealed class WebhookOptions
     /// <summary>How many senders share a new subscription's cases (each a grain, spread over the silos).</summary>
     public int Partitions { get; set; } = 4;
 
-    /// <summary>How often a running feeder looks for new events: the most a push waits behind its commit.</summary>
+    /// <summary>How often a running sender looks for new events: the most a push waits behind its commit.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>How often each silo makes sure every subscription's feeder and senders run (after a silo was lost).</summary>
+    /// <summary>How often each silo makes sure every subscription's senders run (after a silo was lost).</summary>
     public TimeSpan WakeInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>A receiver that has not answered within this is retried.</summary>
@@ -33,7 +33,7 @@ public sealed class WebhookOptions
     /// <summary>How many posts one sender has in flight (to different cases).</summary>
     public int Concurrency { get; set; } = 16;
 
-    /// <summary>Delivered rows are deleted after this; failed rows stay until replayed or their subscription is deleted.</summary>
+    /// <summary>Outbox rows delivered on a retry are deleted after this; failed rows stay until replayed or their subscription is deleted.</summary>
     public TimeSpan KeepDelivered { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>The policy for receiver addresses these options give.</summary>

@@ -4,161 +4,211 @@ using OneThing.Grains.Events;
 
 namespace OneThing.Grains.Webhooks;
 
-/// <summary>An event the feed holds for a subscription, before it is queued.</summary>
-internal sealed record FedEvent(long Position, DateOnly CaseMonth, string CaseId, int Seq, string Type, DateTimeOffset At, int Partition);
-
-/// <summary>A queued delivery that is due, with the event it carries as the feed serves it.</summary>
+/// <summary>A delivery to make: the event as the feed serves it, how often it was tried and since when it waits.</summary>
 internal sealed record DueDelivery(CaseEventRow Event, DateOnly CaseMonth, int Attempts, DateTimeOffset QueuedAt);
 
 /// <summary>How one attempt ended: <see cref="DeliveryStatuses"/>, and when to try again while pending.
 /// <paramref name="Attempted"/> is false for a notice merged into another: it was settled without being sent itself.</summary>
 internal sealed record AttemptResult(long Position, string Status, DateTimeOffset NextAttemptAt, int? HttpStatus, string? Error, bool Attempted = true);
 
+/// <summary>An event read from the feed that goes into the outbox: its post failed, or it waits behind one that did.</summary>
+internal sealed record ParkedDelivery(DueDelivery Delivery, AttemptResult? Attempt, DateTimeOffset DueAt);
+
+/// <summary>Where a sender stands: its checkpoint (null when the subscription is gone), the cases of its partition with
+/// pending rows, and when the earliest of those falls due.</summary>
+internal sealed record PartitionState(long? Checkpoint, HashSet<string> Waiting, DateTimeOffset? NextDue);
+
+/// <summary>One line of a subscription's deliveries, from an outbox row or, for a delivery that needed no row, from the feed.</summary>
+public sealed record DeliveryRecord(
+    long Position, string CaseId, int Seq, string Type, string Status, int Attempts, DateTimeOffset QueuedAt, DateTimeOffset? NextAttemptAt,
+    DateTimeOffset? LastAttemptAt, int? LastStatus, string? LastError, DateTimeOffset? CompletedAt);
+
 /// <summary>
-/// The outbox of subscriptions (<c>onething_webhook_deliveries</c>, migration 0014): the feeder queues matching events
-/// into it with its checkpoint in one transaction; senders take their partition's due rows in order per case.
+/// The delivery state of subscriptions. The event log is the outbox: the sender of each (subscription, partition) reads
+/// the matching events of its partition after its checkpoint (<c>onething_webhook_checkpoints</c>, migration 0018) and
+/// posts them; <c>onething_webhook_deliveries</c> (migration 0014) holds only what could not go at once (a failed post,
+/// the later events of its case, a notice waiting for its round) and is retried from there in order per case.
 /// </summary>
-internal sealed class WebhookOutbox(NpgsqlDataSource database)
+public sealed class WebhookOutbox(NpgsqlDataSource database)
 {
     /// <summary>
-    /// Matching events after the subscription's checkpoint and below <c>$2</c> (a horizon read earlier, so every
-    /// transaction below it has ended). A department-scoped subscription gets its matters' events, and the case-level
-    /// events of cases where it was handed a task before them: to other departments a case does not exist. A notice
-    /// subscription hears of a case's first Overdue only: the applicant is told once that the case went to the desk.
+    /// The partition of a case (alias <c>e</c>) among <c>@partitions</c>: fixed for a subscription's life, so a case's
+    /// events and rows always belong to the same sender.
     /// </summary>
-    private const string FeedQuery = """
-        SELECT e.position, e.case_month, e.case_id, e.seq, e.type, e.at, ((hashtext(e.case_id) & 2147483647) % $7)::integer
-        FROM onething_case_events e
-        WHERE e.position > $1 AND e.position < $2
-          AND ($3::text[] IS NULL OR e.type = ANY($3))
-          AND ($4::text[] IS NULL OR e.item_code = ANY($4))
-          AND ($5::text[] IS NULL OR e.department = ANY($5)
+    private const string PartitionOfEvent = "((hashtext(e.case_id) & 2147483647) % @partitions)";
+
+    /// <summary>
+    /// Whether event <c>e</c> is one the subscription wants. A department-scoped subscription gets its matters' events, and
+    /// the case-level events of cases where it was handed a task before them: to other departments a case does not
+    /// exist. A notice subscription hears of a case's first Overdue only: the applicant is told once that the case went
+    /// to the desk.
+    /// </summary>
+    private const string Matches = """
+        (@types::text[] IS NULL OR e.type = ANY(@types))
+          AND (@items::text[] IS NULL OR e.item_code = ANY(@items))
+          AND (@departments::text[] IS NULL OR e.department = ANY(@departments)
                OR (e.department IS NULL AND EXISTS (
                    SELECT 1 FROM onething_case_events t
                    WHERE t.case_month = e.case_month AND t.case_id = e.case_id AND t.seq < e.seq
-                     AND t.type = 'TaskReady' AND t.department = ANY($5))))
-          AND NOT ($6 AND e.type = 'Overdue' AND EXISTS (
+                     AND t.type = 'TaskReady' AND t.department = ANY(@departments))))
+          AND NOT (@notice AND e.type = 'Overdue' AND EXISTS (
                    SELECT 1 FROM onething_case_events o
                    WHERE o.case_month = e.case_month AND o.case_id = e.case_id AND o.seq < e.seq AND o.type = 'Overdue'))
-        ORDER BY e.position
-        LIMIT $8
         """;
 
-    public async Task<long> HorizonAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Event <c>e</c> as the feed serves it, a department-scoped subscription's without other actors' free text, as the
+    /// department reads it; then its case month.
+    /// </summary>
+    private const string EventColumns = $"""
+        e.position, e.case_id, e.item_code, e.region, e.seq, e.type, e.at, e.actor_role, e.actor_name,
+        e.actor_department, e.matter_code, e.department,
+        (CASE WHEN @departments::text[] IS NOT NULL AND e.department IS NULL AND NOT (coalesce(e.actor_department, '') = ANY(@departments))
+              THEN e.data - '{CaseEventTypes.PrivateMember}' - 'reason' - 'comment' - 'resolution' - 'resolvedBy'
+              ELSE e.data - '{CaseEventTypes.PrivateMember}' END)::text,
+        e.case_month
+        """;
+
+    internal async Task<long> HorizonAsync(CancellationToken cancellationToken)
     {
         await using var command = database.CreateCommand(SubscriptionStore.HorizonQuery);
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    public async Task<List<FedEvent>> ReadFeedAsync(SubscriptionRecord subscription, long after, long horizon, int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// The partition's matching events after <paramref name="after"/> and at or below <paramref name="horizon"/> (read
+    /// earlier, so every transaction below it has ended), in feed order, at most <paramref name="limit"/>.
+    /// </summary>
+    internal async Task<List<DueDelivery>> ReadFeedAsync(SubscriptionRecord subscription, int partition, long after, long horizon, int limit,
+        DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var command = database.CreateCommand(FeedQuery);
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = horizon + 1 });
-        var types = subscription.Kind == SubscriptionKinds.ApplicantNotice
-            ? (subscription.AllEvents ? ApplicantNotices.EventTypes : subscription.EventTypes.Intersect(ApplicantNotices.EventTypes).ToArray())
-            : (subscription.AllEvents ? null : subscription.EventTypes);
-        command.Parameters.Add(SubscriptionStore.TextArray(types));
-        command.Parameters.Add(SubscriptionStore.TextArray(subscription.ItemCodes));
-        command.Parameters.Add(SubscriptionStore.TextArray(subscription.Departments));
-        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = subscription.Kind == SubscriptionKinds.ApplicantNotice });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = subscription.Partitions });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
-        var rows = new List<FedEvent>();
+        await using var command = database.CreateCommand($"""
+            SELECT {EventColumns}
+            FROM onething_case_events e
+            WHERE e.position > @after AND e.position <= @horizon AND {PartitionOfEvent} = @partition
+              AND {Matches}
+            ORDER BY e.position
+            LIMIT @limit
+            """);
+        command.Parameters.Add(new NpgsqlParameter<long>("after", after));
+        command.Parameters.Add(new NpgsqlParameter<long>("horizon", horizon));
+        command.Parameters.Add(new NpgsqlParameter<int>("partition", partition));
+        command.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
+        AddFilter(command, subscription);
+        var rows = new List<DueDelivery>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add(new FedEvent(reader.GetInt64(0), reader.GetFieldValue<DateOnly>(1), reader.GetString(2), reader.GetInt32(3),
-                reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(5), reader.GetInt32(6)));
+            rows.Add(new DueDelivery(ReadEvent(reader), reader.GetFieldValue<DateOnly>(13), 0, now));
         }
         return rows;
     }
 
     /// <summary>
-    /// Queues <paramref name="events"/> (each due at its <paramref name="dueAt"/>) and moves the checkpoint from
-    /// <paramref name="from"/> to <paramref name="to"/>, in one transaction. False, with nothing written, when the checkpoint
-    /// is no longer at <paramref name="from"/> (a replay moved it, or another activation fed first).
+    /// Writes <paramref name="parked"/> into the outbox and moves the partition's checkpoint from <paramref name="from"/> to
+    /// <paramref name="to"/>, in one transaction. False, with nothing written, when the checkpoint is no longer at
+    /// <paramref name="from"/> (a replay moved it, another activation moved first, or the subscription was deleted).
     /// </summary>
-    public async Task<bool> QueueAsync(Guid subscriptionId, long from, long to, IReadOnlyList<FedEvent> events,
-        IReadOnlyList<DateTimeOffset> dueAt, DateTimeOffset now, CancellationToken cancellationToken)
+    internal async Task<bool> ParkAndMoveAsync(Guid subscriptionId, int partition, long from, long to, IReadOnlyList<ParkedDelivery> parked,
+        DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        var move = new NpgsqlBatchCommand("UPDATE onething_subscriptions SET fed_position = $3 WHERE subscription_id = $1 AND fed_position = $2 AND deleted_at IS NULL");
-        move.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = subscriptionId });
-        move.Parameters.Add(new NpgsqlParameter<long> { TypedValue = from });
-        move.Parameters.Add(new NpgsqlParameter<long> { TypedValue = to });
-        batch.BatchCommands.Add(move);
-        if (events.Count > 0)
-        {
-            var insert = new NpgsqlBatchCommand("""
+        // One statement: the rows go in only if the checkpoint moved.
+        await using var command = database.CreateCommand("""
+            WITH moved AS (
+                UPDATE onething_webhook_checkpoints SET position = $4
+                WHERE subscription_id = $1 AND partition = $2 AND position = $3
+                RETURNING 1),
+            parked AS (
                 INSERT INTO onething_webhook_deliveries
-                    (subscription_id, position, case_month, case_id, seq, type, partition, status, created_at, next_attempt_at)
-                SELECT $1, q.position, q.case_month, q.case_id, q.seq, q.type, q.partition, 'pending', $2, q.due
-                FROM unnest($3::bigint[], $4::date[], $5::text[], $6::integer[], $7::text[], $8::smallint[], $9::timestamptz[])
-                     AS q(position, case_month, case_id, seq, type, partition, due)
-                ON CONFLICT (subscription_id, position) DO NOTHING
-                """);
-            insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = subscriptionId });
-            insert.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = now.UtcDateTime });
-            insert.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. events.Select(e => e.Position)] });
-            insert.Parameters.Add(new NpgsqlParameter<DateOnly[]> { TypedValue = [.. events.Select(e => e.CaseMonth)] });
-            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. events.Select(e => e.CaseId)] });
-            insert.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. events.Select(e => e.Seq)] });
-            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. events.Select(e => e.Type)] });
-            insert.Parameters.Add(new NpgsqlParameter<short[]> { TypedValue = [.. events.Select(e => (short)e.Partition)] });
-            insert.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. dueAt.Select(d => d.UtcDateTime)] });
-            batch.BatchCommands.Add(insert);
-        }
-        await batch.ExecuteNonQueryAsync(cancellationToken);
-        if (move.RecordsAffected != 1)
+                    (subscription_id, position, case_month, case_id, seq, type, partition, status, attempts, created_at, next_attempt_at,
+                     last_attempt_at, last_status, last_error, completed_at)
+                SELECT $1, q.position, q.case_month, q.case_id, q.seq, q.type, $2, q.status, q.attempts, $5, q.due,
+                       CASE WHEN q.attempts > 0 THEN $5 END, q.http, q.error, CASE WHEN q.status <> 'pending' THEN $5 END
+                FROM unnest($6::bigint[], $7::date[], $8::text[], $9::integer[], $10::text[], $11::text[], $12::integer[],
+                            $13::timestamptz[], $14::integer[], $15::text[])
+                     AS q(position, case_month, case_id, seq, type, status, attempts, due, http, error)
+                WHERE EXISTS (SELECT 1 FROM moved)
+                ON CONFLICT (subscription_id, position) DO NOTHING)
+            SELECT count(*)::integer FROM moved
+            """);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = subscriptionId });
+        command.Parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)partition });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = from });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = to });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = now.UtcDateTime });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. parked.Select(p => p.Delivery.Event.Position)] });
+        command.Parameters.Add(new NpgsqlParameter<DateOnly[]> { TypedValue = [.. parked.Select(p => p.Delivery.CaseMonth)] });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. parked.Select(p => p.Delivery.Event.CaseId)] });
+        command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. parked.Select(p => p.Delivery.Event.Seq)] });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. parked.Select(p => p.Delivery.Event.Type)] });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. parked.Select(p => p.Attempt?.Status ?? DeliveryStatuses.Pending)] });
+        command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. parked.Select(p => p.Attempt is { Attempted: true } ? 1 : 0)] });
+        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. parked.Select(p => p.DueAt.UtcDateTime)] });
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer, Value = parked.Select(p => (object?)p.Attempt?.HttpStatus ?? DBNull.Value).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = parked.Select(p => (object?)p.Attempt?.Error ?? DBNull.Value).ToArray() });
+        return (int)(await command.ExecuteScalarAsync(cancellationToken))! == 1;
+    }
+
+    /// <summary>The partition's checkpoint, its cases with pending rows, and when the first of those cases falls due.</summary>
+    internal async Task<PartitionState> LoadPartitionAsync(Guid subscriptionId, int partition, CancellationToken cancellationToken)
+    {
+        await using var batch = database.CreateBatch();
+        var checkpoint = new NpgsqlBatchCommand("SELECT position FROM onething_webhook_checkpoints WHERE subscription_id = $1 AND partition = $2");
+        // A case's rows go when its first pending row does: that one says when the case is next due.
+        var waiting = new NpgsqlBatchCommand("""
+            SELECT DISTINCT ON (case_id) case_id, next_attempt_at FROM onething_webhook_deliveries
+            WHERE subscription_id = $1 AND partition = $2 AND status = 'pending'
+            ORDER BY case_id, position
+            """);
+        foreach (var command in new[] { checkpoint, waiting })
         {
-            await transaction.RollbackAsync(cancellationToken);
-            return false;
+            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = subscriptionId });
+            command.Parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)partition });
+            batch.BatchCommands.Add(command);
         }
-        await transaction.CommitAsync(cancellationToken);
-        return true;
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        long? position = await reader.ReadAsync(cancellationToken) ? reader.GetInt64(0) : null;
+        await reader.NextResultAsync(cancellationToken);
+        var cases = new HashSet<string>(StringComparer.Ordinal);
+        DateTimeOffset? nextDue = null;
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            cases.Add(reader.GetString(0));
+            var due = reader.GetFieldValue<DateTimeOffset>(1);
+            nextDue = nextDue is { } earlier && earlier <= due ? earlier : due;
+        }
+        return new PartitionState(position, cases, nextDue);
     }
 
     /// <summary>
     /// Up to <paramref name="limit"/> due rows of one partition, oldest first, leaving out every row behind a pending
-    /// row of the same case that is not due yet: a case's events go out in order. The event comes back as the feed
-    /// serves it, a department-scoped subscription's without other actors' free text, as the department reads it.
+    /// row of the same case that is not due yet: a case's events go out in order.
     /// </summary>
-    public async Task<List<DueDelivery>> DueAsync(Guid subscriptionId, int partition, string[]? departments, DateTimeOffset now, int limit,
+    internal async Task<List<DueDelivery>> DueAsync(Guid subscriptionId, int partition, string[]? departments, DateTimeOffset now, int limit,
         CancellationToken cancellationToken)
     {
         await using var command = database.CreateCommand($"""
-            SELECT e.position, e.case_id, e.item_code, e.region, e.seq, e.type, e.at, e.actor_role, e.actor_name,
-                   e.actor_department, e.matter_code, e.department,
-                   (CASE WHEN $5::text[] IS NOT NULL AND e.department IS NULL AND NOT (coalesce(e.actor_department, '') = ANY($5))
-                         THEN e.data - '{CaseEventTypes.PrivateMember}' - 'reason' - 'comment' - 'resolution' - 'resolvedBy'
-                         ELSE e.data - '{CaseEventTypes.PrivateMember}' END)::text,
-                   d.case_month, d.attempts, d.created_at
+            SELECT {EventColumns}, d.attempts, d.created_at
             FROM onething_webhook_deliveries d
             JOIN onething_case_events e ON e.case_month = d.case_month AND e.case_id = d.case_id AND e.seq = d.seq
-            WHERE d.subscription_id = $1 AND d.partition = $2 AND d.status = 'pending' AND d.next_attempt_at <= $3
+            WHERE d.subscription_id = @id AND d.partition = @partition AND d.status = 'pending' AND d.next_attempt_at <= @now
               AND NOT EXISTS (
                   SELECT 1 FROM onething_webhook_deliveries b
                   WHERE b.subscription_id = d.subscription_id AND b.case_id = d.case_id AND b.status = 'pending'
-                    AND b.position < d.position AND b.next_attempt_at > $3)
+                    AND b.position < d.position AND b.next_attempt_at > @now)
             ORDER BY d.position
-            LIMIT $4
+            LIMIT @limit
             """);
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = subscriptionId });
-        command.Parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)partition });
-        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = now.UtcDateTime });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
-        command.Parameters.Add(SubscriptionStore.TextArray(departments));
+        command.Parameters.Add(new NpgsqlParameter<Guid>("id", subscriptionId));
+        command.Parameters.Add(new NpgsqlParameter<short>("partition", (short)partition));
+        command.Parameters.Add(new NpgsqlParameter<DateTime>("now", now.UtcDateTime));
+        command.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
+        command.Parameters.Add(TextArray("departments", departments));
         var rows = new List<DueDelivery>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            var row = new CaseEventRow(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), Nullable(reader, 3), reader.GetInt32(4),
-                reader.GetString(5), reader.GetFieldValue<DateTimeOffset>(6), reader.GetString(7), Nullable(reader, 8),
-                Nullable(reader, 9), Nullable(reader, 10), Nullable(reader, 11), reader.GetString(12));
-            rows.Add(new DueDelivery(row, reader.GetFieldValue<DateOnly>(13), reader.GetInt32(14), reader.GetFieldValue<DateTimeOffset>(15)));
+            rows.Add(new DueDelivery(ReadEvent(reader), reader.GetFieldValue<DateOnly>(13), reader.GetInt32(14), reader.GetFieldValue<DateTimeOffset>(15)));
         }
         return rows;
     }
@@ -167,7 +217,7 @@ internal sealed class WebhookOutbox(NpgsqlDataSource database)
     /// The case's other pending 补正 requests for this subscription made up to <paramref name="roundCloses"/>: the rest of
     /// the round the row at <paramref name="afterPosition"/> opened, to be told in its one notice.
     /// </summary>
-    public async Task<List<(long Position, string Data)>> RestOfRoundAsync(Guid subscriptionId, DateOnly caseMonth, string caseId, long afterPosition,
+    internal async Task<List<(long Position, string Data)>> RestOfRoundAsync(Guid subscriptionId, DateOnly caseMonth, string caseId, long afterPosition,
         DateTimeOffset roundCloses, CancellationToken cancellationToken)
     {
         await using var command = database.CreateCommand($"""
@@ -196,7 +246,7 @@ internal sealed class WebhookOutbox(NpgsqlDataSource database)
     /// Makes every pending row of the subscription that waits out a backoff due now: the receiver answered again, so
     /// what failed while it was away need not wait up to an hour for its next turn. Returns how many rows it moved.
     /// </summary>
-    public async Task<int> RetryNowAsync(Guid subscriptionId, DateTimeOffset now, CancellationToken cancellationToken)
+    internal async Task<int> RetryNowAsync(Guid subscriptionId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var command = database.CreateCommand("""
             UPDATE onething_webhook_deliveries SET next_attempt_at = $2
@@ -207,21 +257,8 @@ internal sealed class WebhookOutbox(NpgsqlDataSource database)
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>When the partition's next pending row falls due; null when it has none.</summary>
-    public async Task<DateTimeOffset?> NextDueAsync(Guid subscriptionId, int partition, CancellationToken cancellationToken)
-    {
-        await using var command = database.CreateCommand("""
-            SELECT min(next_attempt_at) FROM onething_webhook_deliveries
-            WHERE subscription_id = $1 AND partition = $2 AND status = 'pending'
-            """);
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = subscriptionId });
-        command.Parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)partition });
-        var value = await command.ExecuteScalarAsync(cancellationToken);
-        return value is DateTime at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null;
-    }
-
     /// <summary>Records a round's attempts in one statement.</summary>
-    public async Task RecordAsync(Guid subscriptionId, DateTimeOffset at, IReadOnlyList<AttemptResult> results, CancellationToken cancellationToken)
+    internal async Task RecordAsync(Guid subscriptionId, DateTimeOffset at, IReadOnlyList<AttemptResult> results, CancellationToken cancellationToken)
     {
         if (results.Count == 0)
         {
@@ -248,32 +285,104 @@ internal sealed class WebhookOutbox(NpgsqlDataSource database)
     }
 
     /// <summary>
-    /// Puts the checkpoint back to just before <paramref name="fromPosition"/> and makes every row from there pending and
-    /// due again, in one transaction; the feeder then queues the matching events the outbox did not hold.
+    /// Makes every matching event from <paramref name="fromPosition"/> on go out again, in one transaction: drops the
+    /// subscription's outbox rows from there (delivered, failed or pending), and puts every partition's checkpoint and
+    /// the start of the feed-as-outbox back to just before it. Returns how many matching events that puts in front of
+    /// the senders again.
     /// </summary>
-    public async Task<int> ReplayAsync(Guid subscriptionId, long fromPosition, DateTimeOffset now, CancellationToken cancellationToken)
+    internal async Task<int> ReplayAsync(SubscriptionRecord subscription, long fromPosition, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        var requeue = new NpgsqlBatchCommand("""
-            UPDATE onething_webhook_deliveries
-            SET status = 'pending', attempts = 0, created_at = $3, next_attempt_at = $3, completed_at = NULL, last_error = NULL, last_status = NULL
-            WHERE subscription_id = $1 AND position >= $2
+        // One batch, so one implicit transaction that no await of the grain holds open. The checkpoints are locked first,
+        // so a sender's move in between waits, then finds them moved and reloads.
+        await using var batch = database.CreateBatch();
+        var lockCheckpoints = new NpgsqlBatchCommand("""
+            SELECT max(position) FROM (SELECT position FROM onething_webhook_checkpoints WHERE subscription_id = @id FOR UPDATE) c
             """);
-        requeue.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = subscriptionId });
-        requeue.Parameters.Add(new NpgsqlParameter<long> { TypedValue = fromPosition });
-        requeue.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = now.UtcDateTime });
+        var count = new NpgsqlBatchCommand($"""
+            SELECT count(*)::integer FROM onething_case_events e
+            WHERE e.position >= @from
+              AND e.position <= (SELECT max(position) FROM onething_webhook_checkpoints WHERE subscription_id = @id)
+              AND {Matches}
+            """);
+        var drop = new NpgsqlBatchCommand("DELETE FROM onething_webhook_deliveries WHERE subscription_id = @id AND position >= @from");
         var rewind = new NpgsqlBatchCommand("""
-            UPDATE onething_subscriptions SET fed_position = LEAST(fed_position, $2 - 1) WHERE subscription_id = $1
+            UPDATE onething_webhook_checkpoints SET position = LEAST(position, @from - 1) WHERE subscription_id = @id
             """);
-        rewind.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = subscriptionId });
-        rewind.Parameters.Add(new NpgsqlParameter<long> { TypedValue = fromPosition });
-        batch.BatchCommands.Add(requeue);
-        batch.BatchCommands.Add(rewind);
-        await batch.ExecuteNonQueryAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return requeue.RecordsAffected;
+        var start = new NpgsqlBatchCommand("""
+            UPDATE onething_subscriptions SET fed_position = LEAST(fed_position, @from - 1) WHERE subscription_id = @id
+            """);
+        foreach (var command in new[] { lockCheckpoints, count, drop, rewind, start })
+        {
+            command.Parameters.Add(new NpgsqlParameter<Guid>("id", subscription.Id));
+            command.Parameters.Add(new NpgsqlParameter<long>("from", fromPosition));
+            batch.BatchCommands.Add(command);
+        }
+        AddFilter(count.Parameters, subscription);
+        int events;
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        {
+            await reader.NextResultAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            events = reader.GetInt32(0);
+        }
+        return events;
+    }
+
+    /// <summary>
+    /// The subscription's deliveries after <paramref name="after"/> in feed order, of one status or all. Rows of the
+    /// outbox as they are; besides them, every matching event after the start and at or below its partition's checkpoint
+    /// that has no row was delivered at its first attempt and is listed as such (queued at the event's time, attempts
+    /// 1, no attempt details: nothing was written for it). Pending lists the outbox's rows only: an event above its
+    /// partition's checkpoint has not been read yet.
+    /// </summary>
+    public async Task<List<DeliveryRecord>> ListAsync(Guid subscriptionId, string? status, long after, int limit, CancellationToken cancellationToken)
+    {
+        var subscription = await new SubscriptionStore(database).FindAsync(subscriptionId, cancellationToken);
+        if (subscription is null)
+        {
+            return [];
+        }
+        await using var command = database.CreateCommand($"""
+            (SELECT d.position, d.case_id, d.seq, d.type, d.status, d.attempts, d.created_at, d.next_attempt_at, d.last_attempt_at,
+                    d.last_status, d.last_error, d.completed_at
+             FROM onething_webhook_deliveries d
+             WHERE d.subscription_id = @id AND (@status::text IS NULL OR d.status = @status) AND d.position > @after
+             ORDER BY d.position
+             LIMIT @limit)
+            UNION ALL
+            (SELECT e.position, e.case_id, e.seq, e.type, 'delivered', 1, e.at, NULL, NULL, NULL, NULL, NULL
+             FROM onething_case_events e
+             JOIN onething_webhook_checkpoints c ON c.subscription_id = @id AND c.partition = {PartitionOfEvent}
+             WHERE coalesce(@status::text, 'delivered') = 'delivered'
+               AND e.position > GREATEST(@after, @start)
+               AND e.position <= (SELECT max(position) FROM onething_webhook_checkpoints WHERE subscription_id = @id)
+               AND e.position <= c.position
+               AND {Matches}
+               AND NOT EXISTS (SELECT 1 FROM onething_webhook_deliveries d WHERE d.subscription_id = @id AND d.position = e.position)
+             ORDER BY e.position
+             LIMIT @limit)
+            ORDER BY 1
+            LIMIT @limit
+            """);
+        command.Parameters.Add(new NpgsqlParameter<Guid>("id", subscriptionId));
+        command.Parameters.Add(new NpgsqlParameter("status", NpgsqlDbType.Text) { Value = (object?)status ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter<long>("after", after));
+        command.Parameters.Add(new NpgsqlParameter<long>("start", subscription.FedPosition));
+        command.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
+        AddFilter(command, subscription);
+        var items = new List<DeliveryRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var rowStatus = reader.GetString(4);
+            items.Add(new DeliveryRecord(
+                reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3), rowStatus, reader.GetInt32(5),
+                reader.GetFieldValue<DateTimeOffset>(6),
+                rowStatus == DeliveryStatuses.Pending ? reader.GetFieldValue<DateTimeOffset>(7) : null,
+                reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8), reader.IsDBNull(9) ? null : reader.GetInt32(9),
+                reader.IsDBNull(10) ? null : reader.GetString(10), reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11)));
+        }
+        return items;
     }
 
     /// <summary>Deletes delivered rows completed before <paramref name="before"/>, a bounded number at a time.</summary>
@@ -288,6 +397,30 @@ internal sealed class WebhookOutbox(NpgsqlDataSource database)
         command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = before.UtcDateTime });
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    /// <summary>The event of <see cref="EventColumns"/>.</summary>
+    private static CaseEventRow ReadEvent(NpgsqlDataReader reader) => new(
+        reader.GetInt64(0), reader.GetString(1), reader.GetString(2), Nullable(reader, 3), reader.GetInt32(4),
+        reader.GetString(5), reader.GetFieldValue<DateTimeOffset>(6), reader.GetString(7), Nullable(reader, 8),
+        Nullable(reader, 9), Nullable(reader, 10), Nullable(reader, 11), reader.GetString(12));
+
+    /// <summary>The parameters of <see cref="Matches"/>, <see cref="EventColumns"/> and <see cref="PartitionOfEvent"/>.</summary>
+    private static void AddFilter(NpgsqlCommand command, SubscriptionRecord subscription) => AddFilter(command.Parameters, subscription);
+
+    private static void AddFilter(NpgsqlParameterCollection parameters, SubscriptionRecord subscription)
+    {
+        var types = subscription.Kind == SubscriptionKinds.ApplicantNotice
+            ? (subscription.AllEvents ? ApplicantNotices.EventTypes : subscription.EventTypes.Intersect(ApplicantNotices.EventTypes).ToArray())
+            : (subscription.AllEvents ? null : subscription.EventTypes);
+        parameters.Add(TextArray("types", types));
+        parameters.Add(TextArray("items", subscription.ItemCodes));
+        parameters.Add(TextArray("departments", subscription.Departments));
+        parameters.Add(new NpgsqlParameter<bool>("notice", subscription.Kind == SubscriptionKinds.ApplicantNotice));
+        parameters.Add(new NpgsqlParameter<int>("partitions", subscription.Partitions));
+    }
+
+    private static NpgsqlParameter TextArray(string name, IReadOnlyList<string>? values) =>
+        new(name, NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = (object?)values?.ToArray() ?? DBNull.Value };
 
     private static string? Nullable(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 }
