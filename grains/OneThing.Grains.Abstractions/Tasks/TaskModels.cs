@@ -11,6 +11,16 @@ public enum DepartmentTaskStatus
     Cancelled = 6,
 }
 
+public static class DepartmentTaskStatuses
+{
+    /// <summary>
+    /// A task in one of these statuses is over for its department and never opens again; the inbox keeps such tasks
+    /// in a partition of their own (migration 0019 names the same three).
+    /// </summary>
+    public static bool IsEnded(this DepartmentTaskStatus status) =>
+        status is DepartmentTaskStatus.Completed or DepartmentTaskStatus.Rejected or DepartmentTaskStatus.Cancelled;
+}
+
 [GenerateSerializer, Immutable, Alias("onething.SupplementRequest")]
 public sealed record SupplementRequest(
     [property: Id(0)] IReadOnlyList<string> Materials,

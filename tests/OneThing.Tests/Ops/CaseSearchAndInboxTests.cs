@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using OneThing.Grains.Cases;
+using OneThing.Grains.Common;
+using OneThing.Grains.Tasks;
 using OneThing.Tests.Deadlines;
 using OneThing.Tests.Fixtures;
 
@@ -80,12 +82,16 @@ public sealed class CaseSearchAndInboxTests(FakeTimeClusterFixture fixture)
     {
         // More ended tasks of one department and item than the total counts, written as the read model stores them.
         var item = $"cap-{Guid.NewGuid():N}"[..12];
+        var view = JsonSerializer.Serialize(new TaskView("", "", "tobacco-retail-licence", "烟草专卖零售许可证", "tobacco",
+            DepartmentTaskStatus.Cancelled, fixture.Clock.GetUtcNow(), null, null, new Dictionary<string, string>(),
+            new Dictionary<string, string>(), null, null, item, false), ViewJson.Options);
         await TestDatabase.ScalarAsync(fixture.ConnectionString, """
             INSERT INTO onething_department_tasks (task_id, case_id, department, matter_code, item_code, status, ready_at, due_at, revision, updated_at, view)
             SELECT @item || '-' || n, @item || '-' || n, 'tobacco', 'tobacco-retail-licence', @item, 'Cancelled',
-                   now(), now() + n * interval '1 minute', 1, now(), jsonb_build_object('taskId', @item || '-' || n)
+                   now(), now() + n * interval '1 minute', 1, now(),
+                   jsonb_set(jsonb_set(@view::jsonb, '{taskId}', to_jsonb(@item || '-' || n)), '{caseId}', to_jsonb(@item || '-' || n))
             FROM generate_series(1, @count) n
-            """, ("item", item), ("count", OneThing.Api.Common.Paging.MaxTotal + 5));
+            """, ("item", item), ("view", view), ("count", OneThing.Api.Common.Paging.MaxTotal + 5));
         using var tobacco = fixture.Api.CreateClient(OneThingApiFactory.KeyOf("tobacco"));
 
         var first = await tobacco.GetFromJsonAsync<JsonElement>($"/api/departments/tobacco/tasks?status=Cancelled&item={item}&pageSize=200");

@@ -54,6 +54,16 @@ public sealed class ReadModelWriterTests
     }
 
     [Fact]
+    public async Task TheEndedPartitionHoldsExactlyTheStatusesThatEnd()
+    {
+        var connectionString = await TestDatabase.CreateMigratedAsync("rm_bound");
+        var bound = (string)(await TestDatabase.ScalarAsync(connectionString,
+            "SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE relname = 'onething_department_tasks_ended'"))!;
+        var ended = Enum.GetValues<DepartmentTaskStatus>().Where(status => status.IsEnded()).Select(status => $"'{status}'");
+        Assert.Equal($"FOR VALUES IN ({string.Join(", ", ended)})", bound);
+    }
+
+    [Fact]
     public async Task AFailedBatchFailsItsCallersAndTheWriterGoesOn()
     {
         var connectionString = await TestDatabase.CreateMigratedAsync("rm_failure");

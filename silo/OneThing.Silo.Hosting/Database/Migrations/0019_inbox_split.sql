@@ -1,8 +1,8 @@
 -- 0019: ended tasks leave the hot inbox. The inbox table is partitioned by status: the tasks departments work (every
 -- status but the ended ones, the default partition) stay in a table that holds only them, whatever the history, and
--- Completed, Rejected and Cancelled tasks go to a partition of their own that only grows. A task's row moves between
--- them when it ends, in the group commit that ends it. The key gains the status, as a partitioned table's key must hold
--- its partition column; the read-model writer keeps one row per task (it deletes the row under the old status).
+-- Completed, Rejected and Cancelled tasks (DepartmentTaskStatuses.IsEnded) go to a partition of their own that only
+-- grows. Each partition is keyed by task id and written directly by the read-model writer; a task's row moves to the
+-- ended partition in the commit that ends it. Readers read the parent, and a status names its partition.
 ALTER TABLE onething_department_tasks RENAME TO onething_department_tasks_unsplit;
 ALTER INDEX onething_department_tasks_pkey RENAME TO onething_department_tasks_unsplit_pkey;
 ALTER INDEX onething_department_tasks_inbox RENAME TO onething_department_tasks_unsplit_inbox;
@@ -22,13 +22,14 @@ CREATE TABLE onething_department_tasks (
     -- The task as the API returns it, so an inbox page is one index range read and no grain calls.
     view        jsonb       NOT NULL,
     overdue     boolean     NOT NULL DEFAULT false,
-    warning     boolean     NOT NULL DEFAULT false,
-    PRIMARY KEY (task_id, status)
+    warning     boolean     NOT NULL DEFAULT false
 ) PARTITION BY LIST (status);
 
 CREATE TABLE onething_department_tasks_ended PARTITION OF onething_department_tasks
     FOR VALUES IN ('Completed', 'Rejected', 'Cancelled');
 CREATE TABLE onething_department_tasks_open PARTITION OF onething_department_tasks DEFAULT;
+ALTER TABLE onething_department_tasks_ended ADD PRIMARY KEY (task_id);
+ALTER TABLE onething_department_tasks_open ADD PRIMARY KEY (task_id);
 
 -- "My Ready tasks, earliest due first": one range of this index per department and status, already in page order; a
 -- status names its partition, so an open inbox never reads an ended task's index entry.
