@@ -7,14 +7,20 @@ namespace OneThing.Contracts;
 /// </summary>
 public static class Patterns
 {
-    /// <summary>居民身份证号码: 17 digits and a check character (a digit or X).</summary>
-    public const string ResidentIdNumber = "^[0-9]{17}[0-9Xx]$";
+    /// <summary>居民身份证号码: 17 digits and a check character (a digit or X). Unanchored, to compose (the item form schema).</summary>
+    public const string ResidentIdNumberShape = "[0-9]{17}[0-9Xx]";
 
     /// <summary>统一社会信用代码: 18 characters of the code's alphabet (digits and upper-case letters but I, O, S, V, Z).</summary>
-    public const string UnifiedSocialCreditCode = "^[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}$";
+    public const string UnifiedSocialCreditCodeShape = "[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}";
 
     /// <summary>A mainland mobile number (13x to 19x, 11 digits) or a landline (0, a 2- or 3-digit area code, 7 or 8 digits, optionally split by one '-').</summary>
-    public const string Phone = "^(1[3-9][0-9]{9}|0[0-9]{9,11}|0[0-9]{2,3}-[0-9]{7,8})$";
+    public const string PhoneShape = "1[3-9][0-9]{9}|0[0-9]{9,11}|0[0-9]{2,3}-[0-9]{7,8}";
+
+    public const string ResidentIdNumber = "^" + ResidentIdNumberShape + "$";
+
+    public const string UnifiedSocialCreditCode = "^" + UnifiedSocialCreditCodeShape + "$";
+
+    public const string Phone = "^(" + PhoneShape + ")$";
 
     /// <summary>A material file's SHA-256, in hexadecimal.</summary>
     public const string Sha256 = "^[0-9A-Fa-f]{64}$";

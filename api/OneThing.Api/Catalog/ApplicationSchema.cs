@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Json.Schema;
 using OneThing.Api.Common;
+using OneThing.Contracts;
 using OneThing.Grains.Catalog;
 using OneThing.Grains.Common;
 using OneThing.Grains.Validation;
@@ -238,11 +239,11 @@ public sealed class ApplicationSchema
         FormFieldTypes.Date => new JsonObject { ["type"] = "string", ["format"] = "date", ["pattern"] = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$" },
         FormFieldTypes.Integer => new JsonObject { ["type"] = "integer", ["minimum"] = long.MinValue, ["maximum"] = long.MaxValue },
         FormFieldTypes.Boolean => new JsonObject { ["type"] = "boolean" },
-        FormFieldTypes.IdNumber => Identifier(ResidentIdNumber.Pattern,
+        FormFieldTypes.IdNumber => Identifier(Patterns.ResidentIdNumberShape,
             "A resident identity number (GB 11643); its check character is checked too."),
-        FormFieldTypes.CreditCode => Identifier(UnifiedSocialCreditCode.Pattern,
+        FormFieldTypes.CreditCode => Identifier(Patterns.UnifiedSocialCreditCodeShape,
             "A unified social credit code (GB 32100); its check character is checked too."),
-        FormFieldTypes.Phone => Identifier(PhoneNumber.Pattern, "A mainland mobile number or landline."),
+        FormFieldTypes.Phone => Identifier(Patterns.PhoneShape, "A mainland mobile number or landline."),
         FormFieldTypes.Enum => new JsonObject
         {
             ["type"] = "string",

@@ -12,9 +12,6 @@ public static class PhoneNumber
 {
     private const int MobileLength = 11;
 
-    /// <summary>What <see cref="Explain"/> accepts, as a regular expression (ECMA-262 and .NET alike), for schemas.</summary>
-    public const string Pattern = "1[3-9][0-9]{9}|0[0-9]{9,11}|0[0-9]{2,3}-[0-9]{7,8}";
-
     public static bool IsValid(string? value) => Explain(value) is null;
 
     /// <summary>Null when <paramref name="value"/> is valid, otherwise a short reason that never repeats the value.</summary>

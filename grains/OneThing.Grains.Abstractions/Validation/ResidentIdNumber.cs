@@ -10,9 +10,6 @@ public static class ResidentIdNumber
 {
     public const int Length = 18;
 
-    /// <summary>The shape as a regular expression (ECMA-262 and .NET alike), for schemas; the check character is not in it.</summary>
-    public const string Pattern = "[0-9]{17}[0-9Xx]";
-
     private const string CheckCharacters = "10X98765432";
 
     private static readonly int[] Weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];

@@ -19,9 +19,6 @@ public static class UnifiedSocialCreditCode
     /// <summary>Digits and capitals without I, O, S, V and Z, which are too easily confused with 1, 0, 5, U and 2.</summary>
     public const string Alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 
-    /// <summary>The shape as a regular expression (ECMA-262 and .NET alike), for schemas; the check character is not in it.</summary>
-    public const string Pattern = "[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}";
-
     private static readonly int[] Weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
     public static bool IsValid(string? value) => Explain(value) is null;

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using OneThing.Api.Catalog;
 using OneThing.Api.Common;
+using OneThing.Contracts;
 using OneThing.Grains.Catalog;
 using OneThing.Grains.Common;
 using OneThing.Grains.Validation;
@@ -50,10 +51,10 @@ public sealed class ApplicationSchemaTests
                     Assert.Equal(FormValues.MaxStringLength, (int)property["maxLength"]!);
                     break;
                 case FormFieldTypes.IdNumber:
-                    Assert.Contains(ResidentIdNumber.Pattern, (string?)property["pattern"], StringComparison.Ordinal);
+                    Assert.Contains(Patterns.ResidentIdNumberShape, (string?)property["pattern"], StringComparison.Ordinal);
                     break;
                 case FormFieldTypes.Phone:
-                    Assert.Contains(PhoneNumber.Pattern, (string?)property["pattern"], StringComparison.Ordinal);
+                    Assert.Contains(Patterns.PhoneShape, (string?)property["pattern"], StringComparison.Ordinal);
                     break;
             }
         }
@@ -67,7 +68,7 @@ public sealed class ApplicationSchemaTests
         Assert.Contains(medical, p => (string?)p.Value!["x-fieldType"] == "boolean" && (string?)p.Value["type"] == "boolean");
         var retirement = SchemaOf(Item("retirement"))["properties"]!["form"]!["properties"]!.AsObject();
         Assert.Contains(retirement, p => (string?)p.Value!["x-fieldType"] == "creditCode"
-            && ((string?)p.Value["pattern"])!.Contains(UnifiedSocialCreditCode.Pattern, StringComparison.Ordinal));
+            && ((string?)p.Value["pattern"])!.Contains(Patterns.UnifiedSocialCreditCodeShape, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -176,7 +177,7 @@ public sealed class ApplicationSchemaTests
     public void ThePhonePatternAcceptsWhatThePhoneRuleAccepts(string phone, bool valid)
     {
         Assert.Equal(valid, PhoneNumber.IsValid(phone));
-        Assert.Equal(valid, Regex.IsMatch(phone, $"^(?:{PhoneNumber.Pattern})$"));
+        Assert.Equal(valid, Regex.IsMatch(phone, $"^(?:{Patterns.PhoneShape})$"));
     }
 
     [Fact]
@@ -184,11 +185,11 @@ public sealed class ApplicationSchemaTests
     {
         for (var seed = 0; seed < 50; seed++)
         {
-            Assert.Matches($"^(?:{ResidentIdNumber.Pattern})$", TestIdentities.IdNumber(seed));
-            Assert.Matches($"^(?:{UnifiedSocialCreditCode.Pattern})$", TestIdentities.CreditCode(seed));
+            Assert.Matches($"^(?:{Patterns.ResidentIdNumberShape})$", TestIdentities.IdNumber(seed));
+            Assert.Matches($"^(?:{Patterns.UnifiedSocialCreditCodeShape})$", TestIdentities.CreditCode(seed));
         }
-        Assert.DoesNotMatch($"^(?:{ResidentIdNumber.Pattern})$", "11010519491231002");
-        Assert.DoesNotMatch($"^(?:{UnifiedSocialCreditCode.Pattern})$", "91350100M000100Y4O");
+        Assert.DoesNotMatch($"^(?:{Patterns.ResidentIdNumberShape})$", "11010519491231002");
+        Assert.DoesNotMatch($"^(?:{Patterns.UnifiedSocialCreditCodeShape})$", "91350100M000100Y4O");
     }
 
     private static JsonElement ItemJson(ItemDefinition item) => JsonSerializer.SerializeToElement(item, ViewJson.Options);
