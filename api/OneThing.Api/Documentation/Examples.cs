@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using OneThing.Contracts.Cases;
+using OneThing.Contracts.Catalog;
 using OneThing.Contracts.Departments;
 using OneThing.Contracts.FallbackDesk;
 using OneThing.Contracts.Webhooks;
@@ -64,6 +65,13 @@ internal static class Examples
             ["description"] = "新生儿医保登记一直未办结",
         },
         _ when type == typeof(ResolveDeskEntryRequest) => new JsonObject { ["resolution"] = "已协调医保部门当日办结" },
+        // Part of catalog/calendar/2026.json: New Year and the Spring Festival, and the weekend days worked in exchange.
+        _ when type == typeof(CalendarYearRequest) => new JsonObject
+        {
+            ["holidays"] = new JsonArray("2026-01-01", "2026-01-02", "2026-01-03", "2026-02-15", "2026-02-16", "2026-02-17",
+                "2026-02-18", "2026-02-19", "2026-02-20", "2026-02-21", "2026-02-22", "2026-02-23"),
+            ["workingWeekends"] = new JsonArray("2026-01-04", "2026-02-14", "2026-02-28"),
+        },
         _ => null,
     };
 }

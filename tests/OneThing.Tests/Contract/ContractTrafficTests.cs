@@ -167,6 +167,14 @@ public sealed class ContractTrafficTests(WebhookClusterFixture fixture) : IAsync
         Assert.True(missed.Count == 0, $"operations the traffic never reached: {string.Join(", ", missed)}");
     }
 
+    [Fact]
+    public void EveryRequestExampleOfTheDocumentMatchesItsSchema()
+    {
+        Assert.True(_contract.RequestExamples >= 10, $"only {_contract.RequestExamples} request examples in the document");
+        var wrong = _contract.ExamplesNotMatchingTheirSchemas();
+        Assert.True(wrong.Count == 0, $"examples the document's own schemas refuse:\n{string.Join("\n", wrong)}");
+    }
+
     private async Task<JsonElement> ExpectAsync(HttpClient client, HttpMethod method, string path, HttpStatusCode expected,
         object? body = null, string? idempotencyKey = null, bool deliberate = false)
     {

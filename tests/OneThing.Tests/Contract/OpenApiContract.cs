@@ -64,6 +64,38 @@ public sealed class OpenApiContract
     /// <summary>How often each operation was seen, by "METHOD /template".</summary>
     public IReadOnlyDictionary<string, int> Exercised => _exercised;
 
+    /// <summary>Every request example of the document that does not validate against its own schema, with why.</summary>
+    public IReadOnlyList<string> ExamplesNotMatchingTheirSchemas()
+    {
+        var wrong = new List<string>();
+        foreach (var operation in _operations)
+        {
+            if (!operation.Element.TryGetProperty("requestBody", out var body) || !body.TryGetProperty("content", out var content))
+            {
+                continue;
+            }
+            foreach (var media in content.EnumerateObject())
+            {
+                if (media.Value.TryGetProperty("example", out var example) && media.Value.TryGetProperty("schema", out _))
+                {
+                    var errors = Evaluate($"{operation.Pointer}/requestBody/content/{Escape(media.Name)}/schema",
+                        System.Text.Encoding.UTF8.GetBytes(example.GetRawText()));
+                    if (errors.Count > 0)
+                    {
+                        wrong.Add($"{operation.Name} ({media.Name}): {string.Join("; ", errors)}");
+                    }
+                }
+            }
+        }
+        return wrong;
+    }
+
+    /// <summary>How many request examples the document has.</summary>
+    public int RequestExamples => _operations.Sum(operation =>
+        operation.Element.TryGetProperty("requestBody", out var body) && body.TryGetProperty("content", out var content)
+            ? content.EnumerateObject().Count(media => media.Value.TryGetProperty("example", out _))
+            : 0);
+
     /// <summary>A handler to put in front of a test client; it checks every exchange that passes it.</summary>
     public DelegatingHandler Checking() => new CheckingHandler(this);
 
