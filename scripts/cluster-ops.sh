@@ -91,7 +91,7 @@ active_silos() {
 
 # start_silo <name>: a silo on fresh ports; returns when the membership lists it as Active.
 start_silo() {
-  local name=$1 before deadline
+  local name=$1 before
   before=$(active_silos 2>/dev/null || echo 0)
   (cd "$(dirname -- "$silo_dll")" && exec setsid env DOTNET_ENVIRONMENT=Development \
     "ConnectionStrings__OneThing=Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=$database;Maximum Pool Size=30" \
@@ -99,29 +99,19 @@ start_silo() {
     dotnet "$silo_dll") >"$tmp_root/logs/$scenario-silo-$name.log" 2>&1 &
   silo_pids[$name]=$!
   echo "silo-$name ${silo_pids[$name]}" >>"$pids_file"
-  deadline=$((SECONDS + 90))
-  until (($(active_silos 2>/dev/null || echo 0) > before)); do
-    alive "${silo_pids[$name]}" || { tail -n 30 "$tmp_root/logs/$scenario-silo-$name.log" >&2; exit 1; }
-    ((SECONDS < deadline)) || { note "silo $name did not become Active within 90 s"; exit 1; }
-    sleep 0.2
-  done
+  await_ready "silo $name" "${silo_pids[$name]}" "$tmp_root/logs/$scenario-silo-$name.log" silo_joined "$before"
 }
 
-# stop_silo <name>: SIGTERM, and the time it took to leave.
+silo_joined() { (($(active_silos 2>/dev/null || echo 0) > $1)); }
+
 stop_silo() {
-  local name=$1 pid=${silo_pids[$1]} started=$SECONDS
-  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid"
-  while alive "$pid"; do
-    ((SECONDS - started < 60)) || { note "silo $name did not stop within 60 s"; break; }
-    sleep 0.2
-  done
-  unset "silo_pids[$name]"
-  note "silo $name stopped (SIGTERM) in $((SECONDS - started)) s"
+  terminate "silo $1" "${silo_pids[$1]}"
+  unset "silo_pids[$1]"
 }
 
 # start_api <name> <port>: an API on 127.0.0.1:<port>; returns when /health/ready answers 200.
 start_api() {
-  local name=$1 port=$2 deadline
+  local name=$1 port=$2
   (cd "$(dirname -- "$api_dll")" && exec setsid env ASPNETCORE_ENVIRONMENT=Development \
     "ConnectionStrings__OneThing=Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=$database;Maximum Pool Size=20" \
     OneThing__Api__DrainDelay=00:00:02 \
@@ -129,24 +119,37 @@ start_api() {
   api_pids[$name]=$!
   api_ports[$name]=$port
   echo "api-$name ${api_pids[$name]}" >>"$pids_file"
-  deadline=$((SECONDS + 90))
-  until [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$port/health/ready" || true) == 200 ]]; do
-    alive "${api_pids[$name]}" || { tail -n 30 "$tmp_root/logs/$scenario-api-$name.log" >&2; exit 1; }
-    ((SECONDS < deadline)) || { note "API $name was not ready within 90 s"; exit 1; }
+  await_ready "API $name" "${api_pids[$name]}" "$tmp_root/logs/$scenario-api-$name.log" api_ready "$port"
+}
+
+api_ready() { [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$1/health/ready" || true) == 200 ]]; }
+
+stop_api() {
+  terminate "API $1" "${api_pids[$1]}"
+  unset "api_pids[$1]"
+}
+
+# await_ready <what> <pid> <log> <probe...>: returns once the probe succeeds; stops the script, with the log's last
+# lines, if the process exits first, and after 90 s.
+await_ready() {
+  local what=$1 pid=$2 log=$3 deadline=$((SECONDS + 90))
+  shift 3
+  until "$@"; do
+    alive "$pid" || { tail -n 30 "$log" >&2; exit 1; }
+    ((SECONDS < deadline)) || { note "$what was not ready within 90 s"; exit 1; }
     sleep 0.2
   done
 }
 
-# stop_api <name>: SIGTERM, and the time it took to drain and exit.
-stop_api() {
-  local name=$1 pid=${api_pids[$1]} started=$SECONDS
+# terminate <what> <pid>: SIGTERM to its process group, and the time it took to leave (at most 60 s is waited).
+terminate() {
+  local what=$1 pid=$2 started=$SECONDS
   kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid"
   while alive "$pid"; do
-    ((SECONDS - started < 60)) || { note "API $name did not stop within 60 s"; break; }
+    ((SECONDS - started < 60)) || { note "$what did not stop within 60 s"; break; }
     sleep 0.1
   done
-  unset "api_pids[$name]"
-  note "API $name stopped (SIGTERM) in $((SECONDS - started)) s"
+  note "$what stopped (SIGTERM) in $((SECONDS - started)) s"
 }
 
 cpu_seconds() {
