@@ -5,7 +5,13 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace OneThing.Bench.Lifecycle;
 
@@ -13,12 +19,13 @@ namespace OneThing.Bench.Lifecycle;
 /// <c>--webhook on</c>: a receiver in the load generator's process subscribed (with the ops key) to every event, so the
 /// run measures what one subscriber to everything costs and how long a push takes: from the event's time (taken when
 /// its case decided it, a few milliseconds before its commit) to the receiver's clock, both on this machine. It
-/// checks every signature and counts repeats of a webhook-id; the subscription is deleted at the end.
+/// checks every signature and counts repeats of a webhook-id; the subscription is deleted at the end. It is a plain
+/// Kestrel endpoint, as a receiver built on ASP.NET Core would be, so that its own cost on this machine is what such a
+/// receiver costs and not more.
 /// </summary>
 public sealed class WebhookProbe : IAsyncDisposable
 {
-    private readonly HttpListener _listener;
-    private readonly Task _serving;
+    private readonly WebApplication _receiver;
     private readonly HttpClient _api;
     private readonly LatencyHistogram _latency = new();
     private readonly HashSet<string> _seen = [];
@@ -31,23 +38,25 @@ public sealed class WebhookProbe : IAsyncDisposable
     private long _badSignatures;
     private long _repeats;
 
-    private WebhookProbe(HttpListener listener, HttpClient api)
+    private WebhookProbe(WebApplication receiver, HttpClient api)
     {
-        _listener = listener;
+        _receiver = receiver;
         _api = api;
-        _serving = Task.Run(ServeAsync);
     }
 
     public static async Task<WebhookProbe> StartAsync(LifecycleSettings settings)
     {
         var ops = settings.Keys.Ops ?? throw new ArgumentException("--webhook on needs an ops key in the keys file.");
-        var port = FreePort();
-        var listener = new HttpListener();
-        listener.Prefixes.Add($"http://127.0.0.1:{port}/hooks/");
-        listener.Start();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        var receiver = builder.Build();
         var api = ApiClient.Create(settings.Api, 4, settings.RequestTimeout);
         api.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", $"Bearer {ops}");
-        var probe = new WebhookProbe(listener, api);
+        var probe = new WebhookProbe(receiver, api);
+        receiver.Run(probe.ReceiveAsync);
+        await receiver.StartAsync();
+        var port = new Uri(receiver.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
         using var response = await api.PostAsJsonAsync("/api/subscriptions",
             new { url = $"http://127.0.0.1:{port}/hooks/", events = new[] { "*" }, description = "lifecycle bench" });
         var body = await response.Content.ReadAsStringAsync();
@@ -66,41 +75,19 @@ public sealed class WebhookProbe : IAsyncDisposable
 
     public void Close(long timestamp) => Interlocked.Exchange(ref _windowEnd, timestamp);
 
-    private static int FreePort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
-    }
-
-    private async Task ServeAsync()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception error) when (error is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-            _ = Task.Run(() => ReceiveAsync(context));
-        }
-    }
-
-    private async Task ReceiveAsync(HttpListenerContext context)
+    private async Task ReceiveAsync(HttpContext context)
     {
         var now = DateTimeOffset.UtcNow;
         var stamp = Stopwatch.GetTimestamp();
+        var headers = context.Request.Headers;
+        var id = headers["webhook-id"].ToString();
         using var buffer = new MemoryStream();
-        await context.Request.InputStream.CopyToAsync(buffer);
-        var body = buffer.ToArray();
-        var id = context.Request.Headers["webhook-id"] ?? "";
-        var signed = Encoding.UTF8.GetBytes($"{id}.{context.Request.Headers["webhook-timestamp"]}.");
-        var expected = "v1," + Convert.ToBase64String(HMACSHA256.HashData(_key, (byte[])[.. signed, .. body]));
-        if (!(context.Request.Headers["webhook-signature"] ?? "").Split(' ').Contains(expected))
+        var signed = Encoding.UTF8.GetBytes($"{id}.{headers["webhook-timestamp"]}.");
+        buffer.Write(signed);
+        await context.Request.Body.CopyToAsync(buffer);
+        var content = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        var expected = "v1," + Convert.ToBase64String(HMACSHA256.HashData(_key, content.Span));
+        if (!headers["webhook-signature"].ToString().Split(' ').Contains(expected))
         {
             Interlocked.Increment(ref _badSignatures);
         }
@@ -113,13 +100,12 @@ public sealed class WebhookProbe : IAsyncDisposable
         }
         if (stamp >= Interlocked.Read(ref _windowStart) && stamp < Interlocked.Read(ref _windowEnd))
         {
-            using var json = JsonDocument.Parse(body);
+            using var json = JsonDocument.Parse(content[signed.Length..]);
             var at = json.RootElement.GetProperty("at").GetDateTimeOffset();
             _latency.Record(Math.Max(0, (long)((now - at).TotalMilliseconds * 1000)));
             Interlocked.Increment(ref _inWindow);
         }
-        context.Response.StatusCode = 200;
-        context.Response.Close();
+        context.Response.StatusCode = StatusCodes.Status200OK;
     }
 
     public WebhookReport Report(double windowSeconds) => new(
@@ -141,8 +127,8 @@ public sealed class WebhookProbe : IAsyncDisposable
             }
         }
         _api.Dispose();
-        _listener.Close();
-        await _serving;
+        await _receiver.StopAsync();
+        await _receiver.DisposeAsync();
     }
 }
 
