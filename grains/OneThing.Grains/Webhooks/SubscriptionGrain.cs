@@ -92,6 +92,8 @@ public sealed partial class SubscriptionGrain(
             PreviousSecretUntil = clock.GetUtcNow() + _options.SecretOverlap,
         };
         await _store.UpdateSecretsAsync(_record);
+        // The senders sign with the new secret (and the old one) from their next round.
+        WakeSenders();
         return Outcome<SubscriptionSecret>.Ok(new SubscriptionSecret(await ViewAsync(), secret));
     }
 

@@ -47,7 +47,10 @@ public sealed partial class WebhookDeliveryGrain(
     private IGrainTimer? _timer;
     private bool _running;
 
-    /// <summary>The subscription as last read; its filters never change, its secrets are read again before posting.</summary>
+    /// <summary>
+    /// The subscription as last read; its filters never change. It is read again after a wake (the subscription grain
+    /// wakes its senders when the secret rotates or the subscription is deleted) and at least every WakeInterval.
+    /// </summary>
     private SubscriptionRecord? _subscription;
     private DateTimeOffset _subscriptionReadAt;
 
@@ -82,6 +85,8 @@ public sealed partial class WebhookDeliveryGrain(
 
     public Task WakeAsync()
     {
+        // Wakes come when the subscription changed (a rotated secret, a deletion) and every WakeInterval: read it again.
+        _subscriptionReadAt = DateTimeOffset.MinValue;
         if (_waiting.Count > 0)
         {
             // Another sender may have made rows of this partition due now (the receiver is back).
@@ -201,10 +206,6 @@ public sealed partial class WebhookDeliveryGrain(
         var again = false;
         if (due.Count > 0)
         {
-            if (!await ReadSubscriptionAsync(cancellationToken))
-            {
-                return false;
-            }
             var results = await PostAsync(due, cancellationToken);
             await _outbox.RecordAsync(_subscriptionId, clock.GetUtcNow(), results, cancellationToken);
             await AfterPostsAsync(results, cancellationToken);
@@ -221,13 +222,12 @@ public sealed partial class WebhookDeliveryGrain(
     /// </summary>
     private async Task<bool> SendFeedAsync(CancellationToken cancellationToken)
     {
-        var horizon = await _outbox.HorizonAsync(cancellationToken);
+        var now = clock.GetUtcNow();
+        var (horizon, events) = await _outbox.ReadFeedAsync(_subscription!, _partition, _checkpoint, RoundSize, now, cancellationToken);
         if (horizon <= _checkpoint)
         {
             return false;
         }
-        var now = clock.GetUtcNow();
-        var events = await _outbox.ReadFeedAsync(_subscription!, _partition, _checkpoint, horizon, RoundSize, now, cancellationToken);
         var to = events.Count == RoundSize ? events[^1].Event.Position : horizon;
         if (events.Count == 0)
         {
@@ -237,10 +237,6 @@ public sealed partial class WebhookDeliveryGrain(
             {
                 await MoveAsync(to, [], now, cancellationToken);
             }
-            return false;
-        }
-        if (!await ReadSubscriptionAsync(cancellationToken))
-        {
             return false;
         }
         // A case with pending rows, or whose event is a notice waiting for its round, keeps its later events behind.
@@ -319,7 +315,7 @@ public sealed partial class WebhookDeliveryGrain(
     private async Task<List<AttemptResult>> PostAsync(List<DueDelivery> deliveries, CancellationToken cancellationToken)
     {
         var subscription = _subscription!;
-        var secrets = Secrets(subscription, clock.GetUtcNow());
+        var keys = SigningKeys(subscription, clock.GetUtcNow());
         var url = new Uri(subscription.Url);
         using var slots = new SemaphoreSlim(_options.Concurrency);
         var perCase = deliveries.GroupBy(d => d.Event.CaseId).Select(async rows =>
@@ -327,7 +323,7 @@ public sealed partial class WebhookDeliveryGrain(
             await slots.WaitAsync(cancellationToken);
             try
             {
-                return await SendCaseAsync(subscription, url, secrets, [.. rows], cancellationToken);
+                return await SendCaseAsync(subscription, url, keys, [.. rows], cancellationToken);
             }
             finally
             {
@@ -369,7 +365,7 @@ public sealed partial class WebhookDeliveryGrain(
     }
 
     /// <summary>A case's rows in order; the first that fails stops the rest, which wait behind it.</summary>
-    private async Task<List<AttemptResult>> SendCaseAsync(SubscriptionRecord subscription, Uri url, IReadOnlyList<string> secrets,
+    private async Task<List<AttemptResult>> SendCaseAsync(SubscriptionRecord subscription, Uri url, IReadOnlyList<byte[]> keys,
         List<DueDelivery> rows, CancellationToken cancellationToken)
     {
         var results = new List<AttemptResult>();
@@ -386,7 +382,7 @@ public sealed partial class WebhookDeliveryGrain(
                 : (await WebhookBodyAsync(row), []);
             var outcome = body is null
                 ? new PostResult(true, null, "nothing to tell the applicant (no phone, or no notice for this event)")
-                : await sender.PostAsync(url, messageId, body, secrets, cancellationToken);
+                : await sender.PostAsync(url, messageId, body, keys, cancellationToken);
             var now = clock.GetUtcNow();
             if (outcome.Delivered)
             {
@@ -487,15 +483,15 @@ public sealed partial class WebhookDeliveryGrain(
         return phone is null ? null : (privacy.Protector.Unprotect(phone), region, version);
     }
 
-    /// <summary>The secrets that sign now: the current one, and the previous one during its overlap.</summary>
-    private List<string> Secrets(SubscriptionRecord subscription, DateTimeOffset now)
+    /// <summary>The keys that sign now: the current secret's, and the previous one's during its overlap.</summary>
+    private List<byte[]> SigningKeys(SubscriptionRecord subscription, DateTimeOffset now)
     {
-        var secrets = new List<string> { privacy.Protector.Unprotect(subscription.SealedSecret) };
+        var keys = new List<byte[]> { WebhookSignature.KeyOf(privacy.Protector.Unprotect(subscription.SealedSecret)) };
         if (subscription.SealedPreviousSecret is { } previous && subscription.PreviousSecretUntil > now)
         {
-            secrets.Add(privacy.Protector.Unprotect(previous));
+            keys.Add(WebhookSignature.KeyOf(privacy.Protector.Unprotect(previous)));
         }
-        return secrets;
+        return keys;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Subscription {SubscriptionId} partition {Partition}: a round could not read or record the outbox; tried again shortly. {Failure}{Repeats}")]

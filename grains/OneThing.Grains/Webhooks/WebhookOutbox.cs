@@ -69,39 +69,41 @@ public sealed class WebhookOutbox(NpgsqlDataSource database)
         e.case_month
         """;
 
-    internal async Task<long> HorizonAsync(CancellationToken cancellationToken)
-    {
-        await using var command = database.CreateCommand(SubscriptionStore.HorizonQuery);
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
-
     /// <summary>
-    /// The partition's matching events after <paramref name="after"/> and at or below <paramref name="horizon"/> (read
-    /// earlier, so every transaction below it has ended), in feed order, at most <paramref name="limit"/>.
+    /// The feed's safe end now (<see cref="SubscriptionStore.HorizonQuery"/>) and the partition's matching events after
+    /// <paramref name="after"/> and at or below it, in feed order, at most <paramref name="limit"/>: one statement, so the
+    /// end and the events are read under one snapshot.
     /// </summary>
-    internal async Task<List<DueDelivery>> ReadFeedAsync(SubscriptionRecord subscription, int partition, long after, long horizon, int limit,
-        DateTimeOffset now, CancellationToken cancellationToken)
+    internal async Task<(long Horizon, List<DueDelivery> Events)> ReadFeedAsync(SubscriptionRecord subscription, int partition, long after,
+        int limit, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var command = database.CreateCommand($"""
-            SELECT {EventColumns}
-            FROM onething_case_events e
-            WHERE e.position > @after AND e.position <= @horizon AND {PartitionOfEvent} = @partition
-              AND {Matches}
+            SELECT {EventColumns}, h.horizon
+            FROM ({SubscriptionStore.HorizonQuery} AS horizon) h
+            LEFT JOIN LATERAL (
+                SELECT * FROM onething_case_events e
+                WHERE e.position > @after AND e.position <= h.horizon AND {PartitionOfEvent} = @partition
+                  AND {Matches}
+                ORDER BY e.position
+                LIMIT @limit) e ON true
             ORDER BY e.position
-            LIMIT @limit
             """);
         command.Parameters.Add(new NpgsqlParameter<long>("after", after));
-        command.Parameters.Add(new NpgsqlParameter<long>("horizon", horizon));
         command.Parameters.Add(new NpgsqlParameter<int>("partition", partition));
         command.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
         AddFilter(command, subscription);
         var rows = new List<DueDelivery>();
+        var horizon = after;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add(new DueDelivery(ReadEvent(reader), reader.GetFieldValue<DateOnly>(13), 0, now));
+            horizon = reader.GetInt64(14);
+            if (!reader.IsDBNull(0))
+            {
+                rows.Add(new DueDelivery(ReadEvent(reader), reader.GetFieldValue<DateOnly>(13), 0, now));
+            }
         }
-        return rows;
+        return (horizon, rows);
     }
 
     /// <summary>

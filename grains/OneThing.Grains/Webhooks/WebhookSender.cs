@@ -51,15 +51,15 @@ public sealed class WebhookSender : IDisposable
         _client.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("OneThing-Webhooks", "1"));
     }
 
-    /// <summary>Posts <paramref name="body"/> as JSON, signed with each of <paramref name="secrets"/>; a 2xx is delivered.</summary>
-    public async Task<PostResult> PostAsync(Uri url, string messageId, byte[] body, IReadOnlyList<string> secrets, CancellationToken cancellationToken)
+    /// <summary>Posts <paramref name="body"/> as JSON, signed with each of <paramref name="keys"/>; a 2xx is delivered.</summary>
+    public async Task<PostResult> PostAsync(Uri url, string messageId, byte[] body, IReadOnlyList<byte[]> keys, CancellationToken cancellationToken)
     {
         var timestamp = _clock.GetUtcNow().ToUnixTimeSeconds();
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         request.Headers.TryAddWithoutValidation("webhook-id", messageId);
         request.Headers.TryAddWithoutValidation("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        request.Headers.TryAddWithoutValidation("webhook-signature", WebhookSignature.Header(messageId, timestamp, body, secrets));
+        request.Headers.TryAddWithoutValidation("webhook-signature", WebhookSignature.Header(messageId, timestamp, body, keys));
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.Timeout);
         try

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -28,19 +30,37 @@ public static class WebhookSignature
     }
 
     /// <summary>The <c>webhook-signature</c> header: one <c>v1,</c> signature per secret, in the order given.</summary>
-    public static string Header(string messageId, long timestamp, ReadOnlySpan<byte> body, IEnumerable<string> secrets)
-    {
-        var signed = SignedContent(messageId, timestamp, body);
-        return string.Join(' ', secrets.Select(secret => "v1," + Convert.ToBase64String(HMACSHA256.HashData(KeyOf(secret), signed))));
-    }
+    public static string Header(string messageId, long timestamp, ReadOnlySpan<byte> body, IEnumerable<string> secrets) =>
+        Header(messageId, timestamp, body, [.. secrets.Select(KeyOf)]);
 
-    private static byte[] SignedContent(string messageId, long timestamp, ReadOnlySpan<byte> body)
+    /// <summary>The <c>webhook-signature</c> header: one <c>v1,</c> signature per key (<see cref="KeyOf"/>), in the order given.</summary>
+    public static string Header(string messageId, long timestamp, ReadOnlySpan<byte> body, IReadOnlyList<byte[]> keys)
     {
-        var prefix = Encoding.UTF8.GetBytes($"{messageId}.{timestamp}.");
-        var content = new byte[prefix.Length + body.Length];
-        prefix.CopyTo(content, 0);
-        body.CopyTo(content.AsSpan(prefix.Length));
-        return content;
+        // Signed once per post and per key: the content is assembled in a pooled buffer, not in fresh arrays.
+        var length = Encoding.UTF8.GetMaxByteCount(messageId.Length) + 22 + body.Length;
+        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            var written = Encoding.UTF8.GetBytes(messageId, buffer);
+            buffer[written++] = (byte)'.';
+            timestamp.TryFormat(buffer.AsSpan(written), out var digits, provider: CultureInfo.InvariantCulture);
+            written += digits;
+            buffer[written++] = (byte)'.';
+            body.CopyTo(buffer.AsSpan(written));
+            var content = buffer.AsSpan(0, written + body.Length);
+            var header = new StringBuilder(keys.Count * 48);
+            Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+            foreach (var key in keys)
+            {
+                HMACSHA256.HashData(key, content, mac);
+                header.Append(header.Length == 0 ? "v1," : " v1,").Append(Convert.ToBase64String(mac));
+            }
+            return header.ToString();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>The <c>webhook-id</c> of an event sent to a subscription: the same for every retry and replay of it.</summary>

@@ -95,7 +95,7 @@ public sealed class WebhookRuleTests
         using var sender = new WebhookSender(Options.Create(new WebhookOptions { AllowInsecureUrls = false }), TimeProvider.System);
         var url = new Uri(receiver.Url.Replace("127.0.0.1", "localhost", StringComparison.Ordinal));
 
-        var result = await sender.PostAsync(url, "msg_x", "{}"u8.ToArray(), [WebhookSignature.NewSecret()], CancellationToken.None);
+        var result = await sender.PostAsync(url, "msg_x", "{}"u8.ToArray(), [WebhookSignature.KeyOf(WebhookSignature.NewSecret())], CancellationToken.None);
 
         Assert.False(result.Delivered);
         Assert.Contains("may not have", result.Error, StringComparison.Ordinal);
