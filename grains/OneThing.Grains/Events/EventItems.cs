@@ -1,5 +1,6 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using OneThing.Grains.Common;
 using OneThing.Grains.Tasks;
@@ -59,22 +60,72 @@ public static class EventData
     /// </summary>
     public static JsonElement DataOf(string json)
     {
-        // Deserializing to JsonElement clones it, so the element outlives the parse.
-        var data = JsonSerializer.Deserialize<JsonElement>(json);
-        if (data.ValueKind != JsonValueKind.Object || !data.EnumerateObject().Any(NeedsRewrite))
+        // Every pushed and listed event comes through here: data without an instant is parsed once, data with one is
+        // copied in one pass that rewrites only the instants.
+        var utf8 = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(json.Length));
+        try
         {
-            return data;
+            var stored = utf8.AsSpan(0, Encoding.UTF8.GetBytes(json, utf8));
+            return HasInstant(stored) ? Rewritten(stored) : JsonSerializer.Deserialize<JsonElement>(stored);
         }
-        var node = JsonNode.Parse(json)!.AsObject();
-        foreach (var member in data.EnumerateObject().Where(NeedsRewrite))
+        finally
         {
-            Instants.TryParse(member.Value.GetString(), out var instant);
-            node[member.Name] = Instants.Format(instant);
+            ArrayPool<byte>.Shared.Return(utf8);
         }
-        return JsonSerializer.SerializeToElement(node, ViewJson.Options);
     }
 
-    private static bool NeedsRewrite(JsonProperty member) =>
-        CaseEventTypes.InstantMembers.Contains(member.Name) && member.Value.ValueKind == JsonValueKind.String
-        && Instants.TryParse(member.Value.GetString(), out var instant) && member.Value.GetString() != Instants.Format(instant);
+    private const int LongestName = 64;
+
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> InstantNames =
+        new HashSet<string>(CaseEventTypes.InstantMembers, StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
+
+    private static bool HasInstant(ReadOnlySpan<byte> stored)
+    {
+        var reader = new Utf8JsonReader(stored);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return false;
+        }
+        Span<char> name = stackalloc char[LongestName];
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var instant = reader.ValueSpan.Length <= LongestName && InstantNames.Contains(name[..reader.CopyString(name)]);
+            reader.Read();
+            if (instant && reader.TokenType == JsonTokenType.String)
+            {
+                return true;
+            }
+            reader.Skip();
+        }
+        return false;
+    }
+
+    private static JsonElement Rewritten(ReadOnlySpan<byte> stored)
+    {
+        var reader = new Utf8JsonReader(stored);
+        reader.Read();
+        var output = new ArrayBufferWriter<byte>(stored.Length + 64);
+        using (var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = ViewJson.Options.Encoder, SkipValidation = true }))
+        {
+            writer.WriteStartObject();
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString()!;
+                reader.Read();
+                var start = (int)reader.TokenStartIndex;
+                reader.Skip();
+                writer.WritePropertyName(name);
+                if (reader.TokenType == JsonTokenType.String && InstantNames.Contains(name) && Instants.TryParse(reader.GetString(), out var instant))
+                {
+                    writer.WriteStringValue(Instants.Format(instant));
+                }
+                else
+                {
+                    writer.WriteRawValue(stored[start..(int)reader.BytesConsumed], skipInputValidation: true);
+                }
+            }
+            writer.WriteEndObject();
+        }
+        return JsonSerializer.Deserialize<JsonElement>(output.WrittenSpan);
+    }
 }

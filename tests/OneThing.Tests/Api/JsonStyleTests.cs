@@ -81,6 +81,21 @@ public sealed partial class JsonStyleTests(FakeTimeClusterFixture fixture)
     }
 
     [Fact]
+    public void EventDataRewritesOnlyItsOwnInstantsAndCopiesEverythingElseInOrder()
+    {
+        var stored = """{"inputs":["birthCertificateNo","\u7236"],"dueAt":"2026-03-07T16:00:00Z","outputs":{"dueAt":"2026-03-07T16:00:00Z"},"count":3,"ok":true,"none":null}""";
+
+        var data = EventData.DataOf(stored);
+
+        // The member's instant is rewritten; the same name inside another member is that member's data, kept as it is.
+        Assert.Equal("""{"inputs":["birthCertificateNo","父"],"dueAt":"2026-03-08T00:00:00.000+08:00","outputs":{"dueAt":"2026-03-07T16:00:00Z"},"count":3,"ok":true,"none":null}""",
+            JsonSerializer.Serialize(data, ViewJson.Options));
+        // Data without an instant comes back as stored.
+        Assert.Equal("""{"outputs":{"a":"1"}}""", EventData.DataOf("""{"outputs":{"a":"1"}}""").GetRawText());
+        Assert.Equal(JsonValueKind.Array, EventData.DataOf("[1,2]").ValueKind);
+    }
+
+    [Fact]
     public void AWebhookBodyWritesStoredInstantsInTheOutsideStyle()
     {
         // As an event's data is stored: the instant in UTC, to the tick.
