@@ -8,7 +8,7 @@
 #
 # Steps: build (Release); start PostgreSQL with crash-safe settings (fsync on, synchronous_commit on: the figures
 # must be durable commits); run `storage` (it creates its own database); create database onething; start the silo
-# and the API as separate processes from their Release output; run `lifecycle` five times (3, 0, and 3 conditional reads, then 3 reads in open loop at 20 cases/s, then 3 reads with a webhook receiver subscribed to every event) with --pg and --pids so the
+# and the API as separate processes from their Release output; run `lifecycle` five times (3, 0, and 3 conditional reads, then 3 reads in open loop at 20 cases/s, then 3 reads with a webhook receiver on https, offering HTTP/2, subscribed to every event) with --pg and --pids so the
 # report splits CPU between silo, API, PostgreSQL and the load generator; start a second silo and run `lifecycle`
 # once more, killing that silo (SIGKILL) 10 s into the window (failover); stop them all; run `lifecycle` twice more
 # against one API process that hosts the silo itself (cohost, database onething_cohost); start a fresh silo and API on
@@ -321,6 +321,10 @@ main() {
   postmaster=$(head -n 1 -- "$pg_data/postmaster.pid")
 
   if wanted lifecycle || wanted failover; then
+    # The webhook receiver listens on https and offers HTTP/2, as receivers do in production (plain http is for
+    # development only): its certificate is made here, so that the silo trusts it from its start.
+    dotnet "$repo_root/$bench_dll" receiver-certificate --out "$tmp_root/receiver" >/dev/null || exit 1
+    silo_env+=("OneThing__Webhooks__TrustedRootsFile=$tmp_root/receiver/receiver.pem")
     start_system onething ""
     local lifecycle_args=(--api "$api_url" --pg "$pg_connection" --pids "silo=$silo_pid,api=$api_pid,postgres=$postmaster")
     warm_up_system "${lifecycle_args[@]}"
@@ -333,7 +337,8 @@ main() {
       # queueing at about two thirds of the closed-loop throughput, not the waiting of a saturated machine.
       scenario lifecycle-rate20 lifecycle --mode case --reads 3 --rate 20 "${lifecycle_args[@]}" "${scenario_args[@]}"
       # The same closed loop with one receiver subscribed to every event: what pushing costs, and how long a push takes.
-      scenario lifecycle-webhook lifecycle --mode case --reads 3 --webhook on "${lifecycle_args[@]}" "${scenario_args[@]}"
+      scenario lifecycle-webhook lifecycle --mode case --reads 3 --webhook on --webhook-certificate "$tmp_root/receiver/receiver.pfx" \
+        "${lifecycle_args[@]}" "${scenario_args[@]}"
     fi
     # Failover: under the same load, SIGKILL the second silo 10 s into a 40 s window; clients' errors over time, the
     # time until throughput is back, and a read-back of every acknowledged action (exit code 1 if one is lost).

@@ -7,11 +7,14 @@ using OneThing.Bench.Deadlines;
 using OneThing.Bench.Lifecycle;
 using OneThing.Bench.Scale;
 using OneThing.Bench.Storage;
+using OneThing.Bench.Webhooks;
 
 // dotnet run --project bench/OneThing.Bench -c Release -- storage [--seconds 15] [--concurrency 32] [--grains 2000]
 // dotnet run --project bench/OneThing.Bench -c Release -- lifecycle [--api http://127.0.0.1:5080] [--mode case|inbox] [--reads 3] ...
 // dotnet run --project bench/OneThing.Bench -c Release -- deadlines --pg "<connection string>" [--silo-pid P] [--cases 200000] ...
 // dotnet run --project bench/OneThing.Bench -c Release -- scale --pg "<connection string>" [--api URL] [--cases 2000000] [--open-cases 200000]
+// dotnet run --project bench/OneThing.Bench -c Release -- webhook-post [--seconds 5] [--concurrency 16]
+// dotnet run --project bench/OneThing.Bench -c Release -- receiver-certificate --out DIR
 // scripts/bench.sh starts a throwaway PostgreSQL, runs storage (which makes its own database), then starts the silo
 // and the API and runs lifecycle against them. Exit codes: 0 measured, 1 measured but requests failed, 2 could not run.
 var scenario = args.Length > 0 ? args[0] : "storage";
@@ -36,8 +39,12 @@ switch (scenario)
         return await RunDeadlinesAsync(settings);
     case "scale":
         return await RunScaleAsync(settings);
+    case "webhook-post":
+        return await RunWebhookPostAsync(settings);
+    case "receiver-certificate":
+        return WriteReceiverCertificate(settings);
     default:
-        Console.Error.WriteLine($"onething-bench: unknown scenario '{scenario}' (known: storage, lifecycle, deadlines, scale).");
+        Console.Error.WriteLine($"onething-bench: unknown scenario '{scenario}' (known: storage, lifecycle, deadlines, scale, webhook-post, receiver-certificate).");
         return 2;
 }
 
@@ -111,6 +118,29 @@ static async Task<int> RunScaleAsync(BenchSettings settings)
     var result = await ScaleScenario.RunAsync(scale);
     Console.Write(ScaleScenario.Format(result));
     await WriteResultAsync(settings.ResultsDirectory, "scale", $"scale-{scale.EndedCases + scale.OpenCases}", scale.Parameters(), result);
+    return 0;
+}
+
+static async Task<int> RunWebhookPostAsync(BenchSettings settings)
+{
+    settings.WarnAboutUnknown("webhook-post", ["seconds", "concurrency", "results"]);
+    var result = await WebhookPostScenario.RunAsync(settings);
+    Console.Write(WebhookPostScenario.Format(result));
+    await WriteResultAsync(settings.ResultsDirectory, "webhook-post", "webhook-post",
+        new { seconds = settings.Duration.TotalSeconds, settings.Concurrency }, result);
+    return 0;
+}
+
+static int WriteReceiverCertificate(BenchSettings settings)
+{
+    settings.WarnAboutUnknown("receiver-certificate", ["out"]);
+    if (settings.Text("out") is not { Length: > 0 } directory)
+    {
+        Console.Error.WriteLine("onething-bench: receiver-certificate needs --out DIR.");
+        return 2;
+    }
+    var (pkcs12, pem) = LoopbackCertificate.WriteReceiverFiles(directory);
+    Console.WriteLine($"receiver certificate: {pkcs12} (for --webhook-certificate), {pem} (for OneThing:Webhooks:TrustedRootsFile)");
     return 0;
 }
 

@@ -40,11 +40,18 @@ public sealed record LifecycleSettings(
     /// <summary>Every API instance of <c>--api</c>; <see cref="Api"/> is the first.</summary>
     public IReadOnlyList<Uri> Apis { get; init; } = [Api];
 
+    /// <summary>
+    /// <c>--webhook-certificate</c>: a PKCS#12 file (<c>receiver-certificate</c> makes one) with which the webhook receiver
+    /// listens on https, offering HTTP/2, as receivers do in production; the silo must trust it
+    /// (<c>OneThing:Webhooks:TrustedRootsFile</c>). Without it the receiver takes plain HTTP/1.1.
+    /// </summary>
+    public string? WebhookCertificate { get; init; }
+
     public static readonly IReadOnlyCollection<string> OptionNames =
     [
         "api", "item", "region", "mode", "reads", "concurrency", "seconds", "warmup", "rate", "max-in-flight", "workers",
         "poll-ms", "timeout", "portal-key", "keys-file", "pg", "pids", "results", "kill-pid", "kill-at", "label",
-        "conditional-reads", "webhook",
+        "conditional-reads", "webhook", "webhook-certificate",
     ];
 
     public static LifecycleSettings From(BenchSettings settings)
@@ -103,7 +110,12 @@ public sealed record LifecycleSettings(
             })
         {
             Apis = apis,
+            WebhookCertificate = settings.Text("webhook-certificate") is { Length: > 0 } certificate ? certificate : null,
         };
+        if (lifecycle.WebhookCertificate is { } file && (!lifecycle.Webhook || !File.Exists(file)))
+        {
+            throw new ArgumentException($"--webhook-certificate needs --webhook on and an existing PKCS#12 file, got '{file}'.");
+        }
 
         if (lifecycle.Label is { } text && !text.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
         {
@@ -173,6 +185,7 @@ public sealed record LifecycleSettings(
         mode = Mode.ToString().ToLowerInvariant(),
         reads = Reads,
         conditionalReads = ConditionalReads,
+        webhookReceiver = Webhook ? (WebhookCertificate is null ? "http, HTTP/1.1" : "https, HTTP/2 offered") : null,
         loop = Rate is null ? "closed" : "open",
         concurrency = Rate is null ? Concurrency : (int?)null,
         rate = Rate,

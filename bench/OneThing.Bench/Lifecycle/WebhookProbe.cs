@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -10,6 +11,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -49,7 +51,15 @@ public sealed class WebhookProbe : IAsyncDisposable
         var ops = settings.Keys.Ops ?? throw new ArgumentException("--webhook on needs an ops key in the keys file.");
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        var certificate = settings.WebhookCertificate is { } file ? X509CertificateLoader.LoadPkcs12FromFile(file, password: null) : null;
+        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
+        {
+            if (certificate is not null)
+            {
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                listen.UseHttps(certificate);
+            }
+        }));
         var receiver = builder.Build();
         var api = ApiClient.Create(settings.Api, 4, settings.RequestTimeout);
         api.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", $"Bearer {ops}");
@@ -58,7 +68,7 @@ public sealed class WebhookProbe : IAsyncDisposable
         await receiver.StartAsync();
         var port = new Uri(receiver.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
         using var response = await api.PostAsJsonAsync("/api/subscriptions",
-            new { url = $"http://127.0.0.1:{port}/hooks/", events = new[] { "*" }, description = "lifecycle bench" });
+            new { url = $"{(certificate is null ? "http" : "https")}://127.0.0.1:{port}/hooks/", events = new[] { "*" }, description = "lifecycle bench" });
         var body = await response.Content.ReadAsStringAsync();
         if (!response.IsSuccessStatusCode)
         {
@@ -67,7 +77,7 @@ public sealed class WebhookProbe : IAsyncDisposable
         using var created = JsonDocument.Parse(body);
         probe._subscription = created.RootElement.GetProperty("subscriptionId").GetString();
         probe._key = Convert.FromBase64String(created.RootElement.GetProperty("secret").GetString()!["whsec_".Length..]);
-        Console.WriteLine($"lifecycle: subscribed a receiver on port {port} to every event ({probe._subscription})");
+        Console.WriteLine($"lifecycle: subscribed a receiver on port {port} ({(certificate is null ? "http" : "https, HTTP/2 offered")}) to every event ({probe._subscription})");
         return probe;
     }
 

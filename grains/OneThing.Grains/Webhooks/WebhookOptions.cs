@@ -36,11 +36,21 @@ public sealed class WebhookOptions
     /// <summary>Outbox rows delivered on a retry are deleted after this; failed rows stay until replayed or their subscription is deleted.</summary>
     public TimeSpan KeepDelivered { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// A PEM file of the certificate authorities https receivers' certificates must chain to, instead of the machine's
+    /// trust store: receivers on a network with its own authority. Null: the machine's store.
+    /// </summary>
+    public string? TrustedRootsFile { get; set; }
+
     /// <summary>The policy for receiver addresses these options give.</summary>
     public WebhookAddressPolicy AddressPolicy => new(AllowInsecureUrls);
 
     public IEnumerable<string> Validate()
     {
+        if (TrustedRootsFile is { Length: > 0 } roots && !File.Exists(roots))
+        {
+            yield return $"{SectionName}:TrustedRootsFile names a file that does not exist: {roots}";
+        }
         if (Partitions is < 1 or > 64)
         {
             yield return $"{SectionName}:Partitions must be between 1 and 64.";

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Options;
 
 namespace OneThing.Grains.Webhooks;
@@ -31,6 +32,8 @@ public sealed class WebhookSender : IDisposable
             UseCookies = false,
             ConnectTimeout = _options.Timeout,
             PooledConnectionLifetime = TimeSpan.FromMinutes(1),
+            // A receiver that offers HTTP/2 (by ALPN, over https) takes a sender's posts side by side on one connection.
+            EnableMultipleHttp2Connections = true,
             ConnectCallback = async (context, cancellationToken) =>
             {
                 var addresses = await policy.ResolveAsync(context.DnsEndPoint.Host, cancellationToken);
@@ -47,6 +50,12 @@ public sealed class WebhookSender : IDisposable
                 }
             },
         };
+        if (TrustedRoots(_options) is { } trustedRoots)
+        {
+            var chain = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
+            chain.CustomTrustStore.AddRange(trustedRoots);
+            handler.SslOptions.CertificateChainPolicy = chain;
+        }
         _client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         _client.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("OneThing-Webhooks", "1"));
     }
@@ -55,7 +64,14 @@ public sealed class WebhookSender : IDisposable
     public async Task<PostResult> PostAsync(Uri url, string messageId, byte[] body, IReadOnlyList<byte[]> keys, CancellationToken cancellationToken)
     {
         var timestamp = _clock.GetUtcNow().ToUnixTimeSeconds();
-        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
+        // HTTP/2 where the receiver negotiates it (https), else HTTP/1.1: each post then costs the sender and the
+        // receiver less (bench/README.md).
+        using var request = new HttpRequestMessage(HttpMethod.Post, url)
+        {
+            Content = new ByteArrayContent(body),
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         request.Headers.TryAddWithoutValidation("webhook-id", messageId);
         request.Headers.TryAddWithoutValidation("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -76,6 +92,17 @@ public sealed class WebhookSender : IDisposable
         {
             return new PostResult(false, null, Describe(error));
         }
+    }
+
+    private static X509Certificate2Collection? TrustedRoots(WebhookOptions options)
+    {
+        if (options.TrustedRootsFile is not { Length: > 0 } file)
+        {
+            return null;
+        }
+        var roots = new X509Certificate2Collection();
+        roots.ImportFromPemFile(file);
+        return roots;
     }
 
     // A few words a listing can show; never the receiver's body, and nothing of the request.

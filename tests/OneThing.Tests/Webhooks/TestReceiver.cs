@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -8,6 +9,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -17,6 +19,9 @@ namespace OneThing.Tests.Webhooks;
 public sealed record ReceivedWebhook(string Id, string Timestamp, string Signature, string ContentType, byte[] Body, int AnsweredStatus)
 {
     public JsonElement Json => JsonSerializer.Deserialize<JsonElement>(Body);
+
+    /// <summary>The HTTP version it came by, e.g. <c>HTTP/2</c>.</summary>
+    public string Protocol { get; init; } = "";
 
     /// <summary>
     /// Verifies the signature as a receiver following the Standard Webhooks specification would, written here from the
@@ -47,7 +52,10 @@ public sealed class TestReceiver : IAsyncDisposable
     /// <summary>How long the receiver takes before it answers: a slow peer keeps posts in flight.</summary>
     public TimeSpan AnswerDelay { get; set; } = TimeSpan.Zero;
 
-    public string Url => $"http://127.0.0.1:{_port}/hooks";
+    /// <summary>Set before starting: the receiver listens on https with this certificate, offering HTTP/1.1 and HTTP/2.</summary>
+    public X509Certificate2? Certificate { get; init; }
+
+    public string Url => $"{(Certificate is null ? "http" : "https")}://127.0.0.1:{_port}/hooks";
 
     public IReadOnlyList<ReceivedWebhook> Received => [.. _received];
 
@@ -60,6 +68,9 @@ public sealed class TestReceiver : IAsyncDisposable
         await receiver.StartAsync(0);
         return receiver;
     }
+
+    /// <summary>Starts a receiver made with a <see cref="Certificate"/>: https on a free port.</summary>
+    public Task StartTlsAsync() => StartAsync(0);
 
     /// <summary>Listens again on the port it had: a receiver back after an outage.</summary>
     public Task RestartAsync() => StartAsync(_port);
@@ -78,7 +89,14 @@ public sealed class TestReceiver : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
+        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen =>
+        {
+            if (Certificate is not null)
+            {
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                listen.UseHttps(Certificate);
+            }
+        }));
         var app = builder.Build();
         app.MapPost("/hooks", async (HttpContext context) =>
         {
@@ -86,7 +104,7 @@ public sealed class TestReceiver : IAsyncDisposable
             await context.Request.Body.CopyToAsync(body);
             var headers = context.Request.Headers;
             var request = new ReceivedWebhook(headers["webhook-id"].ToString(), headers["webhook-timestamp"].ToString(),
-                headers["webhook-signature"].ToString(), context.Request.ContentType ?? "", body.ToArray(), 0);
+                headers["webhook-signature"].ToString(), context.Request.ContentType ?? "", body.ToArray(), 0) { Protocol = context.Request.Protocol };
             if (AnswerDelay > TimeSpan.Zero)
             {
                 await Task.Delay(AnswerDelay);
@@ -102,3 +120,4 @@ public sealed class TestReceiver : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await StopAsync();
 }
+

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using OneThing.Bench.Webhooks;
 using OneThing.Grains.Calendar;
 using OneThing.Grains.Catalog;
 using OneThing.Grains.Webhooks;
@@ -84,6 +85,41 @@ public sealed class WebhookRuleTests
     {
         await Assert.ThrowsAsync<WebhookAddressException>(() => new WebhookAddressPolicy(false).ResolveAsync("localhost", CancellationToken.None));
         Assert.NotEmpty(await new WebhookAddressPolicy(true).ResolveAsync("127.0.0.1", CancellationToken.None));
+    }
+
+    [Fact]
+    public void ASettingThatNamesNoFileForTrustedRootsIsRefused()
+    {
+        var errors = new WebhookOptions { TrustedRootsFile = "/nonexistent/roots.pem" }.Validate().ToList();
+
+        Assert.Contains(errors, e => e.Contains("TrustedRootsFile", StringComparison.Ordinal));
+        Assert.Empty(new WebhookOptions().Validate());
+    }
+
+    [Fact]
+    public async Task AnHttpsReceiverThatOffersHttp2GetsPostsOverHttp2OneThatDoesNotGetsHttp11AndTrustFollowsTheSetting()
+    {
+        using var root = LoopbackCertificate.Create();
+        await using var modern = new TestReceiver { Certificate = root };
+        await modern.StartTlsAsync();
+        await using var plain = await TestReceiver.StartAsync();
+        // The receivers' own authority, trusted through the setting a network with its own authority uses.
+        var roots = LoopbackCertificate.WriteTrustedRootsFile(root);
+        using var sender = new WebhookSender(Options.Create(new WebhookOptions { AllowInsecureUrls = true, TrustedRootsFile = roots }), TimeProvider.System);
+        File.Delete(roots);
+        byte[][] keys = [WebhookSignature.KeyOf(WebhookSignature.NewSecret())];
+
+        var overTls = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => sender.PostAsync(new Uri(modern.Url), $"msg_{i}", "{}"u8.ToArray(), keys, CancellationToken.None)));
+        var overPlain = await sender.PostAsync(new Uri(plain.Url), "msg_p", "{}"u8.ToArray(), keys, CancellationToken.None);
+
+        Assert.All(overTls, result => Assert.True(result.Delivered, result.Error));
+        Assert.True(overPlain.Delivered, overPlain.Error);
+        Assert.Equal(["HTTP/2"], modern.Received.Select(r => r.Protocol).Distinct());
+        Assert.Equal("HTTP/1.1", Assert.Single(plain.Received).Protocol);
+        // Without it, the machine's store decides, and it does not know the receivers' authority.
+        using var strict = new WebhookSender(Options.Create(new WebhookOptions { AllowInsecureUrls = true }), TimeProvider.System);
+        Assert.False((await strict.PostAsync(new Uri(modern.Url), "msg_s", "{}"u8.ToArray(), keys, CancellationToken.None)).Delivered);
+        Assert.Equal(4, modern.Received.Count);
     }
 
     [Fact]
