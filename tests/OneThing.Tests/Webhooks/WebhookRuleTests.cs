@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using OneThing.Bench.Webhooks;
+using OneThing.Contracts.Catalog;
 using OneThing.Grains.Calendar;
 using OneThing.Grains.Catalog;
 using OneThing.Grains.Webhooks;
