@@ -1,0 +1,3 @@
+using OneThing.Console;
+
+ConsoleHost.Build(args).Run();
