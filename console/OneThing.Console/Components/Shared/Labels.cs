@@ -28,6 +28,49 @@ public static class Labels
         _ => status ?? "",
     };
 
+    /// <summary>A timeline line's type (the case's event types, and the few the timeline names itself).</summary>
+    public static string TimelineType(string? type) => type switch
+    {
+        "Submitted" => "提交申请",
+        "CaseCompleted" => "办件办结",
+        "CaseRejected" => "不予办理",
+        "Withdrawn" => "撤回申请",
+        "Evaluated" => "好差评",
+        "TaskReady" => "事项可办理",
+        "TaskAccepted" => "部门受理",
+        "TaskCompleted" => "事项办结",
+        "TaskRejected" => "事项退回",
+        "TaskCancelled" => "事项取消",
+        "SupplementRequested" => "一次性告知补正",
+        "SupplementProvided" => "补正材料已提交",
+        "DeadlineWarning" => "临近时限预警",
+        "Overdue" => "超期",
+        "Escalated" => "转办不成事窗口",
+        "EscalationResolved" => "督办已处理",
+        "DeadlineMoved" => "时限调整",
+        "MaterialDeferred" => "容缺受理",
+        "DeferredMaterialSupplied" => "容缺材料已补交",
+        "DeferredMaterialLapsed" => "容缺材料逾期",
+        "LowRatingFollowUpOpened" => "差评回访",
+        "LowRatingResolved" => "差评整改完成",
+        _ => type ?? "",
+    };
+
+    /// <summary>The words for the catalog's enum options (the value itself when there are none).</summary>
+    public static string Option(string? value) => value switch
+    {
+        "male" => "男",
+        "female" => "女",
+        "mother" => "随母",
+        "father" => "随父",
+        _ => value ?? "",
+    };
+
+    /// <summary>Department code → name, from <c>GET /api/departments</c>.</summary>
+    public static Dictionary<string, string> DepartmentNames(Api.ApiAnswer? departments) => departments is { Ok: true }
+        ? Items(departments.Body).ToDictionary(d => Text(d, "code"), d => Text(d, "name"), StringComparer.Ordinal)
+        : new Dictionary<string, string>(StringComparer.Ordinal);
+
     public static string Rating(int rating) => rating switch
     {
         5 => "非常满意",
