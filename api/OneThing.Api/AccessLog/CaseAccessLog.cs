@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using OneThing.Api.Auth;
+using OneThing.Contracts.Departments;
 using OneThing.Grains.Diagnostics;
 using OneThing.Grains.Tasks;
 

@@ -3,6 +3,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using OneThing.Api.Auth;
 using OneThing.Api.Common;
+using OneThing.Contracts;
+using OneThing.Contracts.Cases;
 using OneThing.Grains.Cases;
 using OneThing.Grains.Common;
 

@@ -5,10 +5,12 @@ using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using OneThing.Api.Catalog;
 using OneThing.Api.Common;
-using OneThing.Grains.Validation;
+using OneThing.Contracts.Cases;
+using OneThing.Contracts.Catalog;
 using OneThing.Grains.Cases;
 using OneThing.Grains.Catalog;
 using OneThing.Grains.Common;
+using OneThing.Grains.Validation;
 
 namespace OneThing.Api.Cases;
 

@@ -8,12 +8,13 @@ using OneThing.Api.Auth;
 using OneThing.Api.Catalog;
 using OneThing.Api.Common;
 using OneThing.Api.Documentation;
-using OneThing.Contracts.Cases;
 using OneThing.Api.Hosting;
-using OneThing.Grains.Validation;
+using OneThing.Contracts;
+using OneThing.Contracts.Cases;
 using OneThing.Grains.Cases;
 using OneThing.Grains.Catalog;
 using OneThing.Grains.Common;
+using OneThing.Grains.Validation;
 
 namespace OneThing.Api.Cases;
 
@@ -228,6 +229,4 @@ public static class CaseEndpoints
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = applicantKey });
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
-
-    public sealed record CaseSummary(string CaseId, string ItemCode, CaseStatus Status, DateTimeOffset SubmittedAt, DateTimeOffset? DueAt);
 }

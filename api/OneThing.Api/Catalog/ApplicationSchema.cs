@@ -5,6 +5,8 @@ using System.Text.Json.Nodes;
 using Json.Schema;
 using OneThing.Api.Common;
 using OneThing.Contracts;
+using OneThing.Contracts.Cases;
+using OneThing.Contracts.Catalog;
 using OneThing.Grains.Catalog;
 using OneThing.Grains.Common;
 using OneThing.Grains.Validation;

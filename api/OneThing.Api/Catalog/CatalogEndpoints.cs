@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using OneThing.Api.Auth;
 using OneThing.Api.Common;
 using OneThing.Api.Documentation;
+using OneThing.Contracts.Catalog;
 using OneThing.Grains.Catalog;
 
 namespace OneThing.Api.Catalog;
@@ -31,7 +32,7 @@ public static class CatalogEndpoints
             return problem;
         }
         var entries = await cluster.GetGrain<ICatalogGrain>(0).GetEntriesAsync(RegionQuery.Normalize(region));
-        return TypedResults.Ok<IReadOnlyList<CatalogItem>>(entries.Select(CatalogItem.From).ToList());
+        return TypedResults.Ok<IReadOnlyList<CatalogItem>>(entries.Select(CatalogItems.From).ToList());
     }
 
     /// <summary>
@@ -42,7 +43,7 @@ public static class CatalogEndpoints
         string code, string? region, string? version, IClusterClient cluster)
     {
         var (entry, invalid, missing) = await FindAsync(code, region, version, cluster);
-        return entry is not null ? TypedResults.Ok(CatalogItem.From(entry)) : invalid is not null ? invalid : missing!;
+        return entry is not null ? TypedResults.Ok(CatalogItems.From(entry)) : invalid is not null ? invalid : missing!;
     }
 
     /// <summary>

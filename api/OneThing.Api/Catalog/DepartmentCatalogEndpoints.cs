@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using OneThing.Api.Auth;
+using OneThing.Contracts.Catalog;
 using OneThing.Grains.Catalog;
 
 namespace OneThing.Api.Catalog;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using OneThing.Api.Common;
+using OneThing.Contracts.Catalog;
 using OneThing.Grains.Catalog;
 
 namespace OneThing.Api.Catalog;

@@ -3,8 +3,6 @@ using Microsoft.OpenApi;
 
 namespace OneThing.Api.Common;
 
-public sealed record PageOf<T>(IReadOnlyList<T> Items, int Page, int PageSize, long Total);
-
 public readonly record struct Paging(int Page, int Size)
 {
     public const int MaxPageSize = 200;

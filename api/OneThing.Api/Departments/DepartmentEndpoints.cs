@@ -35,9 +35,6 @@ public static class DepartmentEndpoints
         return routes;
     }
 
-    /// <summary>An inbox page: <see cref="Total"/> counts at most <see cref="Paging.MaxTotal"/>; <see cref="NextCursor"/> continues after the last item.</summary>
-    public sealed record InboxPage(IReadOnlyList<TaskView> Items, int Page, int PageSize, long Total, string? NextCursor);
-
     /// <summary>
     /// A department's tasks, earliest due first, from the read model: one index range, no grain calls. Filters:
     /// <c>status</c> (open tasks without it), <c>item</c>, <c>overdue</c>, <c>warning</c>; pages by <c>page</c>/<c>pageSize</c>

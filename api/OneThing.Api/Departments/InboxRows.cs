@@ -1,4 +1,5 @@
 using System.Text.Json;
+using OneThing.Contracts.Departments;
 using OneThing.Grains.Common;
 using OneThing.Grains.Tasks;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
-using OneThing.Api.Departments;
+using OneThing.Contracts.Departments;
 
 namespace OneThing.Api.Documentation;
 
@@ -18,14 +18,14 @@ internal sealed class ContractSchemaTransformer : IOpenApiSchemaTransformer
         {
             schema.AdditionalProperties = new OpenApiSchema { Type = JsonSchemaType.String | JsonSchemaType.Number | JsonSchemaType.Boolean };
         }
-        else if (type == typeof(DepartmentEndpoints.InboxPage) && schema.Properties is { } properties)
+        else if (type == typeof(InboxPage) && schema.Properties is { } properties)
         {
-            var task = await context.GetOrCreateSchemaAsync(typeof(OneThing.Grains.Tasks.TaskView), null, cancellationToken);
-            context.Document!.AddComponent(nameof(OneThing.Grains.Tasks.TaskView), task);
+            var task = await context.GetOrCreateSchemaAsync(typeof(TaskView), null, cancellationToken);
+            context.Document!.AddComponent(nameof(TaskView), task);
             properties["items"] = new OpenApiSchema
             {
                 Type = JsonSchemaType.Array,
-                Items = new OpenApiSchemaReference(nameof(OneThing.Grains.Tasks.TaskView), context.Document),
+                Items = new OpenApiSchemaReference(nameof(TaskView), context.Document),
             };
         }
     }

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using OneThing.Api.Auth;
 using OneThing.Api.Common;
+using OneThing.Contracts.Events;
 using OneThing.Grains.Cases;
 using OneThing.Grains.Common;
 using OneThing.Grains.Events;
@@ -61,7 +62,7 @@ public static class EventEndpoints
             return OutcomeResults.NotFound("No such case.");
         }
         var rows = await new CaseEventFeed(database).ReadCaseAsync(access.CaseMonth, caseId, afterSeq, count, department, cancellationToken);
-        var items = rows.Select(CaseEventItem.From).ToList();
+        var items = rows.Select(EventItems.CaseItemOf).ToList();
         return TypedResults.Ok(new EventPage<CaseEventItem>(items, items.Count > 0 ? items[^1].Seq : afterSeq));
     }
 
@@ -81,7 +82,7 @@ public static class EventEndpoints
             return errors.ToProblem();
         }
         var rows = await new CaseEventFeed(database).ReadAsync(afterPosition, count, cancellationToken);
-        var items = rows.Select(FeedEventItem.From).ToList();
+        var items = rows.Select(EventItems.FeedItemOf).ToList();
         return TypedResults.Ok(new EventPage<FeedEventItem>(items, items.Count > 0 ? items[^1].Position : afterPosition));
     }
 
@@ -112,7 +113,4 @@ public static class EventEndpoints
             }
             return Task.CompletedTask;
         });
-
-    /// <summary>A page of events and where to continue: the last item's <c>seq</c> or <c>position</c>, or <c>after</c> when empty.</summary>
-    public sealed record EventPage<T>(IReadOnlyList<T> Items, long NextAfter);
 }

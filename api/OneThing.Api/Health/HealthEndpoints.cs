@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using OneThing.Api.Hosting;
+using OneThing.Contracts.Ops;
 using OneThing.Grains.Cluster;
 
 namespace OneThing.Api.Health;
@@ -63,6 +64,4 @@ public static class HealthEndpoints
 
     /// <summary>A failed probe as the anonymous endpoint may say it: whether it timed out, never what threw.</summary>
     public static string ProbeFailure(Exception error) => error is OperationCanceledException ? "timeout" : "failed";
-
-    public sealed record HealthReport(string Status, string? Database, string? Cluster);
 }

@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using NpgsqlTypes;
 using OneThing.Api.Common;
+using OneThing.Contracts.Cases;
+using OneThing.Contracts.Ops;
 using OneThing.Grains.Calendar;
 using OneThing.Grains.Cases;
 
@@ -16,12 +18,6 @@ public static class CaseSearchEndpoints
 {
     public const int DefaultLimit = 50;
     public const int MaxLimit = 200;
-
-    public sealed record CaseSearchPage(IReadOnlyList<CaseSearchItem> Items, string? NextCursor);
-
-    public sealed record CaseSearchItem(
-        string CaseId, string ItemCode, string? Region, CaseStatus Status, DateTimeOffset SubmittedAt, DateTimeOffset? DueAt,
-        DateTimeOffset? CompletedAt, bool Overdue, bool Warning, IReadOnlyList<string> Departments);
 
     /// <summary>
     /// Cases by <c>item</c>, <c>region</c>, <c>status</c>, <c>department</c> (it has a task in it), <c>overdue</c> and

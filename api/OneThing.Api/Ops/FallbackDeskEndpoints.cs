@@ -1,12 +1,14 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using OneThing.Api.Auth;
+using OneThing.Api.Cases;
 using OneThing.Api.Common;
 using OneThing.Api.Documentation;
+using OneThing.Contracts;
+using OneThing.Contracts.Cases;
 using OneThing.Contracts.FallbackDesk;
-using Microsoft.AspNetCore.Mvc;
-using OneThing.Api.Cases;
 using OneThing.Grains.Cases;
 using OneThing.Grains.Common;
 using OneThing.Grains.FallbackDesk;

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using OneThing.Api.Auth;
 using OneThing.Api.Common;
+using OneThing.Contracts.Ops;
 using OneThing.Grains.Statistics;
 using Orleans.Configuration;
 using Orleans.Runtime;
@@ -105,8 +106,6 @@ public static class OpsEndpoints
 
     private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 
-    public sealed record DepartmentStatistics(string Department, long Open, long Completed, long Overdue, long OpenOverdue);
-
     /// <summary>Every silo the membership table knows, as the Orleans management grain reports it.</summary>
     public static async Task<Ok<ClusterView>> GetClusterAsync(IClusterClient cluster, IOptions<ClusterOptions> clusterOptions)
     {
@@ -118,8 +117,4 @@ public static class OpsEndpoints
             .ToList();
         return TypedResults.Ok(new ClusterView(clusterOptions.Value.ClusterId, silos));
     }
-
-    public sealed record ClusterView(string ClusterId, IReadOnlyList<SiloView> Silos);
-
-    public sealed record SiloView(string Address, string Name, string Status, DateTimeOffset StartedAt);
 }

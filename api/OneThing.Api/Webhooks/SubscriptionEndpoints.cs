@@ -139,8 +139,8 @@ public static class SubscriptionEndpoints
         var outcome = await cluster.GetGrain<ISubscriptionGrain>(id).CreateAsync(subscription, user.Actor());
         return outcome.Kind switch
         {
-            OutcomeKind.Created => TypedResults.Created($"/api/subscriptions/{id}", CreatedSubscription.From(outcome.Value!)),
-            OutcomeKind.Ok => TypedResults.Ok(CreatedSubscription.From(outcome.Value!)),
+            OutcomeKind.Created => TypedResults.Created($"/api/subscriptions/{id}", CreatedOf(outcome.Value!)),
+            OutcomeKind.Ok => TypedResults.Ok(CreatedOf(outcome.Value!)),
             _ => OutcomeResults.Conflict(outcome.Error),
         };
     }
@@ -172,7 +172,7 @@ public static class SubscriptionEndpoints
         string subscriptionId, ClaimsPrincipal user, IClusterClient cluster)
     {
         var view = await VisibleAsync(subscriptionId, user, cluster);
-        return view is null ? NotFound() : TypedResults.Ok(SubscriptionItem.From(view));
+        return view is null ? NotFound() : TypedResults.Ok(ItemOf(view));
     }
 
     /// <summary>Deletes the subscription and its queued deliveries; deleting it again answers the same.</summary>
@@ -196,7 +196,7 @@ public static class SubscriptionEndpoints
             return NotFound();
         }
         var outcome = await cluster.GetGrain<ISubscriptionGrain>(view.SubscriptionId).RotateSecretAsync();
-        return outcome.Value is { } rotated ? TypedResults.Ok(CreatedSubscription.From(rotated)) : NotFound();
+        return outcome.Value is { } rotated ? TypedResults.Ok(CreatedOf(rotated)) : NotFound();
     }
 
     /// <summary>
@@ -294,7 +294,7 @@ public static class SubscriptionEndpoints
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            views.Add(SubscriptionItem.From(new SubscriptionView(
+            views.Add(ItemOf(new SubscriptionView(
                 reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<string[]>(3),
                 reader.IsDBNull(4) ? null : reader.GetFieldValue<string[]>(4), reader.IsDBNull(5) ? null : reader.GetFieldValue<string[]>(5),
                 reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetString(8),
@@ -379,40 +379,14 @@ public static class SubscriptionEndpoints
         ? Guid.CreateVersion7()
         : new Guid(HMACSHA256.HashData(derivationKey, Encoding.UTF8.GetBytes($"subscription\n{caller}\n{idempotencyKey}"))[..16]);
 
-    /// <summary>A subscription as listed and read; the secret is never among it.</summary>
-    public sealed record SubscriptionItem(
-        Guid SubscriptionId, string Kind, string Url, IReadOnlyList<string> Events, IReadOnlyList<string>? Items,
-        IReadOnlyList<string>? Departments, string? OwnerDepartment, string CreatedBy, string? Description, DateTimeOffset CreatedAt,
-        DateTimeOffset? PreviousSecretValidUntil, long Position)
+    private static SubscriptionItem ItemOf(SubscriptionView v) => new(
+        v.SubscriptionId, v.Kind, v.Url, v.Events, v.Items, v.Departments, v.OwnerDepartment, v.CreatedBy, v.Description, v.CreatedAt,
+        v.PreviousSecretValidUntil, v.Position);
+
+    private static CreatedSubscription CreatedOf(SubscriptionSecret s)
     {
-        public static SubscriptionItem From(SubscriptionView v) => new(
-            v.SubscriptionId, v.Kind, v.Url, v.Events, v.Items, v.Departments, v.OwnerDepartment, v.CreatedBy, v.Description, v.CreatedAt,
-            v.PreviousSecretValidUntil, v.Position);
+        var v = s.Subscription;
+        return new(v.SubscriptionId, s.Secret, v.Kind, v.Url, v.Events, v.Items, v.Departments, v.OwnerDepartment, v.CreatedBy,
+            v.Description, v.CreatedAt, v.PreviousSecretValidUntil, v.Position);
     }
-
-    /// <summary>A subscription with its signing secret (<c>whsec_</c> and base64), as answered at creation and rotation.</summary>
-    public sealed record CreatedSubscription(
-        Guid SubscriptionId, string Secret, string Kind, string Url, IReadOnlyList<string> Events, IReadOnlyList<string>? Items,
-        IReadOnlyList<string>? Departments, string? OwnerDepartment, string CreatedBy, string? Description, DateTimeOffset CreatedAt,
-        DateTimeOffset? PreviousSecretValidUntil, long Position)
-    {
-        public static CreatedSubscription From(SubscriptionSecret s)
-        {
-            var v = s.Subscription;
-            return new(v.SubscriptionId, s.Secret, v.Kind, v.Url, v.Events, v.Items, v.Departments, v.OwnerDepartment, v.CreatedBy,
-                v.Description, v.CreatedAt, v.PreviousSecretValidUntil, v.Position);
-        }
-    }
-
-    public sealed record SubscriptionList(IReadOnlyList<SubscriptionItem> Items);
-
-    /// <summary>
-    /// One event queued for the subscription. <see cref="WebhookId"/> is the <c>webhook-id</c> header it is sent with;
-    /// <see cref="LastError"/> says in a few words why the last attempt failed (never the receiver's body).
-    /// </summary>
-    public sealed record DeliveryItem(
-        string WebhookId, long Position, string CaseId, int Seq, string Type, string Status, int Attempts, DateTimeOffset QueuedAt,
-        DateTimeOffset? NextAttemptAt, DateTimeOffset? LastAttemptAt, int? LastStatus, string? LastError, DateTimeOffset? CompletedAt);
-
-    public sealed record DeliveryPage(IReadOnlyList<DeliveryItem> Items, long NextAfter);
 }

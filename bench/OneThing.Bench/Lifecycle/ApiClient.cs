@@ -1,8 +1,10 @@
-using System.Buffers;
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
+using OneThing.Client;
+using OneThing.Contracts.Cases;
+using OneThing.Contracts.Departments;
 
 namespace OneThing.Bench.Lifecycle;
 
@@ -21,25 +23,17 @@ public readonly record struct ActionableTask(string TaskId, int Matter, bool Acc
 
 public readonly record struct InboxTask(string TaskId, string CaseId, int Matter);
 
-/// <summary>What a call's state reads from the response headers, besides the body.</summary>
-public interface IReadsResponseHeaders
-{
-    void Read(HttpResponseHeaders headers);
-}
-
 /// <summary>A citizen's conditional polling of one case: the ETag of the last answer, sent back in If-None-Match.</summary>
-public sealed class CitizenPoll : IReadsResponseHeaders
+public sealed class CitizenPoll
 {
-    public EntityTagHeaderValue? ETag { get; private set; }
-
-    public void Read(HttpResponseHeaders headers) => ETag = headers.ETag ?? ETag;
+    public string? ETag { get; set; }
 }
 
 /// <summary>
-/// The routes the load generator calls, over one pooled HttpClient. Every call is timed with Stopwatch timestamps
-/// from just before sending until its body is read, and recorded against its route; bodies are read as streams and
-/// parsed with JsonDocument for the few fields that steer the workload. A call returns false when it failed (the
-/// failure is recorded), so virtual users never need a try/catch of their own.
+/// The routes the load generator calls, through <see cref="OneThingClient"/> over one pooled HttpClient (a client per
+/// key, sharing it). Every call is timed with Stopwatch timestamps from just before sending until its body is read,
+/// and recorded against its route. A call returns false when it failed (the failure is recorded), so virtual users
+/// never need a try/catch of their own.
 /// </summary>
 public sealed class ApiClient : IDisposable
 {
@@ -48,10 +42,11 @@ public sealed class ApiClient : IDisposable
     private readonly HttpClient _http;
     private readonly Measurement _measurement;
     private readonly ItemModel _item;
-    private readonly string _portal;
+    private readonly OneThingClient _portal;
+    private readonly ConcurrentDictionary<string, OneThingClient> _clients = new(StringComparer.Ordinal);
     private readonly CancellationToken _abort;
-    private readonly Func<Stream, CaseSnapshot, CancellationToken, ValueTask<string?>> _readCase;
-    private readonly Func<Stream, List<InboxTask>, CancellationToken, ValueTask<string?>> _readInbox;
+
+    private static readonly InboxQuery ReadyPage = new() { Status = DepartmentTaskStatus.Ready, PageSize = 20 };
 
     public ApiClient(LifecycleSettings settings, ItemModel item, Measurement measurement, CancellationToken abort)
     {
@@ -66,11 +61,8 @@ public sealed class ApiClient : IDisposable
         }
         _measurement = measurement;
         _item = item;
-        _portal = $"Bearer {settings.Keys.Portal}";
+        _portal = new OneThingClient(_http, settings.Keys.Portal);
         _abort = abort;
-        // Made once: these readers need the item, and a lambda over `this` would be a new delegate per request.
-        _readCase = ReadCaseAsync;
-        _readInbox = ReadInboxAsync;
     }
 
     /// <summary>Spreads the load over the API instances when <c>--api</c> names several; null for one.</summary>
@@ -98,111 +90,149 @@ public sealed class ApiClient : IDisposable
 
     public async Task<bool> SubmitAsync(ApplicationTemplate application, CaseSnapshot into)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(application.Length);
+        var started = Stopwatch.GetTimestamp();
         try
         {
-            var length = application.Write(buffer);
-            var request = Request(HttpMethod.Post, "/api/cases", _portal);
-            request.Content = JsonContent(new ByteArrayContent(buffer, 0, length));
-            var created = await ExchangeAsync(_measurement.Submit, request, into, static async (body, snapshot, cancellationToken) =>
-            {
-                using var document = await JsonDocument.ParseAsync(body, cancellationToken: cancellationToken);
-                snapshot.CaseId = document.RootElement.GetProperty("caseId").GetString()!;
-                return null;
-            });
-            if (created)
-            {
-                _measurement.Acknowledged?.CaseCreated(into.CaseId);
-            }
-            return created;
+            into.CaseId = (await _portal.SubmitCaseAsync(application.Next(), cancellationToken: _abort)).Value.CaseId;
         }
-        finally
+        catch (Exception error) when (IsFailure(error))
         {
-            // The request (and with it the content over this buffer) has been disposed by now.
-            ArrayPool<byte>.Shared.Return(buffer);
+            return Failed(_measurement.Submit, "POST /api/cases", error);
         }
+        _measurement.Succeeded(_measurement.Submit, started);
+        _measurement.Acknowledged?.CaseCreated(into.CaseId);
+        return true;
     }
 
     /// <summary>The driving read: status and actionable tasks of the case in <paramref name="snapshot"/>.</summary>
-    public Task<bool> GetCaseAsync(CaseSnapshot snapshot) =>
-        ExchangeAsync(_measurement.GetCase, Request(HttpMethod.Get, $"/api/cases/{snapshot.CaseId}", _portal), snapshot, _readCase);
+    public async Task<bool> GetCaseAsync(CaseSnapshot snapshot)
+    {
+        var started = Stopwatch.GetTimestamp();
+        CaseView view;
+        try
+        {
+            view = await _portal.GetCaseAsync(snapshot.CaseId, _abort);
+        }
+        catch (Exception error) when (IsFailure(error))
+        {
+            return Failed(_measurement.GetCase, $"GET /api/cases/{snapshot.CaseId}", error);
+        }
+        if (Read(view, snapshot) is { } problem)
+        {
+            _measurement.Failed(_measurement.GetCase, $"GET /api/cases/{snapshot.CaseId} → 200: {problem}");
+            return false;
+        }
+        _measurement.Succeeded(_measurement.GetCase, started);
+        return true;
+    }
 
     /// <summary>
-    /// A citizen polling the status: the whole case is fetched and read, nothing is parsed. With a
-    /// <paramref name="poll"/>, the ETag of its last answer goes along, and a 304 is an answer without a body.
+    /// A citizen polling the status: the whole case is fetched and read. With a <paramref name="poll"/>, the ETag of
+    /// its last answer goes along, and a 304 is an answer without a body.
     /// </summary>
-    public Task<bool> ReadCaseAsync(string caseId, CitizenPoll? poll = null)
+    public async Task<bool> ReadCaseAsync(string caseId, CitizenPoll? poll = null)
     {
-        var request = Request(HttpMethod.Get, $"/api/cases/{caseId}", _portal);
-        if (poll?.ETag is { } etag)
+        var started = Stopwatch.GetTimestamp();
+        var notModified = false;
+        try
         {
-            request.Headers.IfNoneMatch.Add(etag);
+            if (poll is null)
+            {
+                await _portal.GetCaseAsync(caseId, _abort);
+            }
+            else
+            {
+                var answer = await _portal.GetCaseAsync(caseId, poll.ETag, _abort);
+                poll.ETag = answer.ETag ?? poll.ETag;
+                notModified = answer.NotModified;
+            }
         }
-        return poll is null ? ExchangeAsync(_measurement.GetCase, request, 0, DrainAsync) : ExchangeAsync(_measurement.GetCase, request, poll, DrainAsync);
+        catch (Exception error) when (IsFailure(error))
+        {
+            return Failed(_measurement.GetCase, $"GET /api/cases/{caseId}", error);
+        }
+        _measurement.Succeeded(_measurement.GetCase, started, notModified);
+        return true;
     }
 
     public async Task<bool> AcceptAsync(string taskId, MatterModel matter)
     {
-        var accepted = await ExchangeAsync(_measurement.Accept, Request(HttpMethod.Post, $"/api/tasks/{taskId}/accept", matter.Authorization), 0, DrainAsync);
-        if (accepted)
+        var started = Stopwatch.GetTimestamp();
+        try
         {
-            _measurement.Acknowledged?.TaskAccepted(taskId);
+            await ClientOf(matter.Key).AcceptTaskAsync(taskId, _abort);
         }
-        return accepted;
+        catch (Exception error) when (IsFailure(error))
+        {
+            return Failed(_measurement.Accept, $"POST /api/tasks/{taskId}/accept", error);
+        }
+        _measurement.Succeeded(_measurement.Accept, started);
+        _measurement.Acknowledged?.TaskAccepted(taskId);
+        return true;
     }
 
     public async Task<bool> CompleteAsync(string taskId, MatterModel matter)
     {
-        var request = Request(HttpMethod.Post, $"/api/tasks/{taskId}/complete", matter.Authorization);
-        request.Content = JsonContent(new ByteArrayContent(matter.CompleteBody));
-        var completed = await ExchangeAsync(_measurement.Complete, request, 0, DrainAsync);
-        if (completed)
+        var started = Stopwatch.GetTimestamp();
+        try
         {
-            _measurement.Acknowledged?.TaskCompleted(taskId);
+            await ClientOf(matter.Key).CompleteTaskAsync(taskId, matter.Completion, _abort);
         }
-        return completed;
+        catch (Exception error) when (IsFailure(error))
+        {
+            return Failed(_measurement.Complete, $"POST /api/tasks/{taskId}/complete", error);
+        }
+        _measurement.Succeeded(_measurement.Complete, started);
+        _measurement.Acknowledged?.TaskCompleted(taskId);
+        return true;
     }
 
     /// <summary>One page of a department's Ready tasks (earliest due first).</summary>
-    public Task<bool> InboxAsync(string department, string authorization, List<InboxTask> into) =>
-        ExchangeAsync(_measurement.Inbox, Request(HttpMethod.Get, $"/api/departments/{department}/tasks?status=Ready&pageSize=20", authorization), into, _readInbox);
-
-    public void Dispose() => _http.Dispose();
-
-    private async ValueTask<string?> ReadCaseAsync(Stream body, CaseSnapshot into, CancellationToken cancellationToken)
+    public async Task<bool> InboxAsync(string department, string key, List<InboxTask> into)
     {
-        using var document = await JsonDocument.ParseAsync(body, cancellationToken: cancellationToken);
-        var root = document.RootElement;
-        into.Status = root.GetProperty("status").GetString()!;
-        into.Actionable.Clear();
-        foreach (var task in root.GetProperty("tasks").EnumerateArray())
+        var started = Stopwatch.GetTimestamp();
+        InboxPage page;
+        try
         {
-            var status = task.GetProperty("status");
-            var accepted = status.ValueEquals("Accepted"u8);
-            if (accepted || status.ValueEquals("Ready"u8))
-            {
-                var matter = _item.IndexOf(task.GetProperty("matterCode"));
-                if (matter < 0)
-                {
-                    return $"case {into.CaseId} has a task of unknown matter {task.GetProperty("matterCode")}";
-                }
-                into.Actionable.Add(new ActionableTask(task.GetProperty("taskId").GetString()!, matter, accepted));
-            }
+            page = await ClientOf(key).ListInboxAsync(department, ReadyPage, _abort);
         }
-        return null;
-    }
-
-    private async ValueTask<string?> ReadInboxAsync(Stream body, List<InboxTask> page, CancellationToken cancellationToken)
-    {
-        using var document = await JsonDocument.ParseAsync(body, cancellationToken: cancellationToken);
-        page.Clear();
-        foreach (var task in document.RootElement.GetProperty("items").EnumerateArray())
+        catch (Exception error) when (IsFailure(error))
         {
-            var matter = _item.IndexOf(task.GetProperty("matterCode"));
+            return Failed(_measurement.Inbox, $"GET /api/departments/{department}/tasks", error);
+        }
+        into.Clear();
+        foreach (var task in page.Items)
+        {
+            var matter = _item.IndexOf(task.MatterCode);
             // Another item's task is not ours to work: the bench drives one item.
             if (matter >= 0)
             {
-                page.Add(new InboxTask(task.GetProperty("taskId").GetString()!, task.GetProperty("caseId").GetString()!, matter));
+                into.Add(new InboxTask(task.TaskId, task.CaseId, matter));
+            }
+        }
+        _measurement.Succeeded(_measurement.Inbox, started);
+        return true;
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    private OneThingClient ClientOf(string key) => _clients.GetOrAdd(key, static (key, http) => new OneThingClient(http, key), _http);
+
+    private string? Read(CaseView view, CaseSnapshot into)
+    {
+        into.Status = view.Status.ToString();
+        into.Actionable.Clear();
+        foreach (var task in view.Tasks)
+        {
+            var accepted = task.Status == DepartmentTaskStatus.Accepted;
+            if (accepted || task.Status == DepartmentTaskStatus.Ready)
+            {
+                var matter = _item.IndexOf(task.MatterCode);
+                if (matter < 0)
+                {
+                    return $"case {into.CaseId} has a task of unknown matter {task.MatterCode}";
+                }
+                into.Actionable.Add(new ActionableTask(task.TaskId, matter, accepted));
             }
         }
         return null;
@@ -216,77 +246,30 @@ public sealed class ApiClient : IDisposable
         return request;
     }
 
-    private static ByteArrayContent JsonContent(ByteArrayContent content)
-    {
-        content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
-        return content;
-    }
-
-    private static async ValueTask<string?> DrainAsync<TState>(Stream body, TState _, CancellationToken cancellationToken)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
-        try
-        {
-            while (await body.ReadAsync(buffer, cancellationToken) > 0)
-            {
-            }
-            return null;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
+    /// <summary>Whether a call failed in a way the run records and goes on from (an abort of the run is none: it returns false unrecorded).</summary>
+    private bool IsFailure(Exception error) =>
+        error is OneThingApiException or HttpRequestException or IOException or JsonException or InvalidOperationException
+            or OperationCanceledException;
 
     /// <summary>
-    /// Sends, reads the body with <paramref name="read"/> (which returns null, or what was wrong with the body) and
-    /// records the outcome. Cancellation by the abort token (the run is over) is not an error; a timeout is.
+    /// Records a failed call. Cancellation by the abort token (the run is over) is not an error; HttpClient reports its
+    /// own timeout as a cancellation, which is.
     /// </summary>
-    private async Task<bool> ExchangeAsync<TState>(
-        RouteStats route, HttpRequestMessage request, TState state, Func<Stream, TState, CancellationToken, ValueTask<string?>> read)
+    private bool Failed(RouteStats route, string call, Exception error)
     {
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            bool notModified;
-            using (request)
-            {
-                using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, _abort);
-                // A 304 is a success only for the conditional read that asked for it.
-                notModified = response.StatusCode == HttpStatusCode.NotModified && request.Headers.IfNoneMatch.Count > 0;
-                if (!response.IsSuccessStatusCode && !notModified)
-                {
-                    var detail = await response.Content.ReadAsStringAsync(_abort);
-                    _measurement.Failed(route, $"{Describe(request)} → {(int)response.StatusCode} {response.ReasonPhrase}: {Shorten(detail)}");
-                    return false;
-                }
-                (state as IReadsResponseHeaders)?.Read(response.Headers);
-                await using var body = await response.Content.ReadAsStreamAsync(_abort);
-                if (await read(body, state, _abort) is { } problem)
-                {
-                    _measurement.Failed(route, $"{Describe(request)} → {(int)response.StatusCode}: {problem}");
-                    return false;
-                }
-            }
-            _measurement.Succeeded(route, started, notModified);
-            return true;
-        }
-        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        if (error is OperationCanceledException && _abort.IsCancellationRequested)
         {
             return false;
         }
-        catch (Exception error) when (error is HttpRequestException or IOException or JsonException or KeyNotFoundException
-            or InvalidOperationException or OperationCanceledException)
+        var what = error switch
         {
-            // HttpClient reports its own timeout as a cancellation; a missing JSON property as KeyNotFoundException.
-            var what = error is OperationCanceledException ? $"no answer within {_http.Timeout.TotalSeconds:0} s" : $"{error.GetType().Name}: {error.Message}";
-            _measurement.Failed(route, $"{Describe(request)} → {Shorten(what)}");
-            return false;
-        }
+            OperationCanceledException => $"no answer within {_http.Timeout.TotalSeconds:0} s",
+            OneThingApiException api => $"{(int)api.Status} {api.Title}: {api.Detail}{(api.Errors.Count > 0 ? " " + string.Join("; ", api.Errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")) : "")}",
+            _ => $"{error.GetType().Name}: {error.Message}",
+        };
+        _measurement.Failed(route, $"{call} → {Shorten(what)}");
+        return false;
     }
-
-    private static string Describe(HttpRequestMessage request) =>
-        $"{request.Method} {(request.RequestUri is { IsAbsoluteUri: true } uri ? uri.PathAndQuery : request.RequestUri?.OriginalString)}";
 
     private static string Shorten(string text)
     {

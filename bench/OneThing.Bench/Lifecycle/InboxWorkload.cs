@@ -24,7 +24,7 @@ public sealed class InboxWorkload(
 
     public IReadOnlyList<Task> StartBackground() =>
         item.Matters.GroupBy(m => m.Department)
-            .Select(department => Task.Run(() => RunDepartmentAsync(department.Key, department.First().Authorization)))
+            .Select(department => Task.Run(() => RunDepartmentAsync(department.Key, department.First().Key)))
             .ToList();
 
     public async Task<bool> RunLifecycleAsync(CaseSnapshot snapshot)
@@ -85,13 +85,13 @@ public sealed class InboxWorkload(
         }
     }
 
-    private async Task RunDepartmentAsync(string department, string authorization)
+    private async Task RunDepartmentAsync(string department, string key)
     {
         var page = new List<InboxTask>();
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = settings.WorkersPerDepartment };
         while (!control.Stopping)
         {
-            if (!await api.InboxAsync(department, authorization, page))
+            if (!await api.InboxAsync(department, key, page))
             {
                 await control.PauseAsync(ErrorPause);
                 continue;

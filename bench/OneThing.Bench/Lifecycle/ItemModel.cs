@@ -1,14 +1,15 @@
-using System.Text;
 using System.Text.Json;
+using OneThing.Client;
+using OneThing.Contracts.Departments;
 
 namespace OneThing.Bench.Lifecycle;
 
-/// <summary>One matter as the load generator acts on it: who does it, with which key, and the completion body.</summary>
-public sealed record MatterModel(string Code, byte[] CodeUtf8, string Department, string Authorization, byte[] CompleteBody);
+/// <summary>One matter as the load generator acts on it: who does it, with which key, and the completion it sends.</summary>
+public sealed record MatterModel(string Code, string Department, string Key, CompleteTaskRequest Completion);
 
 /// <summary>
 /// What the load generator needs from a catalog item, resolved once before the run: per matter the department's
-/// bearer header and a ready-serialized completion body holding every declared output.
+/// key and a completion holding every declared output.
 /// </summary>
 public sealed class ItemModel
 {
@@ -36,9 +37,9 @@ public sealed class ItemModel
             {
                 throw new ArgumentException($"{keys.Source} has no key for department '{department}' (matter {code}); add one or pass --keys-file.");
             }
-            var outputs = matter.GetProperty("outputs").EnumerateArray().Select(o => o.GetString()!).ToDictionary(o => o, o => $"{o}-bench");
-            matters.Add(new MatterModel(code, Encoding.UTF8.GetBytes(code), department, $"Bearer {key}",
-                JsonSerializer.SerializeToUtf8Bytes(new { outputs })));
+            var outputs = matter.GetProperty("outputs").EnumerateArray().Select(o => o.GetString()!)
+                .ToDictionary(o => o, o => JsonSerializer.SerializeToElement($"{o}-bench", ClientJson.Default.String), StringComparer.Ordinal);
+            matters.Add(new MatterModel(code, department, key, new CompleteTaskRequest { Outputs = outputs }));
         }
         if (matters.Count > 64)
         {
@@ -48,12 +49,12 @@ public sealed class ItemModel
         return new ItemModel(item.GetProperty("code").GetString()!, matters);
     }
 
-    /// <summary>The index of the matter whose code is <paramref name="code"/> (a JSON string), without allocating.</summary>
-    public int IndexOf(JsonElement code)
+    /// <summary>The index of the matter whose code is <paramref name="code"/>, or -1.</summary>
+    public int IndexOf(string code)
     {
         for (var i = 0; i < Matters.Count; i++)
         {
-            if (code.ValueEquals(Matters[i].CodeUtf8))
+            if (string.Equals(code, Matters[i].Code, StringComparison.Ordinal))
             {
                 return i;
             }

@@ -1,6 +1,9 @@
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
+using OneThing.Contracts.Cases;
+using OneThing.Contracts.Catalog;
+using OneThing.Contracts.Departments;
 using OneThing.Grains.Calendar;
 using OneThing.Grains.Cases;
 using OneThing.Grains.Cases.Model;

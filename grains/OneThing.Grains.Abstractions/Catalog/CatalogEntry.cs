@@ -1,3 +1,5 @@
+using OneThing.Contracts.Catalog;
+
 namespace OneThing.Grains.Catalog;
 
 /// <summary>

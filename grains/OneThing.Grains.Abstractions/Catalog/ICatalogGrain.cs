@@ -1,3 +1,4 @@
+using OneThing.Contracts.Catalog;
 using OneThing.Grains.Common;
 
 namespace OneThing.Grains.Catalog;

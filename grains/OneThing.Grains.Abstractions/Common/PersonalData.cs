@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
+using OneThing.Contracts.Catalog;
 using OneThing.Grains.Catalog;
 
 namespace OneThing.Grains.Common;

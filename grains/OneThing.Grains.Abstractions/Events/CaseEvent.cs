@@ -1,3 +1,4 @@
+using OneThing.Contracts.Cases;
 using OneThing.Grains.Cases;
 
 namespace OneThing.Grains.Events;

@@ -1,3 +1,5 @@
+using OneThing.Contracts.Cases;
+using OneThing.Contracts.FallbackDesk;
 using OneThing.Grains.Cases;
 using OneThing.Grains.Common;
 using Orleans.Concurrency;
@@ -33,28 +35,6 @@ public sealed record DeskRequest(
     [property: Id(2)] string? ItemCode,
     [property: Id(3)] Applicant Applicant,
     [property: Id(4)] string Description);
-
-/// <summary>
-/// One entry of the fallback desk (办不成事反映窗口). <see cref="DueAt"/>: when the desk must have answered (working days
-/// after it was opened); <see cref="Overdue"/>: still open after that. <see cref="CaseDueAt"/>: the case's own due time.
-/// </summary>
-[GenerateSerializer, Immutable, Alias("onething.DeskEntry")]
-public sealed record DeskEntry(
-    [property: Id(0)] string EntryId,
-    [property: Id(1)] string? CaseId,
-    [property: Id(2)] string? ItemCode,
-    [property: Id(3)] string Source,
-    [property: Id(4)] string Status,
-    [property: Id(5)] string Reason,
-    [property: Id(6)] DateTimeOffset EscalatedAt,
-    [property: Id(7)] DateTimeOffset? DueAt,
-    [property: Id(8)] bool Overdue,
-    [property: Id(9)] DateTimeOffset? CaseDueAt,
-    [property: Id(10)] DateTimeOffset? ResolvedAt,
-    [property: Id(11)] string? ResolvedBy,
-    [property: Id(12)] string? Resolution,
-    [property: Id(13)] string? Description,
-    [property: Id(14)] Applicant? Applicant);
 
 /// <summary>
 /// Applicants' own requests to the fallback desk: a stateless worker that dates, seals and stores them (PostgreSQL

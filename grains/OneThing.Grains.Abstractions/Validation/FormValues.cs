@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using OneThing.Contracts.Catalog;
 using OneThing.Grains.Catalog;
 
 namespace OneThing.Grains.Validation;

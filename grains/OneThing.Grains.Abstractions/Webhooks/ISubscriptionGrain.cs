@@ -1,3 +1,5 @@
+using OneThing.Contracts.Cases;
+using OneThing.Contracts.Webhooks;
 using OneThing.Grains.Common;
 using OneThing.Grains.Events;
 using Orleans.Concurrency;

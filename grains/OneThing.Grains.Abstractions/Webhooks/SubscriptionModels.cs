@@ -57,9 +57,3 @@ public sealed record SubscriptionView(
 public sealed record SubscriptionSecret(
     [property: Id(0)] SubscriptionView Subscription,
     [property: Id(1)] string Secret);
-
-[GenerateSerializer, Immutable, Alias("onething.ReplayStarted")]
-public sealed record ReplayStarted(
-    [property: Id(0)] Guid SubscriptionId,
-    [property: Id(1)] long FromPosition,
-    [property: Id(2)] int Requeued);

@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using System.Collections.ObjectModel;
 using System.Globalization;
 using System.Text.Json;
+using OneThing.Contracts.Catalog;
 using OneThing.Grains.Catalog;
 using OneThing.Grains.Common;
 

@@ -1,3 +1,4 @@
+using OneThing.Contracts.Cases;
 using OneThing.Grains.Cases.Model;
 using OneThing.Grains.Common;
 using OneThing.Grains.Events;

@@ -1,5 +1,8 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using OneThing.Contracts.Cases;
+using OneThing.Contracts.Catalog;
+using OneThing.Contracts.Departments;
 using OneThing.Grains.Calendar;
 using OneThing.Grains.Cases.Legacy;
 using OneThing.Grains.Cases.Model;

@@ -1,3 +1,5 @@
+using OneThing.Contracts.Cases;
+using OneThing.Contracts.Departments;
 using OneThing.Grains.Tasks;
 
 namespace OneThing.Grains.Cases;

@@ -1,3 +1,6 @@
+using OneThing.Contracts.Cases;
+using OneThing.Contracts.Catalog;
+using OneThing.Contracts.Departments;
 using OneThing.Grains.Catalog;
 using OneThing.Grains.Tasks;
 

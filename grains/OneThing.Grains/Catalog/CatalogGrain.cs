@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using OneThing.Contracts.Catalog;
 using OneThing.Grains.Common;
 using OneThing.Grains.Publishing;
 using Orleans.Concurrency;

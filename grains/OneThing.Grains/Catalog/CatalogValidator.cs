@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using OneThing.Contracts.Catalog;
 
 namespace OneThing.Grains.Catalog;
 

@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using OneThing.Contracts.Catalog;
 
 namespace OneThing.Grains.Catalog;
 

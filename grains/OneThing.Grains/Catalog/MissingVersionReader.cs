@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using OneThing.Contracts.Catalog;
 
 namespace OneThing.Grains.Catalog;
 

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using OneThing.Contracts.Departments;
+using OneThing.Contracts.Events;
 using OneThing.Grains.Common;
 using OneThing.Grains.Tasks;
 
@@ -8,30 +10,6 @@ namespace OneThing.Grains.Events;
 
 // The events as they leave the cluster, by HTTP (GET /api/cases/{id}/events, GET /api/events) or by webhook: one
 // definition, so a pushed event is the item a client polling the feed would read.
-
-/// <summary>Who caused an event: <c>system</c>, or the role, key name and department of the API caller.</summary>
-public sealed record EventActorItem(string Role, string? Name, string? Department);
-
-/// <summary>
-/// One event of a case. <see cref="MatterCode"/> and <see cref="TaskId"/> are null for an event of the case as a
-/// whole; <see cref="Data"/> is the event's data as stored, without its <c>application</c> member.
-/// </summary>
-public sealed record CaseEventItem(
-    int Seq, string Type, DateTimeOffset At, EventActorItem Actor, string? MatterCode, string? TaskId, JsonElement Data)
-{
-    public static CaseEventItem From(CaseEventRow row) =>
-        new(row.Seq, row.Type, row.At, EventItemParts.ActorOf(row), row.MatterCode, row.TaskId, EventItemParts.DataOf(row));
-}
-
-/// <summary>One event in the global feed: a case event with its position and its case.</summary>
-public record FeedEventItem(
-    long Position, string CaseId, string ItemCode, string? Region, int Seq, string Type, DateTimeOffset At,
-    EventActorItem Actor, string? MatterCode, string? TaskId, JsonElement Data)
-{
-    public static FeedEventItem From(CaseEventRow row) =>
-        new(row.Position, row.CaseId, row.ItemCode, row.Region, row.Seq, row.Type, row.At, EventItemParts.ActorOf(row), row.MatterCode,
-            row.TaskId, EventItemParts.DataOf(row));
-}
 
 /// <summary>
 /// A feed event as a webhook posts it. A TaskReady also carries the task as its department reads it (<c>GET
@@ -43,8 +21,16 @@ public sealed record WebhookEventItem(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TaskView? Task)
     : FeedEventItem(Position, CaseId, ItemCode, Region, Seq, Type, At, Actor, MatterCode, TaskId, Data);
 
-internal static class EventItemParts
+/// <summary>The items of <see cref="CaseEventRow"/>s as they leave the cluster.</summary>
+public static class EventItems
 {
+    public static CaseEventItem CaseItemOf(CaseEventRow row) =>
+        new(row.Seq, row.Type, row.At, ActorOf(row), row.MatterCode, row.TaskId, DataOf(row));
+
+    public static FeedEventItem FeedItemOf(CaseEventRow row) =>
+        new(row.Position, row.CaseId, row.ItemCode, row.Region, row.Seq, row.Type, row.At, ActorOf(row), row.MatterCode,
+            row.TaskId, DataOf(row));
+
     public static EventActorItem ActorOf(CaseEventRow row) => new(row.ActorRole, row.ActorName, row.ActorDepartment);
 
     public static JsonElement DataOf(CaseEventRow row) => EventData.DataOf(row.Data);

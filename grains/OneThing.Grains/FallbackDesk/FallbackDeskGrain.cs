@@ -2,6 +2,8 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
+using OneThing.Contracts.Cases;
+using OneThing.Contracts.FallbackDesk;
 using OneThing.Grains.Calendar;
 using OneThing.Grains.Cases;
 using OneThing.Grains.Cases.Model;

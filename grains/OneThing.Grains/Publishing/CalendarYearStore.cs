@@ -1,5 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
+using OneThing.Contracts.Catalog;
 using OneThing.Grains.Calendar;
 
 namespace OneThing.Grains.Publishing;

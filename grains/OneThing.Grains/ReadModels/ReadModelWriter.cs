@@ -3,6 +3,8 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Npgsql;
 using NpgsqlTypes;
+using OneThing.Contracts.Cases;
+using OneThing.Contracts.Departments;
 using OneThing.Grains.Cases;
 using OneThing.Grains.Common;
 using OneThing.Grains.Diagnostics;
@@ -34,7 +36,7 @@ public sealed class ReadModelWriter : IAsyncDisposable
     private readonly NpgsqlDataSource _dataSource;
     private readonly IReadModelFaults _faults;
     private readonly ApplicantIndex _applicantIndex;
-    private readonly Channel<PendingRows> _queue = Channel.CreateUnbounded<PendingRows>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<PendingRows> _queue = System.Threading.Channels.Channel.CreateUnbounded<PendingRows>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _flusher;
 
     public ReadModelWriter(NpgsqlDataSource dataSource, IReadModelFaults faults, PrivacyKeys privacy)

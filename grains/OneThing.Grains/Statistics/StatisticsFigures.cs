@@ -1,27 +1,6 @@
+using OneThing.Contracts.Ops;
+
 namespace OneThing.Grains.Statistics;
-
-/// <summary>What <c>GET /api/ops/statistics</c> answers: one group per department, item or region.</summary>
-public sealed record StatisticsReport(DateOnly From, DateOnly To, string GroupBy, IReadOnlyList<StatisticsGroup> Groups);
-
-/// <summary>
-/// The figures of one group (README, "Statistics", defines each). Rates are fractions from 0 to 1, null when nothing
-/// was finished (or rated); working days are working-calendar days, fractional.
-/// </summary>
-public sealed record StatisticsGroup(
-    string? Key,
-    long Submitted,
-    long Completed,
-    long Rejected,
-    long Withdrawn,
-    long Open,
-    long Overdue,
-    long OnTime,
-    double? OnTimeRate,
-    double? AvgWorkingDays,
-    double? P90WorkingDays,
-    double PausedWorkingDays,
-    IReadOnlyDictionary<string, long> Ratings,
-    double? Satisfaction);
 
 /// <summary>A group's summed bucket rows, as PostgreSQL adds them up.</summary>
 public sealed record StatisticsSums(

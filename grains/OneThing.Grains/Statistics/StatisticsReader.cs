@@ -1,5 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
+using OneThing.Contracts.Ops;
 
 namespace OneThing.Grains.Statistics;
 

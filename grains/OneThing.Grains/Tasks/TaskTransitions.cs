@@ -1,3 +1,5 @@
+using OneThing.Contracts.Catalog;
+using OneThing.Contracts.Departments;
 using OneThing.Grains.Cases;
 using OneThing.Grains.Catalog;
 using OneThing.Grains.Events;

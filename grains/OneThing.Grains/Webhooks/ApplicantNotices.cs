@@ -1,4 +1,5 @@
 using System.Text.Json;
+using OneThing.Contracts.Catalog;
 using OneThing.Grains.Calendar;
 using OneThing.Grains.Catalog;
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using OneThing.Contracts.Webhooks;
 using OneThing.Grains.Calendar;
 using OneThing.Grains.Common;
 using OneThing.Grains.Diagnostics;

@@ -2,6 +2,8 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using OneThing.Contracts.Catalog;
+using OneThing.Contracts.Events;
 using OneThing.Grains.Calendar;
 using OneThing.Grains.Cases;
 using OneThing.Grains.Catalog;

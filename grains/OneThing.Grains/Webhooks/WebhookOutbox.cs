@@ -1,5 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
+using OneThing.Contracts.Cases;
 using OneThing.Grains.Events;
 
 namespace OneThing.Grains.Webhooks;

@@ -2,9 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using OneThing.Contracts.Cases;
 using OneThing.Grains.Cases;
-using OneThing.Grains.Events;
 using OneThing.Grains.Common;
+using OneThing.Grains.Events;
 using OneThing.Tests.Fixtures;
 
 namespace OneThing.Tests.Api;

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using OneThing.Api.Problems;
+using OneThing.Contracts.Cases;
 using OneThing.Grains.Common;
 using Orleans.Runtime;
 

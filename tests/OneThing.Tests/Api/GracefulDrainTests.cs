@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using OneThing.Api.Health;
 using OneThing.Api.Hosting;
+using OneThing.Contracts.Ops;
 
 namespace OneThing.Tests.Api;
 
@@ -27,7 +28,7 @@ public sealed class GracefulDrainTests
         Assert.True(drain.IsDraining);
         // Draining is answered before PostgreSQL or the cluster would be asked.
         var ready = await HealthEndpoints.ReadyAsync(database: null!, cluster: null!, drain, CancellationToken.None);
-        var answer = Assert.IsType<JsonHttpResult<HealthEndpoints.HealthReport>>(ready.Result);
+        var answer = Assert.IsType<JsonHttpResult<HealthReport>>(ready.Result);
         Assert.Equal(StatusCodes.Status503ServiceUnavailable, answer.StatusCode);
         Assert.Equal("draining", answer.Value!.Status);
 

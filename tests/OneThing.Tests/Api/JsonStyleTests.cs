@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using OneThing.Api.Catalog;
+using OneThing.Contracts.Events;
 using OneThing.Grains.Catalog;
 using OneThing.Grains.Common;
 using OneThing.Grains.Events;

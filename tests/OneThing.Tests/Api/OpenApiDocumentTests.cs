@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using OneThing.Contracts.Departments;
 using OneThing.Tests.Fixtures;
 using OneThing.Tests.Foundation;
 

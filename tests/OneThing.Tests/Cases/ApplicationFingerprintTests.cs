@@ -1,4 +1,5 @@
 using OneThing.Api.Cases;
+using OneThing.Contracts.Cases;
 using OneThing.Grains.Cases;
 
 namespace OneThing.Tests.Cases;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using OneThing.Contracts.Cases;
 using OneThing.Grains.Cases;
 using OneThing.Grains.Catalog;
 using OneThing.Grains.Hosting;

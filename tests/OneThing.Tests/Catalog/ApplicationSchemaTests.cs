@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using OneThing.Api.Catalog;
 using OneThing.Api.Common;
 using OneThing.Contracts;
+using OneThing.Contracts.Catalog;
 using OneThing.Grains.Catalog;
 using OneThing.Grains.Common;
 using OneThing.Grains.Validation;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using OneThing.Contracts.Catalog;
 using OneThing.Grains.Catalog;
 using Orleans.Serialization;
 

@@ -1,3 +1,4 @@
+using OneThing.Contracts.Catalog;
 using OneThing.Grains.Catalog;
 
 namespace OneThing.Tests.Catalog;

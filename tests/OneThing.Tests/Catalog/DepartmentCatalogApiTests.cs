@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using OneThing.Contracts.Catalog;
 using OneThing.Grains.Catalog;
 using OneThing.Tests.Foundation;
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
+using OneThing.Contracts.Catalog;
 using OneThing.Grains.Catalog;
 
 namespace OneThing.Tests.Catalog;

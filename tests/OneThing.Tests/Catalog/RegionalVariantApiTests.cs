@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using OneThing.Api.Catalog;
+using OneThing.Contracts.Catalog;
 using OneThing.Grains.Catalog;
 using OneThing.Tests.Fixtures;
 using OneThing.Tests.Foundation;
@@ -168,7 +169,7 @@ public sealed class RegionalVariantApiTests(TwoSiloClusterFixture fixture)
         var web = new JsonSerializerOptions(JsonSerializerDefaults.Web);
         foreach (var item in catalog.Latest().Concat(catalog.Latest("chongqing")))
         {
-            var served = JsonSerializer.SerializeToNode(CatalogItem.From(new CatalogEntry(item, catalog.Regions(item.Code))), web)!.AsObject();
+            var served = JsonSerializer.SerializeToNode(CatalogItems.From(new CatalogEntry(item, catalog.Regions(item.Code))), web)!.AsObject();
 
             Assert.Equal(catalog.Regions(item.Code), served["regions"]!.AsArray().Select(region => region!.GetValue<string>()));
             served.Remove("regions");

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
+using OneThing.Contracts.Cases;
+using OneThing.Contracts.Departments;
 using OneThing.Grains.Cases;
 using OneThing.Tests.Fixtures;
 using Orleans.Runtime;
@@ -132,7 +134,7 @@ public sealed class DeadlineTests(FakeTimeClusterFixture fixture)
 
         Assert.Equal(CaseStatus.Rejected, ended.Status);
         Assert.Contains("food-safety-rules", ended.StatusReason, StringComparison.Ordinal);
-        Assert.All(ended.Tasks, t => Assert.Equal(OneThing.Grains.Tasks.DepartmentTaskStatus.Cancelled, t.Status));
+        Assert.All(ended.Tasks, t => Assert.Equal(DepartmentTaskStatus.Cancelled, t.Status));
     }
 
     [Fact]

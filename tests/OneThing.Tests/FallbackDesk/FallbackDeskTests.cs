@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using OneThing.Contracts.Cases;
+using OneThing.Contracts.Catalog;
 using OneThing.Grains.Calendar;
 using OneThing.Grains.Catalog;
 using OneThing.Tests.Deadlines;

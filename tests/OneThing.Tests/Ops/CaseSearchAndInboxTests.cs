@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using OneThing.Contracts.Departments;
 using OneThing.Grains.Cases;
 using OneThing.Grains.Common;
 using OneThing.Grains.Tasks;

@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Npgsql;
 using NpgsqlTypes;
+using OneThing.Contracts.Cases;
 using OneThing.Grains.Catalog;
 using OneThing.Grains.Common;
 using OneThing.Silo.Hosting.Privacy;

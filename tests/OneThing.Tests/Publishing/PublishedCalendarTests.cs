@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using OneThing.Contracts.Catalog;
 using OneThing.Grains.Catalog;
 using OneThing.Tests.Fixtures;
 using static OneThing.Tests.Publishing.PublishingDriver;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using OneThing.Contracts.Cases;
 using OneThing.Grains.Cases;
 using OneThing.Grains.Events;
 using OneThing.Tests.Fixtures;

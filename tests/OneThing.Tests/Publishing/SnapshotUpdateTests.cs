@@ -1,3 +1,4 @@
+using OneThing.Contracts.Catalog;
 using OneThing.Grains.Calendar;
 using OneThing.Grains.Catalog;
 

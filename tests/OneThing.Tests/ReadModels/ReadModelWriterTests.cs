@@ -1,4 +1,5 @@
 using Npgsql;
+using OneThing.Contracts.Departments;
 using OneThing.Grains.Common;
 using OneThing.Grains.ReadModels;
 using OneThing.Grains.Tasks;

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
+using OneThing.Contracts.Ops;
 using OneThing.Grains.Calendar;
 using OneThing.Grains.Cases;
 using OneThing.Grains.Events;

@@ -1,3 +1,4 @@
+using OneThing.Contracts.Ops;
 using OneThing.Grains.Statistics;
 
 namespace OneThing.Tests.Statistics;

@@ -1,3 +1,6 @@
+using OneThing.Contracts.Cases;
+using OneThing.Contracts.Catalog;
+using OneThing.Contracts.Ops;
 using OneThing.Grains.Cases;
 using OneThing.Grains.Cases.Model;
 using OneThing.Grains.Catalog;

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using OneThing.Api.Catalog;
 using OneThing.Api.Common;
+using OneThing.Contracts.Catalog;
 using OneThing.Grains.Catalog;
 using OneThing.Grains.Validation;
 

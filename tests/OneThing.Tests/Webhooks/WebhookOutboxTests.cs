@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using OneThing.Contracts.Cases;
 using OneThing.Grains.Events;
 using OneThing.Grains.Webhooks;
 using OneThing.Silo.Database;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using OneThing.Contracts.Catalog;
 using OneThing.Grains.Calendar;
 using OneThing.Grains.Catalog;
 using OneThing.Grains.Webhooks;

@@ -1,3 +1,4 @@
+using OneThing.Contracts.Cases;
 using OneThing.Grains.Tasks;
 
 namespace OneThing.Grains.Cases.Legacy;

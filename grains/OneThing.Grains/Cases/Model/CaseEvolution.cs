@@ -1,4 +1,7 @@
 using System.Text.Json;
+using OneThing.Contracts.Cases;
+using OneThing.Contracts.Catalog;
+using OneThing.Contracts.Departments;
 using OneThing.Grains.Cases.Legacy;
 using OneThing.Grains.Catalog;
 using OneThing.Grains.Events;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using OneThing.Contracts.Cases;
 using OneThing.Grains.Cases;
 using OneThing.Grains.Events;
 

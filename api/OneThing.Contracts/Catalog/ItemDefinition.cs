@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
 using System.Xml;
 
-namespace OneThing.Grains.Catalog;
+namespace OneThing.Contracts.Catalog;
 
 /// <summary>
 /// One "one thing" (一件事) as versioned data: what the applicant files and which departments' matters (子事项)
@@ -9,7 +9,7 @@ namespace OneThing.Grains.Catalog;
 /// </summary>
 /// <remarks>
 /// An item is a family of variants identified by (<see cref="Code"/>, <see cref="Region"/>): <see cref="Region"/> null
-/// is the national base, a region code (<see cref="RegionCodes"/>) a regional variant. Each variant numbers its own
+/// is the national base, a region code (<c>RegionCodes</c>) a regional variant. Each variant numbers its own
 /// versions. <see cref="Notices"/> overrides, per event type, the catalog's templates of notices to applicants
 /// (<c>catalog/notices.json</c>).
 /// </remarks>
@@ -128,7 +128,7 @@ public sealed record MatterDefinition(
 
 /// <summary>
 /// Form field types the contract knows: the one list that the catalog validator, the value checks
-/// (<see cref="Validation.FormValues"/>) and the item's form schema use.
+/// (<c>FormValues</c> in OneThing.Grains.Validation) and the item's form schema use.
 /// </summary>
 public static class FormFieldTypes
 {

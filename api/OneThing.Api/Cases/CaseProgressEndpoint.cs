@@ -5,42 +5,8 @@ using OneThing.Api.Common;
 using OneThing.Contracts.Cases;
 using OneThing.Grains.Cases;
 using OneThing.Grains.Common;
-using OneThing.Grains.Tasks;
 
 namespace OneThing.Api.Cases;
-
-/// <summary>
-/// A case as the applicant may see it on a public progress page: where it stands and by when, matter by matter, and
-/// which materials are asked for. No personal data, no outputs, no department notes or reasons.
-/// </summary>
-public sealed record CaseProgress(
-    string CaseId,
-    string ItemCode,
-    CaseStatus Status,
-    DateTimeOffset SubmittedAt,
-    DateTimeOffset? DueAt,
-    DateTimeOffset? CompletedAt,
-    bool Warning,
-    bool Overdue,
-    IReadOnlyList<MatterProgress> Matters)
-{
-    public static CaseProgress From(CaseView view) => new(view.CaseId, view.ItemCode, view.Status, view.SubmittedAt, view.DueAt,
-        view.CompletedAt, view.Warning, view.Overdue,
-        [.. view.Tasks.Select(t => new MatterProgress(t.MatterCode, t.MatterName, t.Department, t.Status, t.DueAt, t.CompletedAt, t.Warning, t.Overdue,
-            t.Status == DepartmentTaskStatus.AwaitingSupplement ? t.Supplement?.Materials ?? [] : []))]);
-}
-
-/// <summary>One matter of <see cref="CaseProgress"/>; <see cref="MaterialsRequested"/> is non-empty while it waits for them.</summary>
-public sealed record MatterProgress(
-    string MatterCode,
-    string MatterName,
-    string Department,
-    DepartmentTaskStatus Status,
-    DateTimeOffset? DueAt,
-    DateTimeOffset? CompletedAt,
-    bool Warning,
-    bool Overdue,
-    IReadOnlyList<string> MaterialsRequested);
 
 public static class CaseProgressEndpoint
 {

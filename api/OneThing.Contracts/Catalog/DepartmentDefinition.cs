@@ -1,4 +1,4 @@
-namespace OneThing.Grains.Catalog;
+namespace OneThing.Contracts.Catalog;
 
 /// <summary>
 /// A department (or a company such as a bank) that owns matters, read from <c>catalog/departments.json</c>.

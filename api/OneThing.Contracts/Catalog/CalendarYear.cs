@@ -1,4 +1,4 @@
-namespace OneThing.Grains.Calendar;
+namespace OneThing.Contracts.Catalog;
 
 /// <summary>
 /// One year of the State Council's holiday notice: the statutory holidays (every date, weekends inside a holiday

@@ -1,6 +1,4 @@
-using OneThing.Grains.Catalog;
-
-namespace OneThing.Api.Catalog;
+namespace OneThing.Contracts.Catalog;
 
 /// <summary>
 /// An item as <c>GET /api/items</c> serves it: the <see cref="ItemDefinition"/> fields, unchanged and in their order,
@@ -20,13 +18,4 @@ public sealed record CatalogItem(
     string? Description,
     string? Region,
     IReadOnlyDictionary<string, string>? Notices,
-    IReadOnlyList<string> Regions)
-{
-    public static CatalogItem From(CatalogEntry entry)
-    {
-        ArgumentNullException.ThrowIfNull(entry);
-        var item = entry.Item;
-        return new CatalogItem(item.Code, item.Name, item.Version, item.Audience, item.LeadDepartment, item.TimeLimit, item.Form,
-            item.Materials, item.Matters, item.Description, item.Region, item.Notices, entry.Regions);
-    }
-}
+    IReadOnlyList<string> Regions);
