@@ -11,13 +11,11 @@ public sealed record ApiAnswer(HttpStatusCode Status, JsonElement Body, IReadOnl
 {
     public bool Ok => (int)Status is >= 200 and < 300;
 
-    public string? Location { get; init; }
-
     /// <summary>The first message for <paramref name="field"/>, or null.</summary>
     public string? ErrorAt(string field) => Errors.TryGetValue(field, out var messages) && messages.Length > 0 ? messages[0] : null;
 }
 
-/// <summary>Who the console calls the API as: the key it presents.</summary>
+/// <summary>Who the console calls the API as: the key it presents (OneThing:Console:ApiKeys).</summary>
 public enum ApiCaller
 {
     Portal,
