@@ -21,6 +21,8 @@ public sealed class ConsoleUsers(IOptionsMonitor<ConsoleOptions> options, TimePr
     // Verified against when the name is unknown, so an unknown name costs what a known one does.
     private static readonly string DecoyHash = Hasher.HashPassword(new ConsoleUser(), Guid.NewGuid().ToString());
 
+    private const int MaxTracked = 10_000;
+
     private readonly ConcurrentDictionary<string, LockoutState> _lockouts = new(StringComparer.OrdinalIgnoreCase);
 
     public static string Hash(string password) => Hasher.HashPassword(new ConsoleUser(), password);
@@ -41,6 +43,17 @@ public sealed class ConsoleUsers(IOptionsMonitor<ConsoleOptions> options, TimePr
         {
             var state = _lockouts.AddOrUpdate(name, _ => SignInLockout.AfterFailure(LockoutState.None, now, limits),
                 (_, old) => SignInLockout.AfterFailure(old, now, limits));
+            if (_lockouts.Count > MaxTracked)
+            {
+                // Names tried once each must not grow this without bound: past the cap, counts that lock nothing go.
+                foreach (var (tracked, held) in _lockouts)
+                {
+                    if (!SignInLockout.IsLocked(held, now))
+                    {
+                        _lockouts.TryRemove(tracked, out _);
+                    }
+                }
+            }
             return (SignInLockout.IsLocked(state, now) ? SignInResult.LockedOut : SignInResult.Failed, null);
         }
         _lockouts.TryRemove(name, out _);
