@@ -28,5 +28,7 @@ namespace OneThing.Contracts;
 [JsonSerializable(typeof(SupplementRequestRequest))]
 [JsonSerializable(typeof(ResolveDeskEntryRequest))]
 [JsonSerializable(typeof(ReplayRequest))]
+[JsonSerializable(typeof(CreateSubscriptionRequest))]
+[JsonSerializable(typeof(FileDeskRequest))]
 [JsonSerializable(typeof(CalendarYearRequest))]
 public sealed partial class RequestJson : JsonSerializerContext;

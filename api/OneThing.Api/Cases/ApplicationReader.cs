@@ -122,7 +122,33 @@ public static class ApplicationReader
             return null;
         }
         JsonBody.RefuseUnknown(applicant, "applicant", errors, "kind", "name", "idNumber", "creditCode", "phone");
-        var kind = JsonBody.Text(applicant, "applicant", "kind", FieldLimits.Code, errors);
+        return CheckApplicant(
+            JsonBody.Text(applicant, "applicant", "kind", FieldLimits.Code, errors),
+            JsonBody.Text(applicant, "applicant", "name", FieldLimits.Name, errors),
+            JsonBody.Text(applicant, "applicant", "idNumber", FieldLimits.Token, errors),
+            JsonBody.Text(applicant, "applicant", "creditCode", FieldLimits.Token, errors),
+            JsonBody.Text(applicant, "applicant", "phone", FieldLimits.Token, errors),
+            expectedKind, itemName, errors);
+    }
+
+    /// <summary>An applicant read as a typed body (<see cref="ApplicantInput"/>), by the same rules.</summary>
+    public static Applicant ReadApplicant(ApplicantInput applicant, string? expectedKind, string? itemName, FieldErrors errors)
+    {
+        ArgumentNullException.ThrowIfNull(applicant);
+        ArgumentNullException.ThrowIfNull(errors);
+        return CheckApplicant(
+            applicant.Kind == ApplicantKind.Enterprise ? "enterprise" : "person",
+            Bounded(applicant.Name, "applicant.name", FieldLimits.Name, errors),
+            Bounded(applicant.IdNumber, "applicant.idNumber", FieldLimits.Token, errors),
+            Bounded(applicant.CreditCode, "applicant.creditCode", FieldLimits.Token, errors),
+            Bounded(applicant.Phone, "applicant.phone", FieldLimits.Token, errors),
+            expectedKind, itemName, errors);
+    }
+
+    /// <summary>The applicant's rules, once for both readers: kind, name, the identifier its kind needs, the phone.</summary>
+    private static Applicant CheckApplicant(
+        string? kind, string? name, string? idNumber, string? creditCode, string? phone, string? expectedKind, string? itemName, FieldErrors errors)
+    {
         if (kind is not ("person" or "enterprise"))
         {
             if (!errors.Has("applicant.kind"))
@@ -134,13 +160,13 @@ public static class ApplicationReader
         {
             errors.Add("applicant.kind", $"{itemName} is for applicants of kind '{expectedKind}'.");
         }
-        var name = JsonBody.Text(applicant, "applicant", "name", FieldLimits.Name, errors)?.Trim();
+        name = name?.Trim();
         if (string.IsNullOrEmpty(name) && !errors.Has("applicant.name"))
         {
             errors.Add("applicant.name", $"Required, at most {FieldLimits.Name} characters.");
         }
-        var idNumber = JsonBody.Text(applicant, "applicant", "idNumber", FieldLimits.Token, errors)?.Trim().ToUpperInvariant();
-        var creditCode = JsonBody.Text(applicant, "applicant", "creditCode", FieldLimits.Token, errors)?.Trim().ToUpperInvariant();
+        idNumber = idNumber?.Trim().ToUpperInvariant();
+        creditCode = creditCode?.Trim().ToUpperInvariant();
         if (kind == "person" && !errors.Has("applicant.idNumber") && ResidentIdNumber.Explain(idNumber) is { } idProblem)
         {
             errors.Add("applicant.idNumber", idProblem);
@@ -149,12 +175,23 @@ public static class ApplicationReader
         {
             errors.Add("applicant.creditCode", codeProblem);
         }
-        var phone = JsonBody.Text(applicant, "applicant", "phone", FieldLimits.Token, errors)?.Trim();
-        if (phone is not null && PhoneNumber.Explain(phone) is { } phoneProblem)
+        phone = phone?.Trim();
+        if (phone is not null && !errors.Has("applicant.phone") && PhoneNumber.Explain(phone) is { } phoneProblem)
         {
             errors.Add("applicant.phone", phoneProblem);
         }
         return new Applicant(kind ?? "", name ?? "", kind == "person" ? idNumber : null, kind == "enterprise" ? creditCode : null, phone);
+    }
+
+    /// <summary>A typed body's text within <paramref name="maxLength"/>, else an error as <see cref="JsonBody.Text"/> words it, and null.</summary>
+    private static string? Bounded(string? text, string field, int maxLength, FieldErrors errors)
+    {
+        if (text is { Length: var length } && length > maxLength)
+        {
+            errors.Add(field, $"At most {maxLength} characters.");
+            return null;
+        }
+        return text;
     }
 
     /// <summary>Form values normalised to text; unknown fields are refused so a typo is not silently dropped.</summary>

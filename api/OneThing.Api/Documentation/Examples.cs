@@ -73,6 +73,36 @@ internal static class Examples
                 "2026-02-18", "2026-02-19", "2026-02-20", "2026-02-21", "2026-02-22", "2026-02-23"),
             ["workingWeekends"] = new JsonArray("2026-01-04", "2026-02-14", "2026-02-28"),
         },
+        // A shortened newborn: two form fields, one material, two matters, the second fed by the first's output.
+        _ when type == typeof(ItemDefinition) => new JsonObject
+        {
+            ["code"] = "newborn",
+            ["name"] = "新生儿出生一件事",
+            ["version"] = 1,
+            ["audience"] = "individual",
+            ["leadDepartment"] = "health",
+            ["timeLimit"] = new JsonObject { ["workingDays"] = 5 },
+            ["description"] = "出生医学证明与户口登记一次申请、联动办理",
+            ["form"] = new JsonArray(
+                new JsonObject { ["name"] = "babyName", ["label"] = "新生儿姓名", ["type"] = "string", ["required"] = true },
+                new JsonObject { ["name"] = "motherIdNumber", ["label"] = "母亲公民身份号码", ["type"] = "idNumber", ["required"] = true }),
+            ["materials"] = new JsonArray(
+                new JsonObject { ["code"] = "mother-id-card", ["name"] = "母亲居民身份证", ["required"] = true, ["deferrable"] = false }),
+            ["matters"] = new JsonArray(
+                new JsonObject
+                {
+                    ["code"] = "birth-certificate", ["name"] = "出生医学证明", ["department"] = "health", ["dependsOn"] = new JsonArray(),
+                    ["optional"] = false, ["timeLimit"] = new JsonObject { ["workingDays"] = 1 }, ["inputs"] = new JsonArray("babyName", "motherIdNumber"),
+                    ["outputs"] = new JsonArray("birthCertificateNumber"), ["certificate"] = "birthCertificateNumber",
+                },
+                new JsonObject
+                {
+                    ["code"] = "household-registration", ["name"] = "户口登记", ["department"] = "police", ["dependsOn"] = new JsonArray("birth-certificate"),
+                    ["optional"] = false, ["timeLimit"] = new JsonObject { ["workingDays"] = 3 },
+                    ["inputs"] = new JsonArray("birthCertificateNumber", "babyName", "motherIdNumber"),
+                    ["outputs"] = new JsonArray("householdNumber", "citizenIdNumber"),
+                }),
+        },
         _ => null,
     };
 }

@@ -120,7 +120,7 @@ public static class FallbackDeskEndpoints
         HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, PrivacyKeys privacy,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
+        var (body, problem) = await JsonBody.ReadAsync(request, RequestJson.Default.FileDeskRequest, cancellationToken);
         if (problem is not null)
         {
             return problem;
@@ -130,11 +130,14 @@ public static class FallbackDeskEndpoints
             return JsonBody.Problem("Idempotency-Key", $"When present, 1 to {FieldLimits.IdempotencyKey} characters.");
         }
         var errors = new FieldErrors();
-        JsonBody.RefuseUnknown(body, "", errors, "caseId", "applicant", "description");
-        var caseId = JsonBody.Text(body, "", "caseId", FieldLimits.Code, errors)?.Trim();
-        var applicant = ApplicationReader.ReadApplicant(body, expectedKind: null, itemName: null, errors);
-        var description = JsonBody.Text(body, "", "description", FieldLimits.FreeText, errors)?.Trim();
-        if (string.IsNullOrEmpty(description) && !errors.Has("description"))
+        var caseId = body!.CaseId?.Trim();
+        if (caseId is { Length: > FieldLimits.Code })
+        {
+            errors.Add("caseId", $"At most {FieldLimits.Code} characters.");
+        }
+        var applicant = ApplicationReader.ReadApplicant(body.Applicant, expectedKind: null, itemName: null, errors);
+        var description = body.Description.Trim();
+        if (description.Length is 0 or > FieldLimits.FreeText)
         {
             errors.Add("description", $"Required, at most {FieldLimits.FreeText} characters: what could not get done.");
         }
@@ -148,7 +151,7 @@ public static class FallbackDeskEndpoints
         {
             // Someone else's case and no case at all answer alike: the request must not tell that a case exists.
             var view = await cluster.Reference<ICaseGrain>(caseId).GetAsync();
-            if (view is null || !string.Equals(view.Applicant.Key, applicant!.Key, StringComparison.Ordinal))
+            if (view is null || !string.Equals(view.Applicant.Key, applicant.Key, StringComparison.Ordinal))
             {
                 return OutcomeResults.NotFound("No such case of this applicant.");
             }
@@ -156,7 +159,7 @@ public static class FallbackDeskEndpoints
         }
         var entryId = "r" + ApplicationReader.NewCaseId(privacy.CaseIdKey, $"fallback-desk\n{user.Identity?.Name}", idempotencyKey)[1..];
         var outcome = await cluster.GetGrain<IFallbackDeskGrain>(0).OpenAsync(
-            new DeskRequest(entryId, string.IsNullOrEmpty(caseId) ? null : caseId, itemCode, applicant!, description!));
+            new DeskRequest(entryId, string.IsNullOrEmpty(caseId) ? null : caseId, itemCode, applicant, description));
         return outcome.Kind switch
         {
             OutcomeKind.Created => TypedResults.Created($"/api/fallback-desk/cases/{entryId}", outcome.Value),

@@ -53,7 +53,7 @@ public static class SubscriptionEndpoints
         HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, LatestItems items, PrivacyKeys privacy,
         IOptions<WebhookOptions> options, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
+        var (body, problem) = await JsonBody.ReadAsync(request, RequestJson.Default.CreateSubscriptionRequest, cancellationToken);
         if (problem is not null)
         {
             return problem;
@@ -63,18 +63,13 @@ public static class SubscriptionEndpoints
             return JsonBody.Problem("Idempotency-Key", "When present, 1 to 200 characters.");
         }
         var errors = new FieldErrors();
-        JsonBody.RefuseUnknown(body, "", errors, "url", "events", "items", "departments", "kind", "description");
-        var kind = JsonBody.Text(body, "", "kind", FieldLimits.Code, errors) ?? SubscriptionKinds.Webhook;
-        if (!SubscriptionKinds.All.Contains(kind))
+        var kind = body!.Kind == SubscriptionKind.ApplicantNotice ? SubscriptionKinds.ApplicantNotice : SubscriptionKinds.Webhook;
+        var url = body.Url;
+        if (url.Length > WebhookAddressPolicy.MaxUrlLength)
         {
-            errors.Add("kind", $"One of: {string.Join(", ", SubscriptionKinds.All)}.");
+            errors.Add("url", $"At most {WebhookAddressPolicy.MaxUrlLength} characters.");
         }
-        var url = JsonBody.Text(body, "", "url", WebhookAddressPolicy.MaxUrlLength, errors);
-        if (url is null && !errors.Has("url"))
-        {
-            errors.Add("url", "Required: the receiver's URL.");
-        }
-        var events = Codes(body, "events", errors, required: true);
+        var events = Codes(body.Events, "events", errors, required: true);
         if (events is not null)
         {
             if (events.Contains("*") && events.Count > 1)
@@ -87,7 +82,7 @@ public static class SubscriptionEndpoints
                 errors.Add("events", $"Unknown event type '{JsonBody.Shorten(unknown)}'; one of: {string.Join(", ", names)}.");
             }
         }
-        var itemCodes = Codes(body, "items", errors, required: false);
+        var itemCodes = Codes(body.Items, "items", errors, required: false);
         foreach (var code in itemCodes ?? [])
         {
             if (await items.FindAsync(code, null) is null)
@@ -95,8 +90,12 @@ public static class SubscriptionEndpoints
                 errors.Add("items", $"No item '{JsonBody.Shorten(code)}' in the catalog.");
             }
         }
-        var departments = Codes(body, "departments", errors, required: false);
-        var description = JsonBody.Text(body, "", "description", FieldLimits.SubscriptionDescription, errors)?.Trim();
+        var departments = Codes(body.Departments, "departments", errors, required: false);
+        var description = body.Description?.Trim();
+        if (description is { Length: > FieldLimits.SubscriptionDescription })
+        {
+            errors.Add("description", $"At most {FieldLimits.SubscriptionDescription} characters.");
+        }
         if (errors.Any)
         {
             return errors.ToProblem();
@@ -124,7 +123,7 @@ public static class SubscriptionEndpoints
                 errors.Add("departments", $"No department '{JsonBody.Shorten(unknown)}' (GET /api/departments lists them).");
             }
         }
-        if (await ReceiverProblemAsync(url!, options.Value.AddressPolicy, cancellationToken) is { } receiverProblem)
+        if (await ReceiverProblemAsync(url, options.Value.AddressPolicy, cancellationToken) is { } receiverProblem)
         {
             errors.Add("url", receiverProblem);
         }
@@ -133,7 +132,7 @@ public static class SubscriptionEndpoints
             return errors.ToProblem();
         }
 
-        var subscription = new NewSubscription(kind, url!, events!, itemCodes, departments, owner, description is { Length: > 0 } ? description : null, "");
+        var subscription = new NewSubscription(kind, url, events!, itemCodes, departments, owner, description is { Length: > 0 } ? description : null, "");
         subscription = subscription with { Fingerprint = Fingerprint(subscription) };
         var id = NewId(privacy.CaseIdKey, user.Identity?.Name ?? "", idempotencyKey);
         var outcome = await cluster.GetGrain<ISubscriptionGrain>(id).CreateAsync(subscription, user.Actor());
@@ -334,30 +333,26 @@ public static class SubscriptionEndpoints
     /// A list of codes (event types, items, departments): distinct non-empty strings; null when an optional list is
     /// absent, null or empty.
     /// </summary>
-    private static List<string>? Codes(JsonElement body, string name, FieldErrors errors, bool required)
+    private static List<string>? Codes(IReadOnlyList<string>? values, string name, FieldErrors errors, bool required)
     {
-        if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (values is null || (values.Count == 0 && !required))
         {
+            // An empty filter filters nothing, as if it were left out.
             if (required)
             {
                 errors.Add(name, "Required: a non-empty list.");
             }
             return null;
         }
-        if (value.ValueKind == JsonValueKind.Array && value.GetArrayLength() == 0 && !required)
-        {
-            // An empty filter filters nothing, as if it were left out.
-            return null;
-        }
-        if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() is 0 or > FieldLimits.SubscriptionCodes)
+        if (values.Count is 0 or > FieldLimits.SubscriptionCodes)
         {
             errors.Add(name, $"A list of 1 to {FieldLimits.SubscriptionCodes} strings.");
             return null;
         }
-        var codes = new List<string>();
-        foreach (var entry in value.EnumerateArray())
+        var codes = new List<string>(values.Count);
+        foreach (var code in values)
         {
-            if (entry.ValueKind != JsonValueKind.String || entry.GetString() is not { Length: > 0 and <= FieldLimits.Code } code)
+            if (code is not { Length: > 0 and <= FieldLimits.Code })
             {
                 errors.Add(name, $"Each entry a string of 1 to {FieldLimits.Code} characters.");
                 return null;

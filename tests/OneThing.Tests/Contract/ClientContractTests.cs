@@ -117,7 +117,9 @@ public sealed class ClientContractTests(WebhookClusterFixture fixture) : IAsyncL
         var ended = await driver.RunCaseToEndAsync(caseId);
         Assert.Equal(CaseStatus.Completed, ended.Status);
         Assert.Equal(2, (await portal.EvaluateCaseAsync(caseId, new EvaluationRequest { Rating = 2, Comment = "等待太久" })).Evaluation!.Rating);
-        Assert.NotEmpty((await portal.ListCaseAccessLogAsync(caseId)).Items);
+        // The access log is written in batches a moment after the reads it records.
+        await Poll.UntilAsync(() => portal.ListCaseAccessLogAsync(caseId), page => page.Items.Count > 0, TimeSpan.FromSeconds(30),
+            "the department's reads of the case did not reach its access log within 30 s");
 
         // A withdrawn case and a rejected task.
         var withdrawn = (await portal.SubmitCaseAsync(CaseDriver.SampleRequest(item, Interlocked.Increment(ref _seed)))).Value;
