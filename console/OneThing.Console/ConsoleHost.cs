@@ -30,7 +30,8 @@ public static class ConsoleHost
             .Validate(o => o.Users.All(u => u.Role != ConsoleRoles.Department || !string.IsNullOrEmpty(u.Department)),
                 "A user with Role department needs its Department code.")
             .Validate(o => o.SignIn.MaxFailures >= 1 && o.SignIn.Lockout > TimeSpan.Zero, "OneThing:Console:SignIn needs MaxFailures ≥ 1 and a positive Lockout.")
-            .Validate(o => o.ProgressAttemptsPerMinute >= 1, "OneThing:Console:ProgressAttemptsPerMinute must be at least 1.")
+            .Validate(o => o.ProgressAttemptsPerMinute >= 1 && o.SignIn.AttemptsPerMinute >= 1,
+                "OneThing:Console:ProgressAttemptsPerMinute and OneThing:Console:SignIn:AttemptsPerMinute must be at least 1.")
             .ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ConsoleUsers>();
@@ -64,21 +65,30 @@ public static class ConsoleHost
         services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            // Only the progress look-up is limited: it is the one form anyone may try pairs on.
+            // Only the two forms anyone may try guesses on are limited, each per client address: the progress look-up
+            // (case id and last 6 characters) and the sign-in (the lock-out guards one name; this, many names from one address).
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-                HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals("/progress", StringComparison.OrdinalIgnoreCase)
-                    ? RateLimitPartition.GetFixedWindowLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "-", _ => new FixedWindowRateLimiterOptions
-                    {
-                        PermitLimit = context.RequestServices.GetRequiredService<IOptionsMonitor<ConsoleOptions>>().CurrentValue.ProgressAttemptsPerMinute,
-                        Window = TimeSpan.FromMinutes(1),
-                        QueueLimit = 0,
-                    })
-                    : RateLimitPartition.GetNoLimiter("-"));
+            {
+                var form = HttpMethods.IsPost(context.Request.Method) ? LimitedForm(context.Request.Path) : null;
+                if (form is null)
+                {
+                    return RateLimitPartition.GetNoLimiter("-");
+                }
+                var options = context.RequestServices.GetRequiredService<IOptionsMonitor<ConsoleOptions>>().CurrentValue;
+                var permits = form == "/progress" ? options.ProgressAttemptsPerMinute : options.SignIn.AttemptsPerMinute;
+                return RateLimitPartition.GetFixedWindowLimiter($"{form} {context.Connection.RemoteIpAddress}", _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = permits,
+                    Window = TimeSpan.FromMinutes(1),
+                    QueueLimit = 0,
+                });
+            });
             limiter.OnRejected = async (rejected, cancellationToken) =>
             {
                 rejected.HttpContext.Response.Headers.RetryAfter = "60";
                 rejected.HttpContext.Response.ContentType = "text/html; charset=utf-8";
-                await rejected.HttpContext.Response.WriteAsync(ConsoleAssets.TooManyAttemptsPage, cancellationToken);
+                await rejected.HttpContext.Response.WriteAsync(LimitedForm(rejected.HttpContext.Request.Path) == "/progress"
+                    ? ConsoleAssets.TooManyLookUpsPage : ConsoleAssets.TooManySignInsPage, cancellationToken);
             };
         });
 
@@ -107,6 +117,10 @@ public static class ConsoleHost
         app.MapRazorComponents<App>();
         return app;
     }
+
+    private static string? LimitedForm(PathString path) =>
+        path.Equals("/progress", StringComparison.OrdinalIgnoreCase) ? "/progress"
+        : path.Equals("/sign-in", StringComparison.OrdinalIgnoreCase) ? "/sign-in" : null;
 
     /// <summary>Ends the session; the form carries an antiforgery token, so no other site can sign a user out.</summary>
     private static async Task<Results<RedirectHttpResult, BadRequest<string>>> SignOutAsync(HttpContext context, IAntiforgery antiforgery)

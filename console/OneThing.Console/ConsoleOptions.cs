@@ -53,6 +53,9 @@ public sealed class SignInLimits
     public int MaxFailures { get; set; } = 5;
 
     public TimeSpan Lockout { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Sign-in attempts one client address may make per minute, whatever the names.</summary>
+    public int AttemptsPerMinute { get; set; } = 30;
 }
 
 /// <summary>The console's roles, each an authorization role of its pages.</summary>

@@ -36,6 +36,26 @@ public sealed class ConsoleHostTests
     }
 
     [Fact]
+    public async Task SignInAttemptsAreLimitedPerClientAddressApartFromProgressLookUps()
+    {
+        await using var console = await StartAsync(new Dictionary<string, string?>
+        {
+            ["OneThing:Console:SignIn:AttemptsPerMinute"] = "2",
+            ["OneThing:Console:ProgressAttemptsPerMinute"] = "2",
+        });
+        using var client = new HttpClient { BaseAddress = new Uri(Address(console)) };
+        var statuses = new List<HttpStatusCode>();
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            using var response = await client.PostAsync(new Uri("/sign-in", UriKind.Relative), new FormUrlEncodedContent([new("UserName", $"u{attempt}"), new("Password", "x")]));
+            statuses.Add(response.StatusCode);
+        }
+        Assert.Equal(HttpStatusCode.TooManyRequests, statuses[2]);
+        using var lookUp = await client.PostAsync(new Uri("/progress", UriKind.Relative), new FormUrlEncodedContent([new("CaseId", "c1"), new("Last6", "000000")]));
+        Assert.NotEqual(HttpStatusCode.TooManyRequests, lookUp.StatusCode);
+    }
+
+    [Fact]
     public async Task PagesCarryASecurityPolicyAndStaffPagesSendAnonymousVisitorsToTheSignIn()
     {
         await using var console = await StartAsync([]);
