@@ -88,6 +88,25 @@ public sealed class ConsoleBrowserTests(ConsoleFixture fixture)
     }
 
     [Fact]
+    public async Task TheHallFindsAnApplicantsCaseAndWithdrawsIt()
+    {
+        var seed = Interlocked.Increment(ref _seed);
+        var caseId = await SubmitNewbornAsync(seed);
+        var hall = await fixture.PageAsAsync("hall");
+        await hall.GotoAsync("/hall/applicant");
+        await hall.GetByLabel("身份证号码或统一社会信用代码").FillAsync(TestIdentities.IdNumber(seed));
+        await hall.GetByRole(AriaRole.Button, new() { Name = "查找" }).ClickAsync();
+        await hall.Locator($"#applicant-cases a[href='/hall/cases/{caseId}']").ClickAsync();
+        await hall.WaitForURLAsync($"**/hall/cases/{caseId}");
+        await hall.GetByLabel("撤回原因").FillAsync("申请人改日再办");
+        await hall.GetByRole(AriaRole.Button, new() { Name = "撤回申请" }).ClickAsync();
+        await Assertions.Expect(hall.Locator("#case-status")).ToHaveTextAsync("已撤回");
+        await ConsoleFixture.ScreenshotAsync(hall, "hall-case-withdrawn");
+        Assert.Equal("Withdrawn", (await fixture.Driver.CaseAsync(caseId)).GetProperty("status").GetString());
+        await hall.CloseAsync();
+    }
+
+    [Fact]
     public async Task AnIdentityNumberWithAWrongCheckCharacterIsShownAtItsFieldAndFilesNothing()
     {
         var seed = Interlocked.Increment(ref _seed);
