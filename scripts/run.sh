@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs OneThing locally: PostgreSQL (unless ConnectionStrings__OneThing is given), one silo and the API.
+# Runs OneThing locally: PostgreSQL (unless ConnectionStrings__OneThing is given), one silo, the API and the console.
 #
 #   scripts/run.sh            # Ctrl-C stops everything it started
 #
@@ -7,8 +7,9 @@
 #   ConnectionStrings__OneThing     use this database instead of starting a project-local PostgreSQL
 #   ONETHING_PG_PORT                port for the project-local PostgreSQL (default 55432)
 #   ONETHING_API_PORT               API port on 127.0.0.1 (default 5080)
+#   ONETHING_CONSOLE_PORT           console (hall window, workbench, ops, progress page) port on 127.0.0.1 (default 5081)
 #   OneThing__Cluster__GatewayPort  silo gateway port, read by the silo and the API (default 30000)
-#   OneThing__Silo__HttpPort        the silo's own HTTP port: /health/live, /health/ready, /metrics (default 5081)
+#   OneThing__Silo__HttpPort        the silo's own HTTP port: /health/live, /health/ready, /metrics (default 5082)
 #   ONETHING_LOG_STDOUT=1           stream silo and API output to the terminal (also kept in the logs)
 #
 # PostgreSQL data is kept in .data/postgres between runs; logs go to .data/logs/.
@@ -28,11 +29,15 @@ log_dir=$data_root/logs
 api_port=${ONETHING_API_PORT:-5080}
 api_url=http://127.0.0.1:$api_port
 gateway_port=${OneThing__Cluster__GatewayPort:-30000}
-silo_http_port=${OneThing__Silo__HttpPort:-5081}
+console_port=${ONETHING_CONSOLE_PORT:-5081}
+console_url=http://127.0.0.1:$console_port
+silo_http_port=${OneThing__Silo__HttpPort:-5082}
 config=Release
 silo_dll=silo/OneThing.Silo/bin/$config/net10.0/OneThing.Silo.dll
 api_dll=api/OneThing.Api/bin/$config/net10.0/OneThing.Api.dll
+console_dll=console/OneThing.Console/bin/$config/net10.0/OneThing.Console.dll
 dev_settings=api/OneThing.Api/appsettings.Development.json
+console_dev_settings=console/OneThing.Console/appsettings.Development.json
 
 pg_data=""
 pg_port=""
@@ -40,6 +45,7 @@ pg_started=0
 child_pid="" # a foreground step (the build) running in the background so signals are seen at once
 silo_pid=""
 api_pid=""
+console_pid=""
 
 
 
@@ -48,6 +54,7 @@ cleanup() {
   local rc=$?
   trap '' INT TERM # a second Ctrl-C must not interrupt the clean-up half way
   stop_group build "$child_pid"
+  stop_group console "$console_pid"
   stop_group API "$api_pid"
   stop_group silo "$silo_pid"
   if ((pg_started)); then
@@ -82,6 +89,10 @@ preflight() {
   fi
   if listening "$api_port"; then
     note "port $api_port (API) is in use: stop whatever holds it or set ONETHING_API_PORT."
+    exit 1
+  fi
+  if listening "$console_port"; then
+    note "port $console_port (console) is in use: stop whatever holds it or set ONETHING_CONSOLE_PORT."
     exit 1
   fi
 }
@@ -188,6 +199,45 @@ start_api() {
   done
 }
 
+start_console() {
+  local deadline=$((SECONDS + 90)) code=""
+  note "starting the console on $console_url"
+  # Development: the development users and the API's development keys (console/OneThing.Console/appsettings.Development.json).
+  ASPNETCORE_ENVIRONMENT=Development OneThing__Console__ApiUrl=$api_url start_app console "$console_dll" --urls "$console_url"
+  console_pid=$app_pid
+  while :; do
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$console_url/sign-in" 2>/dev/null) || true
+    [[ $code == 200 ]] && return 0
+    alive "$console_pid" || died console "$log_dir/console.log"
+    if ((SECONDS >= deadline)); then
+      note "GET /sign-in on the console did not answer 200 within 90 s (last status: ${code:-none}); last lines of $log_dir/console.log:"
+      tail -n 40 -- "$log_dir/console.log" >&2 || true
+      exit 1
+    fi
+    sleep 0.5
+  done
+}
+
+# Prints the console's development users (from its development settings; each password is '<user name>-dev-password').
+print_console_users() {
+  local file=$repo_root/$console_dev_settings
+  if [[ ! -f $file ]] || ! command -v python3 >/dev/null 2>&1; then
+    note "  (see OneThing:Console:Users in $console_dev_settings; each password is '<user name>-dev-password')"
+    return 0
+  fi
+  note "  development users (from $console_dev_settings):"
+  python3 - "$file" <<'PY' >&2 || note "  (could not read $console_dev_settings)"
+import json, sys
+with open(sys.argv[1], encoding="utf-8-sig") as f:
+    users = json.load(f)["OneThing"]["Console"]["Users"]
+rows = [("USER", "PASSWORD", "ROLE", "DEPARTMENT")] + [
+    (u["UserName"], u["UserName"] + "-dev-password", u["Role"], u.get("Department") or "") for u in users]
+widths = [max(len(r[i]) for r in rows) for i in range(4)]
+for r in rows:
+    print("[onething]    " + "  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip())
+PY
+}
+
 # Prints the keys of OneThing:Auth:Keys from the development settings (read, never copied here, so
 # the script cannot drift from the file). .NET allows comments and trailing commas in appsettings.
 print_dev_keys() {
@@ -264,6 +314,7 @@ PY
 
 summary() {
   note "OneThing is running"
+  note "  console:  $console_url (hall window /hall, workbench /workbench, ops /ops, progress page /progress)"
   note "  API:      $api_url"
   note "  OpenAPI:  $api_url/openapi/v1.json"
   note "  metrics:  $api_url/metrics (API), http://127.0.0.1:$silo_http_port/metrics (silo; health at /health/ready)"
@@ -271,21 +322,24 @@ summary() {
   if [[ -n $pg_port ]]; then
     note "  database: 127.0.0.1:$pg_port/onething (data in $pg_data)"
   fi
+  print_console_users
   print_dev_keys
   note "  logs:     $log_dir/silo.log"
   note "            $log_dir/api.log"
+  note "            $log_dir/console.log"
   if [[ -n $pg_data ]]; then note "            $(pg_log_file "$pg_data")"; fi
   note "Press Ctrl-C to stop."
 }
 
-# Blocks until Ctrl-C/SIGTERM (handled by the traps) or until the silo or the API ends by itself.
+# Blocks until Ctrl-C/SIGTERM (handled by the traps) or until the silo, the API or the console ends by itself.
 wait_for_exit() {
   local rc=0
   if ((BASH_VERSINFO[0] > 5 || (BASH_VERSINFO[0] == 5 && BASH_VERSINFO[1] >= 1))); then
-    wait -n "$silo_pid" "$api_pid" || rc=$?
+    wait -n "$silo_pid" "$api_pid" "$console_pid" || rc=$?
   else
     wait "$api_pid" || rc=$?
   fi
+  if ! alive "$console_pid"; then died "console (exit code $rc)" "$log_dir/console.log"; fi
   if ! alive "$api_pid"; then died "API (exit code $rc)" "$log_dir/api.log"; fi
   died "silo (exit code $rc)" "$log_dir/silo.log"
 }
@@ -299,6 +353,7 @@ main() {
   build
   start_silo
   start_api
+  start_console
   summary
   wait_for_exit
 }

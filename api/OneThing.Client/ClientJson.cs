@@ -23,6 +23,8 @@ namespace OneThing.Client;
 [JsonSerializable(typeof(SupplyRequest))]
 [JsonSerializable(typeof(WithdrawRequest))]
 [JsonSerializable(typeof(EvaluationRequest))]
+[JsonSerializable(typeof(ProgressRequest))]
+[JsonSerializable(typeof(CaseProgress))]
 [JsonSerializable(typeof(CompleteTaskRequest))]
 [JsonSerializable(typeof(RejectTaskRequest))]
 [JsonSerializable(typeof(SupplementRequestRequest))]

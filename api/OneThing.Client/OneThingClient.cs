@@ -161,6 +161,14 @@ public sealed class OneThingClient
         SendAsync(HttpMethod.Post, new Query("/api/cases/", caseId, "/evaluation").ToString(), Json(body, ClientJson.Default.EvaluationRequest),
             ClientJson.Default.CaseView, cancellationToken);
 
+    /// <summary>
+    /// <c>getCaseProgress</c>: a case's public view for the applicant who knows the last 6 characters of their identity
+    /// number (an enterprise: its credit code); a missing case and a wrong pair both throw the same 404.
+    /// </summary>
+    public Task<CaseProgress> GetCaseProgressAsync(string caseId, ProgressRequest body, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, new Query("/api/cases/", caseId, "/progress").ToString(), Json(body, ClientJson.Default.ProgressRequest),
+            ClientJson.Default.CaseProgress, cancellationToken);
+
     /// <summary><c>listCaseAccessLog</c>: who read the case's data.</summary>
     public Task<PageOf<CaseAccessEntry>> ListCaseAccessLogAsync(string caseId, int? page = null, int? pageSize = null, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Get, new Query("/api/cases/", caseId, "/access-log").Add("page", page).Add("pageSize", pageSize).ToString(), null,

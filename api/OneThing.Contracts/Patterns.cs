@@ -22,6 +22,9 @@ public static class Patterns
 
     public const string Phone = "^(" + PhoneShape + ")$";
 
+    /// <summary>The last 6 characters of an identity number or a credit code (what the progress look-up asks for).</summary>
+    public const string Last6 = "^[0-9A-Za-z]{6}$";
+
     /// <summary>A material file's SHA-256, in hexadecimal.</summary>
     public const string Sha256 = "^[0-9A-Fa-f]{64}$";
 

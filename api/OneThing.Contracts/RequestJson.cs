@@ -23,6 +23,7 @@ namespace OneThing.Contracts;
     MaxDepth = 64)]
 [JsonSerializable(typeof(WithdrawRequest))]
 [JsonSerializable(typeof(EvaluationRequest))]
+[JsonSerializable(typeof(ProgressRequest))]
 [JsonSerializable(typeof(RejectTaskRequest))]
 [JsonSerializable(typeof(SupplementRequestRequest))]
 [JsonSerializable(typeof(ResolveDeskEntryRequest))]

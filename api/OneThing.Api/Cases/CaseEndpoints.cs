@@ -32,6 +32,7 @@ public static class CaseEndpoints
         group.MapPost("/{caseId}/supplements", SupplyAsync).ReadsJsonBody<SupplyRequest>().RequireAuthorization(Roles.Portal);
         group.MapPost("/{caseId}/withdraw", WithdrawAsync).ReadsJsonBody<WithdrawRequest>(optional: true).RequireAuthorization(Roles.Portal);
         group.MapPost("/{caseId}/evaluation", EvaluateAsync).ReadsJsonBody<EvaluationRequest>().RequireAuthorization(Roles.Portal);
+        group.MapPost("/{caseId}/progress", CaseProgressEndpoint.GetAsync).ReadsJsonBody<ProgressRequest>().RequireAuthorization(Roles.Portal);
         return group;
     }
 

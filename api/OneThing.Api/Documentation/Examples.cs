@@ -51,6 +51,7 @@ internal static class Examples
             ["materials"] = new JsonArray(new JsonObject { ["code"] = "household-register", ["uri"] = "https://files.example.gov.cn/m/9c1d.pdf" }),
         },
         _ when type == typeof(WithdrawRequest) => new JsonObject { ["reason"] = "信息填写有误，重新申请" },
+        _ when type == typeof(ProgressRequest) => new JsonObject { ["idNumberLast6"] = "31002X" },
         _ when type == typeof(EvaluationRequest) => new JsonObject { ["rating"] = 5, ["comment"] = "办理很快" },
         _ when type == typeof(CreateSubscriptionRequest) => new JsonObject
         {

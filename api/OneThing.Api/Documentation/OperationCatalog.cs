@@ -32,6 +32,7 @@ public static class OperationCatalog
         ["POST /api/cases/{caseId}/supplements"] = new("supplyMaterials", "Supply the materials a department asked for", NotFound, Conflict),
         ["POST /api/cases/{caseId}/withdraw"] = new("withdrawCase", "Withdraw a case", NotFound, Conflict),
         ["POST /api/cases/{caseId}/evaluation"] = new("evaluateCase", "Rate a case that has ended (好差评)", NotFound, Conflict),
+        ["POST /api/cases/{caseId}/progress"] = new("getCaseProgress", "Get a case's public progress, proven by the applicant's last 6 characters", NotFound),
         ["GET /api/cases/{caseId}/access-log"] = new("listCaseAccessLog", "List who read a case's data", NotFound),
         ["GET /api/cases/{caseId}/events"] = new("listCaseEvents", "List a case's events", NotFound),
         ["GET /api/events"] = new("listEventFeed", "Follow the feed of every case's events"),

@@ -147,3 +147,14 @@ public sealed record EvaluationRequest
     [MaxLength(FieldLimits.FreeText)]
     public string? Comment { get; init; }
 }
+
+/// <summary>
+/// <c>POST /api/cases/{caseId}/progress</c>: the applicant proves the case is theirs with the last 6 characters of
+/// their identity number (an enterprise: of its unified social credit code).
+/// </summary>
+public sealed record ProgressRequest
+{
+    [Description("The last 6 characters of the applicant's identity number, or of an enterprise's credit code.")]
+    [RegularExpression(Patterns.Last6)]
+    public required string IdNumberLast6 { get; init; }
+}

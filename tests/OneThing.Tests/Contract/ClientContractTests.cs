@@ -93,6 +93,9 @@ public sealed class ClientContractTests(WebhookClusterFixture fixture) : IAsyncL
         Assert.True(unchanged.NotModified);
         Assert.Null(unchanged.Value);
         Assert.Contains((await portal.ListApplicantCasesAsync(application.Applicant.IdNumber!)).Items, c => c.CaseId == caseId);
+        var progress = await portal.GetCaseProgressAsync(caseId, new ProgressRequest { IdNumberLast6 = application.Applicant.IdNumber![^6..] });
+        Assert.Equal(caseId, progress.CaseId);
+        Assert.NotEmpty(progress.Matters);
         Assert.NotEmpty((await portal.ListCaseEventsAsync(caseId)).Items);
         var missing = await Assert.ThrowsAsync<OneThingApiException>(() => portal.GetCaseAsync("cnosuchcaseatall0000000000"));
         Assert.Equal(HttpStatusCode.NotFound, missing.Status);

@@ -91,6 +91,14 @@ public sealed class ContractTrafficTests(WebhookClusterFixture fixture) : IAsync
         await ExpectAsync(portal, HttpMethod.Get, $"/api/cases?applicant={applicantId}", HttpStatusCode.OK);
         await ExpectAsync(portal, HttpMethod.Get, $"/api/cases/{caseId}/events", HttpStatusCode.OK);
         await ExpectAsync(portal, HttpMethod.Get, "/api/cases/cnosuchcaseatall0000000000", HttpStatusCode.NotFound);
+        // The public progress view: the right last 6 characters; a wrong pair and a missing case answer alike.
+        var progress = await ExpectAsync(portal, HttpMethod.Post, $"/api/cases/{caseId}/progress", HttpStatusCode.OK, new { idNumberLast6 = applicantId[^6..] });
+        Assert.False(progress.TryGetProperty("applicant", out _), $"the progress view carries the applicant: {progress}");
+        await ExpectAsync(portal, HttpMethod.Post, $"/api/cases/{caseId}/progress", HttpStatusCode.NotFound,
+            new { idNumberLast6 = applicantId[^6..] == "000000" ? "000001" : "000000" });
+        await ExpectAsync(portal, HttpMethod.Post, "/api/cases/cnosuchcaseatall0000000000/progress", HttpStatusCode.NotFound, new { idNumberLast6 = "000000" });
+        await ExpectAsync(portal, HttpMethod.Post, $"/api/cases/{caseId}/progress", HttpStatusCode.BadRequest, new { idNumberLast6 = "12" }, deliberate: true);
+        await ExpectAsync(ops, HttpMethod.Post, $"/api/cases/{caseId}/progress", HttpStatusCode.Forbidden, new { idNumberLast6 = "000000" });
 
         var view = await _driver.CaseAsync(caseId);
         var first = view.GetProperty("tasks").EnumerateArray().First(t => t.GetProperty("status").GetString() == "Ready");
