@@ -25,13 +25,7 @@ public sealed class ClientContractTests(WebhookClusterFixture fixture) : IAsyncL
 
     public async Task InitializeAsync()
     {
-        _api = new OneThingApiFactory(fixture.ConnectionString, fixture.Cluster.Options.ClusterId, fixture.Cluster.Options.ServiceId,
-            WebhookClusterFixture.Settings);
-        using (var plain = _api.CreateClient(apiKey: null))
-        {
-            _contract = await OpenApiContract.LoadAsync(plain);
-        }
-        _api.Handler = _contract.Checking;
+        (_api, _contract) = await OpenApiContract.StartCheckedApiAsync(fixture);
         // One HttpClient without a key; each OneThingClient sends its own.
         _http = _api.CreateClient(apiKey: null);
     }

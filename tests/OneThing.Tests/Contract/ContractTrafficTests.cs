@@ -24,13 +24,7 @@ public sealed class ContractTrafficTests(WebhookClusterFixture fixture) : IAsync
 
     public async Task InitializeAsync()
     {
-        _api = new OneThingApiFactory(fixture.ConnectionString, fixture.Cluster.Options.ClusterId, fixture.Cluster.Options.ServiceId,
-            WebhookClusterFixture.Settings);
-        using (var plain = _api.CreateClient(apiKey: null))
-        {
-            _contract = await OpenApiContract.LoadAsync(plain);
-        }
-        _api.Handler = _contract.Checking;
+        (_api, _contract) = await OpenApiContract.StartCheckedApiAsync(fixture);
         _driver = new CaseDriver(_api);
     }
 

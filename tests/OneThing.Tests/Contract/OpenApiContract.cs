@@ -4,6 +4,8 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Json.Schema;
+using OneThing.Tests.Fixtures;
+using OneThing.Tests.Webhooks;
 
 namespace OneThing.Tests.Contract;
 
@@ -45,6 +47,20 @@ public sealed class OpenApiContract
         }
         // The most literal template first: /api/items/{code}/form-schema before /api/items/{code}/{version}.
         _operations.Sort((a, b) => Literals(b.Path).CompareTo(Literals(a.Path)));
+    }
+
+    /// <summary>An API on the webhook cluster whose every exchange is checked against its own document.</summary>
+    public static async Task<(OneThingApiFactory Api, OpenApiContract Contract)> StartCheckedApiAsync(WebhookClusterFixture fixture)
+    {
+        var api = new OneThingApiFactory(fixture.ConnectionString, fixture.Cluster.Options.ClusterId, fixture.Cluster.Options.ServiceId,
+            WebhookClusterFixture.Settings);
+        OpenApiContract contract;
+        using (var plain = api.CreateClient(apiKey: null))
+        {
+            contract = await LoadAsync(plain);
+        }
+        api.Handler = contract.Checking;
+        return (api, contract);
     }
 
     public static async Task<OpenApiContract> LoadAsync(HttpClient anonymous)
