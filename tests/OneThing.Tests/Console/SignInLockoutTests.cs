@@ -1,5 +1,7 @@
+using Microsoft.Extensions.Configuration;
 using OneThing.Console;
 using OneThing.Console.SignIn;
+using OneThing.Tests.Fixtures;
 
 namespace OneThing.Tests.Console;
 
@@ -38,6 +40,24 @@ public sealed class SignInLockoutTests
         Assert.Equal(SignInResult.Failed, users.SignIn("nobody", "x").Result);
         Assert.Equal(SignInResult.Failed, users.SignIn("nobody", "x").Result);
         Assert.Equal(SignInResult.LockedOut, users.SignIn("NOBODY", "x").Result);
+    }
+
+    [Fact]
+    public void EveryDevelopmentUserSignsInWithTheDocumentedPasswordAndActsWithItsDepartmentsDevelopmentKey()
+    {
+        var root = Path.GetDirectoryName(Path.GetDirectoryName(BuiltProcess.AssemblyOf(Path.Combine("console", "OneThing.Console"), "OneThing.Console.dll")))!;
+        var repository = Path.GetFullPath(Path.Combine(root, "..", "..", "..", ".."));
+        var console = new ConfigurationBuilder().AddJsonFile(Path.Combine(repository, "console", "OneThing.Console", "appsettings.Development.json")).Build()
+            .GetSection(ConsoleOptions.Section).Get<ConsoleOptions>()!;
+        var apiKeys = new ConfigurationBuilder().AddJsonFile(Path.Combine(repository, "api", "OneThing.Api", "appsettings.Development.json")).Build()
+            .GetSection("OneThing:Auth:Keys").GetChildren()
+            .Where(key => key["Department"] is not null).ToDictionary(key => key["Department"]!, key => key["Key"]!);
+        var users = new ConsoleUsers(new StaticOptions(console), TimeProvider.System);
+
+        Assert.All(console.Users, user => Assert.Equal(SignInResult.Succeeded, users.SignIn(user.UserName, $"{user.UserName}-dev-password").Result));
+        // A department user for every department the API has a development key for, acting with that key.
+        Assert.Equal(apiKeys.Keys.Order(), console.Users.Where(u => u.Role == "department").Select(u => u.Department!).Order());
+        Assert.All(apiKeys, key => Assert.Equal(key.Value, console.ApiKeys.Departments[key.Key]));
     }
 
     [Fact]
