@@ -23,6 +23,8 @@ namespace OneThing.Contracts;
     MaxDepth = 64)]
 [JsonSerializable(typeof(WithdrawRequest))]
 [JsonSerializable(typeof(EvaluationRequest))]
+[JsonSerializable(typeof(SupplyRequest))]
+[JsonSerializable(typeof(CompleteTaskRequest))]
 [JsonSerializable(typeof(RejectTaskRequest))]
 [JsonSerializable(typeof(SupplementRequestRequest))]
 [JsonSerializable(typeof(ResolveDeskEntryRequest))]

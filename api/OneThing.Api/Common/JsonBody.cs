@@ -217,6 +217,38 @@ public static class JsonBody
         return value.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False;
     }
 
+    /// <summary>
+    /// An open map of a typed body (a task's outputs, a supplied form) as text, each value a string, number or boolean
+    /// of at most <see cref="FieldLimits.Value"/> characters: as the scalar's text, or with <paramref name="asSent"/> as
+    /// its JSON (for the case to check against its item's field types). Every bad entry is an error under its path.
+    /// </summary>
+    public static Dictionary<string, string> ScalarMap(
+        IReadOnlyDictionary<string, JsonElement>? values, string prefix, string names, bool asSent, FieldErrors errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        var map = new Dictionary<string, string>(values?.Count ?? 0, StringComparer.Ordinal);
+        if (values is null)
+        {
+            return map;
+        }
+        foreach (var (name, value) in values)
+        {
+            if (name.Length > FieldLimits.Code)
+            {
+                errors.Add(Join(prefix, Shorten(name)), $"{names} have at most {FieldLimits.Code} characters.");
+            }
+            else if (TryScalarText(value, out var text) && text.Length <= FieldLimits.Value)
+            {
+                map[name] = asSent ? value.GetRawText() : text;
+            }
+            else
+            {
+                errors.Add(Join(prefix, name), $"Must be a string, number or boolean of at most {FieldLimits.Value} characters.");
+            }
+        }
+        return map;
+    }
+
     /// <summary>A string property, or null when it is absent or not a string; <see cref="Text"/> reports the wrong type.</summary>
     public static string? OptionalString(JsonElement body, string name) =>
         body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
