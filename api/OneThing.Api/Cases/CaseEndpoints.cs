@@ -159,7 +159,7 @@ public static class CaseEndpoints
     public static async Task<Results<Ok<CaseView>, ValidationProblem, ProblemHttpResult>> SupplyAsync(
         string caseId, HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadAsync(request, RequestJson.Default.SupplyRequest, cancellationToken);
+        var (body, problem) = await JsonBody.ReadAsync(request, OpenMapConverter.Requests.SupplyRequest, cancellationToken);
         if (problem is not null)
         {
             return problem;

@@ -164,7 +164,7 @@ public static class DepartmentEndpoints
     public static async Task<Results<Ok<TaskView>, ValidationProblem, ProblemHttpResult>> CompleteAsync(
         string taskId, HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, ApiMetrics metrics, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadAsync(request, RequestJson.Default.CompleteTaskRequest, cancellationToken);
+        var (body, problem) = await JsonBody.ReadAsync(request, OpenMapConverter.Requests.CompleteTaskRequest, cancellationToken);
         if (problem is not null)
         {
             return problem;

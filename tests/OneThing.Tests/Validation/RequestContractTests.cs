@@ -57,7 +57,7 @@ public sealed class RequestContractTests
     [InlineData("""{"form":[]}""", "form")]
     public void ARefusedSupplyNamesItsField(string json, string field)
     {
-        var errors = Refuse(json, OneThing.Contracts.RequestJson.Default.SupplyRequest);
+        var errors = Refuse(json, OpenMapConverter.Requests.SupplyRequest);
 
         Assert.Equal([field], errors.Keys);
     }
@@ -65,7 +65,7 @@ public sealed class RequestContractTests
     [Fact]
     public void ARefusedSupplyNamesEveryFieldOfTheObjectItStoppedAt()
     {
-        var errors = Refuse("""{"materials":[{"sha256":"ab","colour":"red"}]}""", OneThing.Contracts.RequestJson.Default.SupplyRequest);
+        var errors = Refuse("""{"materials":[{"sha256":"ab","colour":"red"}]}""", OpenMapConverter.Requests.SupplyRequest);
 
         Assert.Equal(["materials[0].code", "materials[0].colour", "materials[0].uri"], errors.Keys.Order());
     }
@@ -77,16 +77,22 @@ public sealed class RequestContractTests
     [InlineData("""{"outputs":{},"signedBy":"x"}""", "signedBy")]
     public void ARefusedCompletionNamesItsField(string json, string field)
     {
-        var errors = Refuse(json, OneThing.Contracts.RequestJson.Default.CompleteTaskRequest);
+        var errors = Refuse(json, OpenMapConverter.Requests.CompleteTaskRequest);
 
         Assert.Equal([field], errors.Keys);
     }
+
+    [Theory]
+    [InlineData("""{"outputs":{"a":"1","b":"2","a":"3"}}""")]
+    [InlineData("""{"outputs":{"a":"1","\u0061":"2"}}""")]
+    public void AnOpenMapRefusesANameGivenTwice(string json) =>
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize(Encoding.UTF8.GetBytes(json), OpenMapConverter.Requests.CompleteTaskRequest));
 
     [Fact]
     public void OpenMapsKeepEveryScalarAndNameEveryOtherValue()
     {
         var request = JsonSerializer.Deserialize("""{"outputs":{"a":"x","b":12.50,"c":true,"d":null,"e":{"f":1},"g":[]}}"""u8,
-            OneThing.Contracts.RequestJson.Default.CompleteTaskRequest)!;
+            OpenMapConverter.Requests.CompleteTaskRequest)!;
         var errors = new FieldErrors();
 
         var asText = JsonBody.ScalarMap(request.Outputs, "outputs", "Output names", asSent: false, errors);
