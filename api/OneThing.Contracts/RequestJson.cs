@@ -24,6 +24,8 @@ namespace OneThing.Contracts;
 [JsonSerializable(typeof(WithdrawRequest))]
 [JsonSerializable(typeof(EvaluationRequest))]
 [JsonSerializable(typeof(ProgressRequest))]
+[JsonSerializable(typeof(SupplyRequest))]
+[JsonSerializable(typeof(CompleteTaskRequest))]
 [JsonSerializable(typeof(RejectTaskRequest))]
 [JsonSerializable(typeof(SupplementRequestRequest))]
 [JsonSerializable(typeof(ResolveDeskEntryRequest))]

@@ -240,40 +240,6 @@ public static class ApplicationReader
     /// The materials listed; with <paramref name="item"/>, each must be one of its materials, once (without, the case
     /// checks that against its own item).
     /// </summary>
-    /// <summary>
-    /// Form values as the client sent them (the JSON of each string, number or boolean), for the case to check against
-    /// its item's field types.
-    /// </summary>
-    public static Dictionary<string, string> ReadFormAsSent(JsonElement body, FieldErrors errors)
-    {
-        var form = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (!body.TryGetProperty("form", out var values) || values.ValueKind == JsonValueKind.Null)
-        {
-            return form;
-        }
-        if (values.ValueKind != JsonValueKind.Object)
-        {
-            errors.Add("form", "Must be an object of field name → value.");
-            return form;
-        }
-        foreach (var property in values.EnumerateObject())
-        {
-            if (property.Name.Length > FieldLimits.Code)
-            {
-                errors.Add($"form.{JsonBody.Shorten(property.Name)}", $"Field names have at most {FieldLimits.Code} characters.");
-            }
-            else if (JsonBody.TryScalarText(property.Value, out var text) && text.Length <= FieldLimits.Value)
-            {
-                form[property.Name] = property.Value.GetRawText();
-            }
-            else
-            {
-                errors.Add($"form.{property.Name}", $"Must be a string, number or boolean of at most {FieldLimits.Value} characters.");
-            }
-        }
-        return form;
-    }
-
     public static List<MaterialRef> ReadMaterials(JsonElement body, ItemDefinition? item, FieldErrors errors, bool requireAll)
     {
         var materials = new List<MaterialRef>();
@@ -300,40 +266,79 @@ public static class ApplicationReader
                     continue;
                 }
                 JsonBody.RefuseUnknown(element, path, errors, "code", "uri", "sha256");
-                var code = JsonBody.Text(element, path, "code", FieldLimits.Code, errors);
-                var uri = JsonBody.Text(element, path, "uri", FieldLimits.Uri, errors);
-                var sha256 = JsonBody.Text(element, path, "sha256", FieldLimits.Token, errors);
-                if (item is not null && (code is null || item.Materials.All(m => m.Code != code)))
-                {
-                    errors.Add($"{path}.code", $"Not a material of {item.Code}.");
-                }
-                else if (code is not null && materials.Any(m => m.Code == code))
-                {
-                    errors.Add($"{path}.code", "Listed twice.");
-                }
-                if (!IsFileUri(uri) && !errors.Has($"{path}.uri"))
-                {
-                    errors.Add($"{path}.uri", $"Required: an absolute https URI (at most {FieldLimits.Uri} characters) where the department can fetch the file.");
-                }
-                if (sha256 is not null && (sha256.Length != 64 || !sha256.All(Uri.IsHexDigit)))
-                {
-                    errors.Add($"{path}.sha256", "Must be 64 hexadecimal characters.");
-                }
-                if (code is not null && uri is not null)
-                {
-                    materials.Add(new MaterialRef(code, uri, sha256?.ToLowerInvariant()));
-                }
+                CheckMaterial(
+                    JsonBody.Text(element, path, "code", FieldLimits.Code, errors),
+                    JsonBody.Text(element, path, "uri", FieldLimits.Uri, errors),
+                    JsonBody.Text(element, path, "sha256", FieldLimits.Token, errors),
+                    path, item, materials, errors);
             }
         }
         if (requireAll && item is not null)
         {
-            // 容缺受理: a deferrable material may follow later; every other required one must be here now.
-            foreach (var material in item.Materials.Where(m => m.Required && !m.Deferrable && materials.All(r => r.Code != m.Code)))
-            {
-                errors.Add("materials", $"Missing required material {material.Code} ({material.Name}).");
-            }
+            RequireMaterials(item, materials, errors);
         }
         return materials;
+    }
+
+    /// <summary>The typed body's materials (<see cref="MaterialInput"/>), by the same rules.</summary>
+    public static List<MaterialRef> ReadMaterials(IReadOnlyList<MaterialInput>? inputs, ItemDefinition? item, FieldErrors errors, bool requireAll)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        var materials = new List<MaterialRef>(inputs?.Count ?? 0);
+        if (inputs is { Count: > FieldLimits.ListEntries })
+        {
+            errors.Add("materials", $"At most {FieldLimits.ListEntries} entries.");
+            return materials;
+        }
+        for (var index = 0; index < (inputs?.Count ?? 0); index++)
+        {
+            var input = inputs![index];
+            var path = $"materials[{index}]";
+            CheckMaterial(
+                Bounded(input.Code, $"{path}.code", FieldLimits.Code, errors),
+                Bounded(input.Uri, $"{path}.uri", FieldLimits.Uri, errors),
+                Bounded(input.Sha256, $"{path}.sha256", FieldLimits.Token, errors),
+                path, item, materials, errors);
+        }
+        if (requireAll && item is not null)
+        {
+            RequireMaterials(item, materials, errors);
+        }
+        return materials;
+    }
+
+    /// <summary>One material's rules, once for both readers: the item has it, it is listed once, its URI and hash.</summary>
+    private static void CheckMaterial(string? code, string? uri, string? sha256, string path, ItemDefinition? item, List<MaterialRef> materials, FieldErrors errors)
+    {
+        if (item is not null && (code is null || item.Materials.All(m => m.Code != code)))
+        {
+            errors.Add($"{path}.code", $"Not a material of {item.Code}.");
+        }
+        else if (code is not null && materials.Any(m => m.Code == code))
+        {
+            errors.Add($"{path}.code", "Listed twice.");
+        }
+        if (!IsFileUri(uri) && !errors.Has($"{path}.uri"))
+        {
+            errors.Add($"{path}.uri", $"Required: an absolute https URI (at most {FieldLimits.Uri} characters) where the department can fetch the file.");
+        }
+        if (sha256 is not null && (sha256.Length != 64 || !sha256.All(Uri.IsHexDigit)))
+        {
+            errors.Add($"{path}.sha256", "Must be 64 hexadecimal characters.");
+        }
+        if (code is not null && uri is not null)
+        {
+            materials.Add(new MaterialRef(code, uri, sha256?.ToLowerInvariant()));
+        }
+    }
+
+    /// <summary>容缺受理: a deferrable material may follow later; every other required one must be here now.</summary>
+    private static void RequireMaterials(ItemDefinition item, List<MaterialRef> materials, FieldErrors errors)
+    {
+        foreach (var material in item.Materials.Where(m => m.Required && !m.Deferrable && materials.All(r => r.Code != m.Code)))
+        {
+            errors.Add("materials", $"Missing required material {material.Code} ({material.Name}).");
+        }
     }
 
     /// <summary>

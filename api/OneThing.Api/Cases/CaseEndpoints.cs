@@ -160,16 +160,15 @@ public static class CaseEndpoints
     public static async Task<Results<Ok<CaseView>, ValidationProblem, ProblemHttpResult>> SupplyAsync(
         string caseId, HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
+        var (body, problem) = await JsonBody.ReadAsync(request, OpenMapConverter.Requests.SupplyRequest, cancellationToken);
         if (problem is not null)
         {
             return problem;
         }
         // Shapes here; the item's own rules (which materials and fields, each field's type) in the case: one grain call.
         var errors = new FieldErrors();
-        JsonBody.RefuseUnknown(body, "", errors, "materials", "form");
-        var materials = ApplicationReader.ReadMaterials(body, item: null, errors, requireAll: false);
-        var form = ApplicationReader.ReadFormAsSent(body, errors);
+        var materials = ApplicationReader.ReadMaterials(body!.Materials, item: null, errors, requireAll: false);
+        var form = JsonBody.ScalarMap(body.Form, "form", "Field names", asSent: true, errors);
         if (errors.Any)
         {
             return errors.ToProblem();

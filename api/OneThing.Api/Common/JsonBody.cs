@@ -28,9 +28,10 @@ public static class JsonBody
     /// </summary>
     /// <remarks>
     /// Deserialized straight from Kestrel's buffers with a source-generated contract: no document is built, and the
-    /// record is what the OpenAPI document's schema is made from, so the two cannot drift apart. Bodies with an open
-    /// map of values (an application's form, a task's outputs) stay with the one-pass document reader: a map of
-    /// JsonElement would build a document per value.
+    /// record is what the OpenAPI document's schema is made from, so the two cannot drift apart. An open map of values
+    /// (a task's outputs, a supply's form) reads each value into an element of its own, which costs no more than
+    /// cloning a whole document for a few small values. An application stays with the one-pass document reader: the
+    /// item's JSON Schema evaluates the whole body, which would otherwise be read twice.
     /// </remarks>
     public static Task<(T? Body, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> type, CancellationToken cancellationToken)
         where T : class =>
@@ -217,6 +218,51 @@ public static class JsonBody
         return value.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False;
     }
 
+    /// <summary>
+    /// An open map of a typed body (a task's outputs, a supplied form) as text, each value a string, number or boolean
+    /// of at most <see cref="FieldLimits.Value"/> characters: as the scalar's text, or with <paramref name="asSent"/> as
+    /// its JSON (for the case to check against its item's field types). Every bad entry is an error under its path.
+    /// </summary>
+    public static Dictionary<string, string> ScalarMap(
+        IReadOnlyDictionary<string, JsonElement>? values, string prefix, string names, bool asSent, FieldErrors errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        var map = new Dictionary<string, string>(values?.Count ?? 0, StringComparer.Ordinal);
+        if (values is OpenMapConverter.ElementMap elements)
+        {
+            // The object itself: no enumerator object to allocate on a path every task takes.
+            foreach (var property in elements.Element.EnumerateObject())
+            {
+                AddScalar(map, prefix, names, asSent, property.Name, property.Value, errors);
+            }
+        }
+        else if (values is not null)
+        {
+            foreach (var (name, value) in values)
+            {
+                AddScalar(map, prefix, names, asSent, name, value, errors);
+            }
+        }
+        return map;
+    }
+
+    private static void AddScalar(
+        Dictionary<string, string> map, string prefix, string names, bool asSent, string name, JsonElement value, FieldErrors errors)
+    {
+        if (name.Length > FieldLimits.Code)
+        {
+            errors.Add(Join(prefix, Shorten(name)), $"{names} have at most {FieldLimits.Code} characters.");
+        }
+        else if (TryScalarText(value, out var text) && text.Length <= FieldLimits.Value)
+        {
+            map[name] = asSent ? value.GetRawText() : text;
+        }
+        else
+        {
+            errors.Add(Join(prefix, name), $"Must be a string, number or boolean of at most {FieldLimits.Value} characters.");
+        }
+    }
+
     /// <summary>A string property, or null when it is absent or not a string; <see cref="Text"/> reports the wrong type.</summary>
     public static string? OptionalString(JsonElement body, string name) =>
         body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
@@ -244,27 +290,6 @@ public static class JsonBody
             return null;
         }
         return text;
-    }
-
-    /// <summary>
-    /// A whole-number property from <paramref name="min"/> to <paramref name="max"/>: null when absent or JSON null,
-    /// an error under its path when it is another type, not whole or out of range.
-    /// </summary>
-    public static int? WholeNumber(JsonElement owner, string prefix, string name, int min, int max, FieldErrors errors)
-    {
-        ArgumentNullException.ThrowIfNull(errors);
-        if (!owner.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-        if (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) && number >= min && number <= max)
-        {
-            return number;
-        }
-        errors.Add(Join(prefix, name), value.ValueKind == JsonValueKind.Number
-            ? $"Must be a whole number from {min} to {max}."
-            : $"Must be a whole number (a JSON number) from {min} to {max}, not {Describe(value.ValueKind)}.");
-        return null;
     }
 
     /// <summary>Names every property of <paramref name="owner"/> that is not one of <paramref name="known"/>: a typo is not silently dropped.</summary>

@@ -6,9 +6,9 @@ namespace OneThing.Api.Common;
 
 /// <summary>
 /// Turns the serializer's refusal of a body into field errors keyed by JSON path, as the hand-read bodies report them:
-/// <c>reason</c>, <c>materials[0]</c>. The serializer stops at the first problem; when it names the body itself (a
-/// required property missing, a property the type does not have), the body's own properties are compared with the
-/// type's, so that every such field is named.
+/// <c>reason</c>, <c>materials[0].uri</c>. The serializer stops at the first problem; when it names an object (a
+/// required property missing, a property the type does not have), that object's properties are compared with its
+/// type's, so that every such field of it is named.
 /// </summary>
 public static class RequestErrors
 {
@@ -18,25 +18,118 @@ public static class RequestErrors
         ArgumentNullException.ThrowIfNull(type);
         ArgumentNullException.ThrowIfNull(errors);
         var path = FieldOf(failure.Path);
-        var property = type.Properties.FirstOrDefault(p => p.Name == path);
-        if (path != "body" && !failure.Message.Contains("could not be mapped", StringComparison.Ordinal))
+        using var document = Parse(json);
+        var (owner, ownerType, prefix) = OwnerAt(document?.RootElement, type, failure.Path);
+        var atOwner = prefix == (path == "body" ? "" : path);
+        if (owner is { } found && (atOwner || failure.Message.Contains("could not be mapped", StringComparison.Ordinal)))
         {
-            errors.Add(path, property is null ? "Not a valid value here (see the request schema in /openapi/v1.json)." : $"Must be {Expected(property)}.");
-            return;
+            CompareNames(found, ownerType, prefix, errors);
+            if (errors.Any)
+            {
+                return;
+            }
         }
-        var present = TopLevelNames(json);
+        var property = ownerType.Properties.FirstOrDefault(p => JsonBody.Join(prefix, p.Name) == path);
+        errors.Add(path, property is null ? "Not a valid value here (see the request schema in /openapi/v1.json)." : $"Must be {Expected(property)}.");
+    }
+
+    /// <summary>Names the properties of <paramref name="owner"/> its type does not have, and those it lacks that the type requires.</summary>
+    private static void CompareNames(JsonElement owner, JsonTypeInfo type, string prefix, FieldErrors errors)
+    {
         var known = type.Properties.Select(p => p.Name).ToArray();
-        foreach (var name in present.Where(name => !known.Contains(name, StringComparer.Ordinal)))
+        foreach (var present in owner.EnumerateObject())
         {
-            errors.Add(JsonBody.Shorten(name), $"Not a property here; expected only: {string.Join(", ", known)}.");
+            if (!known.Contains(present.Name, StringComparer.Ordinal))
+            {
+                errors.Add(JsonBody.Join(prefix, JsonBody.Shorten(present.Name)), $"Not a property here; expected only: {string.Join(", ", known)}.");
+            }
         }
-        foreach (var required in type.Properties.Where(p => p.IsRequired && !present.Contains(p.Name)))
+        foreach (var required in type.Properties.Where(p => p.IsRequired && !owner.TryGetProperty(p.Name, out _)))
         {
-            errors.Add(required.Name, $"Required: {Expected(required)}.");
+            errors.Add(JsonBody.Join(prefix, required.Name), $"Required: {Expected(required)}.");
         }
-        if (!errors.Any)
+    }
+
+    /// <summary>
+    /// The deepest object on the serializer's path whose type is a record of the request (the body itself at least),
+    /// with that type and its field path: the object whose properties to compare when the refusal names it.
+    /// </summary>
+    private static (JsonElement? Owner, JsonTypeInfo Type, string Prefix) OwnerAt(JsonElement? root, JsonTypeInfo type, string? path)
+    {
+        if (root is not { ValueKind: JsonValueKind.Object } element)
         {
-            errors.Add(path, "Not a valid value here (see the request schema in /openapi/v1.json).");
+            return (null, type, "");
+        }
+        (JsonElement? Owner, JsonTypeInfo Type, string Prefix) owner = (element, type, "");
+        var current = type;
+        var prefix = "";
+        foreach (var (name, index) in Segments(path))
+        {
+            JsonTypeInfo next;
+            if (name is not null)
+            {
+                var property = current.Kind == JsonTypeInfoKind.Object ? current.Properties.FirstOrDefault(p => p.Name == name) : null;
+                if (property is null || element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(name, out element))
+                {
+                    break;
+                }
+                next = current.Options.GetTypeInfo(property.PropertyType);
+                prefix = JsonBody.Join(prefix, name);
+            }
+            else
+            {
+                if (current.ElementType is null || element.ValueKind != JsonValueKind.Array || index >= element.GetArrayLength())
+                {
+                    break;
+                }
+                element = element[index];
+                next = current.Options.GetTypeInfo(current.ElementType);
+                prefix = $"{prefix}[{index}]";
+            }
+            current = next;
+            if (current.Kind == JsonTypeInfoKind.Object && element.ValueKind == JsonValueKind.Object)
+            {
+                owner = (element, current, prefix);
+            }
+        }
+        return owner;
+    }
+
+    /// <summary><c>$.materials[0].code</c> → materials, [0], code.</summary>
+    private static IEnumerable<(string? Name, int Index)> Segments(string? path)
+    {
+        var field = FieldOf(path);
+        if (field == "body")
+        {
+            yield break;
+        }
+        foreach (var part in field.Split('.'))
+        {
+            var bracket = part.IndexOf('[', StringComparison.Ordinal);
+            yield return (bracket < 0 ? part : part[..bracket], 0);
+            while (bracket >= 0)
+            {
+                var close = part.IndexOf(']', bracket);
+                if (close < 0 || !int.TryParse(part.AsSpan(bracket + 1, close - bracket - 1), out var index))
+                {
+                    yield break;
+                }
+                yield return (null, index);
+                bracket = part.IndexOf('[', close);
+            }
+        }
+    }
+
+    private static JsonDocument? Parse(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            return JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = StrictJson.MaxDepth });
+        }
+        catch (JsonException)
+        {
+            // Not JSON after all: there is no object to compare, only the serializer's path to name.
+            return null;
         }
     }
 
@@ -74,33 +167,13 @@ public static class RequestErrors
         return field.Length == 0 ? "body" : field.ToString();
     }
 
-    private static HashSet<string> TopLevelNames(ReadOnlySpan<byte> json)
-    {
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = StrictJson.MaxDepth });
-        try
-        {
-            while (reader.Read())
-            {
-                if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1)
-                {
-                    names.Add(reader.GetString()!);
-                }
-            }
-        }
-        catch (JsonException)
-        {
-            // The names read so far are all there is to compare.
-        }
-        return names;
-    }
-
     private static string Expected(JsonPropertyInfo property)
     {
         var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
         return type == typeof(string) ? "a string"
             : type == typeof(int) || type == typeof(long) ? "a whole number (a JSON number)"
             : type == typeof(IReadOnlyList<string>) ? "an array of strings"
+            : type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IReadOnlyDictionary<,>) ? "an object of name → value"
             : type.IsEnum ? "one of the values the request schema lists"
             : "a value of the request schema's type";
     }

@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using OneThing.Api.AccessLog;
@@ -165,36 +164,13 @@ public static class DepartmentEndpoints
     public static async Task<Results<Ok<TaskView>, ValidationProblem, ProblemHttpResult>> CompleteAsync(
         string taskId, HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, ApiMetrics metrics, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
+        var (body, problem) = await JsonBody.ReadAsync(request, OpenMapConverter.Requests.CompleteTaskRequest, cancellationToken);
         if (problem is not null)
         {
             return problem;
         }
         var errors = new FieldErrors();
-        JsonBody.RefuseUnknown(body, "", errors, "outputs");
-        var outputs = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (!body.TryGetProperty("outputs", out var values) || values.ValueKind != JsonValueKind.Object)
-        {
-            errors.Add("outputs", "Required: an object of output name → value.");
-        }
-        else
-        {
-            foreach (var property in values.EnumerateObject())
-            {
-                if (property.Name.Length > FieldLimits.Code)
-                {
-                    errors.Add($"outputs.{JsonBody.Shorten(property.Name)}", $"Output names have at most {FieldLimits.Code} characters.");
-                }
-                else if (JsonBody.TryScalarText(property.Value, out var text) && text.Length <= FieldLimits.Value)
-                {
-                    outputs[property.Name] = text;
-                }
-                else
-                {
-                    errors.Add($"outputs.{property.Name}", $"Must be a string, number or boolean of at most {FieldLimits.Value} characters.");
-                }
-            }
-        }
+        var outputs = JsonBody.ScalarMap(body!.Outputs, "outputs", "Output names", asSent: false, errors);
         if (errors.Any)
         {
             return errors.ToProblem();

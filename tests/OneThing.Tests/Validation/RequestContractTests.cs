@@ -49,6 +49,61 @@ public sealed class RequestContractTests
     }
 
     [Theory]
+    [InlineData("""{"materials":[{"code":"a"}]}""", "materials[0].uri")]
+    [InlineData("""{"materials":[{"code":"a","uri":"https://x.example/a","size":3}]}""", "materials[0].size")]
+    [InlineData("""{"materials":[{"code":"a","uri":5}]}""", "materials[0].uri")]
+    [InlineData("""{"materials":{}}""", "materials")]
+    [InlineData("""{"materials":[],"extra":1}""", "extra")]
+    [InlineData("""{"form":[]}""", "form")]
+    public void ARefusedSupplyNamesItsField(string json, string field)
+    {
+        var errors = Refuse(json, OpenMapConverter.Requests.SupplyRequest);
+
+        Assert.Equal([field], errors.Keys);
+    }
+
+    [Fact]
+    public void ARefusedSupplyNamesEveryFieldOfTheObjectItStoppedAt()
+    {
+        var errors = Refuse("""{"materials":[{"sha256":"ab","colour":"red"}]}""", OpenMapConverter.Requests.SupplyRequest);
+
+        Assert.Equal(["materials[0].code", "materials[0].colour", "materials[0].uri"], errors.Keys.Order());
+    }
+
+    [Theory]
+    [InlineData("""{}""", "outputs")]
+    [InlineData("""{"outputs":null}""", "outputs")]
+    [InlineData("""{"outputs":["a"]}""", "outputs")]
+    [InlineData("""{"outputs":{},"signedBy":"x"}""", "signedBy")]
+    public void ARefusedCompletionNamesItsField(string json, string field)
+    {
+        var errors = Refuse(json, OpenMapConverter.Requests.CompleteTaskRequest);
+
+        Assert.Equal([field], errors.Keys);
+    }
+
+    [Theory]
+    [InlineData("""{"outputs":{"a":"1","b":"2","a":"3"}}""")]
+    [InlineData("""{"outputs":{"a":"1","\u0061":"2"}}""")]
+    public void AnOpenMapRefusesANameGivenTwice(string json) =>
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize(Encoding.UTF8.GetBytes(json), OpenMapConverter.Requests.CompleteTaskRequest));
+
+    [Fact]
+    public void OpenMapsKeepEveryScalarAndNameEveryOtherValue()
+    {
+        var request = JsonSerializer.Deserialize("""{"outputs":{"a":"x","b":12.50,"c":true,"d":null,"e":{"f":1},"g":[]}}"""u8,
+            OpenMapConverter.Requests.CompleteTaskRequest)!;
+        var errors = new FieldErrors();
+
+        var asText = JsonBody.ScalarMap(request.Outputs, "outputs", "Output names", asSent: false, errors);
+        var asSent = JsonBody.ScalarMap(request.Outputs, "form", "Field names", asSent: true, new FieldErrors());
+
+        Assert.Equal(new Dictionary<string, string> { ["a"] = "x", ["b"] = "12.50", ["c"] = "true" }, asText);
+        Assert.Equal("\"x\"", asSent["a"]);
+        Assert.Equal(["outputs.d", "outputs.e", "outputs.g"], errors.ToDictionary().Keys.Order());
+    }
+
+    [Theory]
     [InlineData("""{"rating":"5"}""")]
     [InlineData("""{"rating":9223372036854775807}""")]
     [InlineData("""{"rating":4.5}""")]
