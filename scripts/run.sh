@@ -180,42 +180,36 @@ start_silo() {
   done
 }
 
-start_api() {
-  local deadline=$((SECONDS + 90)) code=""
-  note "starting the API on $api_url"
-  ASPNETCORE_ENVIRONMENT=Development start_app api "$api_dll" --urls "$api_url"
-  api_pid=$app_pid
+# Waits until GET $2 answers 200, while process $3 (named $1, logging to $4) and the silo live; exits after 90 s.
+await_http() {
+  local name=$1 url=$2 pid=$3 log=$4 deadline=$((SECONDS + 90)) code=""
   while :; do
-    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$api_url/health/ready" 2>/dev/null) || true
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url" 2>/dev/null) || true
     [[ $code == 200 ]] && return 0
-    alive "$api_pid" || died API "$log_dir/api.log"
+    alive "$pid" || died "$name" "$log"
     alive "$silo_pid" || died silo "$log_dir/silo.log"
     if ((SECONDS >= deadline)); then
-      note "GET /health/ready did not answer 200 within 90 s (last status: ${code:-none}); last lines of $log_dir/api.log:"
-      tail -n 40 -- "$log_dir/api.log" >&2 || true
+      note "GET $url did not answer 200 within 90 s (last status: ${code:-none}); last lines of $log:"
+      tail -n 40 -- "$log" >&2 || true
       exit 1
     fi
     sleep 0.5
   done
 }
 
+start_api() {
+  note "starting the API on $api_url"
+  ASPNETCORE_ENVIRONMENT=Development start_app api "$api_dll" --urls "$api_url"
+  api_pid=$app_pid
+  await_http API "$api_url/health/ready" "$api_pid" "$log_dir/api.log"
+}
+
 start_console() {
-  local deadline=$((SECONDS + 90)) code=""
   note "starting the console on $console_url"
   # Development: the development users and the API's development keys (console/OneThing.Console/appsettings.Development.json).
   ASPNETCORE_ENVIRONMENT=Development OneThing__Console__ApiUrl=$api_url start_app console "$console_dll" --urls "$console_url"
   console_pid=$app_pid
-  while :; do
-    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$console_url/sign-in" 2>/dev/null) || true
-    [[ $code == 200 ]] && return 0
-    alive "$console_pid" || died console "$log_dir/console.log"
-    if ((SECONDS >= deadline)); then
-      note "GET /sign-in on the console did not answer 200 within 90 s (last status: ${code:-none}); last lines of $log_dir/console.log:"
-      tail -n 40 -- "$log_dir/console.log" >&2 || true
-      exit 1
-    fi
-    sleep 0.5
-  done
+  await_http console "$console_url/sign-in" "$console_pid" "$log_dir/console.log"
 }
 
 # Prints the console's development users (from its development settings; each password is '<user name>-dev-password').
