@@ -6,8 +6,8 @@ using OneThing.Contracts.Departments;
 namespace OneThing.Api.Documentation;
 
 /// <summary>
-/// Schemas the type alone cannot say: an open map of form values or outputs holds scalars only, and the inbox's
-/// items, stored as JSON, are tasks.
+/// Schemas the type alone cannot say: an open map of form values or outputs holds scalars only, a map of texts (an
+/// item's notice templates) is an object of strings, and the inbox's items, stored as JSON, are tasks.
 /// </summary>
 internal sealed class ContractSchemaTransformer : IOpenApiSchemaTransformer
 {
@@ -17,6 +17,13 @@ internal sealed class ContractSchemaTransformer : IOpenApiSchemaTransformer
         if (typeof(IReadOnlyDictionary<string, JsonElement>).IsAssignableFrom(type) || type == typeof(Dictionary<string, JsonElement>))
         {
             schema.AdditionalProperties = new OpenApiSchema { Type = JsonSchemaType.String | JsonSchemaType.Number | JsonSchemaType.Boolean };
+        }
+        else if (type == typeof(IReadOnlyDictionary<string, string>))
+        {
+            // The generator leaves this interface's schema empty, which admits null too: a nullable property of it
+            // would then match both of its oneOf choices when null, and validators refuse that.
+            schema.Type = JsonSchemaType.Object;
+            schema.AdditionalProperties = new OpenApiSchema { Type = JsonSchemaType.String };
         }
         else if (type == typeof(InboxPage) && schema.Properties is { } properties)
         {

@@ -157,6 +157,66 @@ public sealed class OpenApiDocumentTests(TwoSiloClusterFixture fixture)
             : task.GetProperty("properties").TryGetProperty("taskId", out _), $"inbox items are tasks: {task}");
     }
 
+    /// <summary>
+    /// A nullable property is written <c>oneOf: [{ type: null }, { $ref }]</c>. When the referenced schema admits null as
+    /// well, a null matches both and a validating proxy refuses the very answer it describes.
+    /// </summary>
+    [Fact]
+    public async Task EveryNullableChoiceAdmitsNullOnce()
+    {
+        var document = await DocumentAsync();
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        var ambiguous = new List<string>();
+        void Visit(JsonElement node, string path)
+        {
+            if (node.ValueKind == JsonValueKind.Array)
+            {
+                var index = 0;
+                foreach (var entry in node.EnumerateArray())
+                {
+                    Visit(entry, $"{path}[{index++}]");
+                }
+                return;
+            }
+            if (node.ValueKind != JsonValueKind.Object)
+            {
+                return;
+            }
+            if (node.TryGetProperty("oneOf", out var choices) && choices.EnumerateArray().Count(AdmitsNull) > 1)
+            {
+                ambiguous.Add(path);
+            }
+            foreach (var property in node.EnumerateObject())
+            {
+                Visit(property.Value, $"{path}/{property.Name}");
+            }
+        }
+        bool AdmitsNull(JsonElement choice)
+        {
+            if (choice.TryGetProperty("$ref", out var reference))
+            {
+                choice = schemas.GetProperty(reference.GetString()!.Split('/')[^1]);
+            }
+            if (!choice.TryGetProperty("type", out var type))
+            {
+                // No type, no enum, no const: any value, null included.
+                return !choice.TryGetProperty("enum", out _) && !choice.TryGetProperty("const", out _);
+            }
+            return type.ValueKind == JsonValueKind.Array
+                ? type.EnumerateArray().Any(t => t.GetString() == "null")
+                : type.GetString() == "null";
+        }
+
+        Visit(document, "");
+
+        Assert.True(ambiguous.Count == 0, "a null matches more than one choice at: " + string.Join(", ", ambiguous));
+        var notices = schemas.GetProperty("CatalogItem").GetProperty("properties").GetProperty("notices").GetProperty("oneOf")
+            .EnumerateArray().Single(choice => choice.TryGetProperty("$ref", out _));
+        var map = schemas.GetProperty(notices.GetProperty("$ref").GetString()!.Split('/')[^1]);
+        Assert.Equal("object", map.GetProperty("type").GetString());
+        Assert.Equal("string", map.GetProperty("additionalProperties").GetProperty("type").GetString());
+    }
+
     [Fact]
     public async Task AnUnknownRouteIsAProblemJson404()
     {
