@@ -415,7 +415,7 @@ public sealed partial class WebhookDeliveryGrain(
     {
         var e = row.Event;
         var task = e.Type == "TaskReady" && e.MatterCode is not null
-            ? await GrainFactory.GetGrain<ICaseGrain>(e.CaseId).GetTaskAsync(e.MatterCode)
+            ? await GrainFactory.Reference<ICaseGrain>(e.CaseId).GetTaskAsync(e.MatterCode)
             : null;
         var item = new WebhookEventItem(e.Position, e.CaseId, e.ItemCode, e.Region, e.Seq, e.Type, e.At,
             new EventActorItem(e.ActorRole, e.ActorName, e.ActorDepartment), e.MatterCode, e.TaskId,
