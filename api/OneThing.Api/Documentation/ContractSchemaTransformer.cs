@@ -22,7 +22,8 @@ internal sealed class ContractSchemaTransformer : IOpenApiSchemaTransformer
         {
             // The generator leaves this interface's schema empty, which admits null too: a nullable property of it
             // would then match both of its oneOf choices when null, and validators refuse that.
-            schema.Type = JsonSchemaType.Object;
+            // Where the generator writes a nullable property inline rather than as oneOf [null, $ref], null is said here.
+            schema.Type = context.JsonPropertyInfo is { IsGetNullable: true } ? JsonSchemaType.Object | JsonSchemaType.Null : JsonSchemaType.Object;
             schema.AdditionalProperties = new OpenApiSchema { Type = JsonSchemaType.String };
         }
         else if (type == typeof(InboxPage) && schema.Properties is { } properties)
