@@ -21,6 +21,7 @@ namespace OneThing.Contracts;
     RespectRequiredConstructorParameters = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     MaxDepth = 64)]
+[JsonSerializable(typeof(SubmitCaseRequest))]
 [JsonSerializable(typeof(WithdrawRequest))]
 [JsonSerializable(typeof(EvaluationRequest))]
 [JsonSerializable(typeof(ProgressRequest))]

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -15,48 +16,35 @@ using OneThing.Grains.Validation;
 namespace OneThing.Api.Cases;
 
 /// <summary>
-/// Turns a submitted application (JSON) into a <see cref="SubmitCase"/> after checking it against its item: every
-/// failure is reported under its field's path, and nothing reaches a grain until all of it is valid.
+/// Turns a submitted application (<see cref="SubmitCaseRequest"/>, its shape checked by the serializer) into a
+/// <see cref="SubmitCase"/> after checking it against its item: every failure is reported under its field's path, and
+/// nothing reaches a grain until all of it is valid.
 /// </summary>
 public static class ApplicationReader
 {
-    public static readonly IReadOnlySet<string> Channels = new HashSet<string>(StringComparer.Ordinal) { "online", "hall", "hotline", "mobile" };
-    private static readonly IReadOnlySet<string> DeliveryMethods = new HashSet<string>(StringComparer.Ordinal) { "mail", "pickup" };
-
-    /// <summary>The properties an application may have; any other is refused by name.</summary>
-    public static readonly string[] Properties =
-        ["itemCode", "channel", "region", "applicant", "form", "materials", "optionalMatters", "delivery", "deferredMaterials"];
-
-    public static SubmitCase? Read(JsonElement body, ItemDefinition item, FieldErrors errors)
+    /// <summary>
+    /// The application against <paramref name="item"/>: the rules in code first, which word their errors, then the
+    /// item's JSON Schema (GET /api/items/{code}/form-schema) over <paramref name="body"/>, the same application as JSON,
+    /// for whatever it refuses that they did not name.
+    /// </summary>
+    public static SubmitCase? Read(SubmitCaseRequest application, JsonElement body, ItemDefinition item, FieldErrors errors)
     {
+        ArgumentNullException.ThrowIfNull(application);
         ArgumentNullException.ThrowIfNull(item);
         ArgumentNullException.ThrowIfNull(errors);
-        JsonBody.RefuseUnknown(body, "", errors, Properties);
-        var channel = JsonBody.Text(body, "", "channel", FieldLimits.Code, errors);
-        if (channel is null ? !errors.Has("channel") : !Channels.Contains(channel))
-        {
-            errors.Add("channel", $"Required, one of: {string.Join(", ", Channels)}.");
-        }
-        var region = RegionQuery.AsSent(JsonBody.OptionalString(body, "region"));
-        var applicant = ReadApplicant(body, item, errors);
-        var form = ReadForm(body, item, errors, requireAll: true);
-        var materials = ReadMaterials(body, item, errors, requireAll: true);
-        var optionalMatters = ReadOptionalMatters(body, item, errors);
-        var delivery = ReadDelivery(body, errors);
-        var deferred = ReadDeferredMaterials(body, item, materials, errors);
-        // The item's JSON Schema (GET /api/items/{code}/form-schema) judges form, materials and optional matters as well.
+        var applicant = ReadApplicant(application.Applicant, item.Audience == "enterprise" ? "enterprise" : "person", item.Name, errors);
+        var form = ReadForm(application.Form, item, errors);
+        var materials = ReadMaterials(application.Materials, item, errors, requireAll: true);
+        var optionalMatters = ReadOptionalMatters(application.OptionalMatters, item, errors);
+        var delivery = ReadDelivery(application.Delivery, errors);
+        var deferred = ReadDeferredMaterials(application.DeferredMaterials, item, materials, errors);
         ApplicationSchema.For(item).Validate(body, errors);
 
         return errors.Any
             ? null
-            : new SubmitCase(item.Code, channel!, region, applicant!, form, materials, optionalMatters, delivery, "", item.Version, deferred, item.Region);
+            : new SubmitCase(item.Code, StrictEnumConverter.NameOf(application.Channel), RegionQuery.AsSent(application.Region), applicant,
+                form, materials, optionalMatters, delivery, "", item.Version, deferred, item.Region);
     }
-
-    /// <summary>Why the application's <c>region</c> cannot be read; null when it is short text or absent.</summary>
-    public static string? RegionProblem(JsonElement body) =>
-        body.TryGetProperty("region", out var region) && region.ValueKind is not (JsonValueKind.String or JsonValueKind.Null)
-            ? $"Must be a string such as '{RegionCodes.Example}'."
-            : RegionQuery.Explain(JsonBody.OptionalString(body, "region"));
 
     /// <summary>A stable hash of the validated application, so a repeated Idempotency-Key can be told apart from a new body.</summary>
     public static string Fingerprint(SubmitCase application) =>
@@ -106,38 +94,13 @@ public static class ApplicationReader
         return "c" + Base32(bytes);
     }
 
-    public static Applicant? ReadApplicant(JsonElement body, ItemDefinition item, FieldErrors errors)
-    {
-        ArgumentNullException.ThrowIfNull(item);
-        return ReadApplicant(body, item.Audience == "enterprise" ? "enterprise" : "person", item.Name, errors);
-    }
-
     /// <summary>The body's <c>applicant</c>; of kind <paramref name="expectedKind"/> when one is given (the item's audience).</summary>
-    public static Applicant? ReadApplicant(JsonElement body, string? expectedKind, string? itemName, FieldErrors errors)
-    {
-        ArgumentNullException.ThrowIfNull(errors);
-        if (!body.TryGetProperty("applicant", out var applicant) || applicant.ValueKind != JsonValueKind.Object)
-        {
-            errors.Add("applicant", "Required: an object { kind, name, idNumber | creditCode, phone }.");
-            return null;
-        }
-        JsonBody.RefuseUnknown(applicant, "applicant", errors, "kind", "name", "idNumber", "creditCode", "phone");
-        return CheckApplicant(
-            JsonBody.Text(applicant, "applicant", "kind", FieldLimits.Code, errors),
-            JsonBody.Text(applicant, "applicant", "name", FieldLimits.Name, errors),
-            JsonBody.Text(applicant, "applicant", "idNumber", FieldLimits.Token, errors),
-            JsonBody.Text(applicant, "applicant", "creditCode", FieldLimits.Token, errors),
-            JsonBody.Text(applicant, "applicant", "phone", FieldLimits.Token, errors),
-            expectedKind, itemName, errors);
-    }
-
-    /// <summary>An applicant read as a typed body (<see cref="ApplicantInput"/>), by the same rules.</summary>
     public static Applicant ReadApplicant(ApplicantInput applicant, string? expectedKind, string? itemName, FieldErrors errors)
     {
         ArgumentNullException.ThrowIfNull(applicant);
         ArgumentNullException.ThrowIfNull(errors);
         return CheckApplicant(
-            applicant.Kind == ApplicantKind.Enterprise ? "enterprise" : "person",
+            StrictEnumConverter.NameOf(applicant.Kind),
             Bounded(applicant.Name, "applicant.name", FieldLimits.Name, errors),
             Bounded(applicant.IdNumber, "applicant.idNumber", FieldLimits.Token, errors),
             Bounded(applicant.CreditCode, "applicant.creditCode", FieldLimits.Token, errors),
@@ -145,18 +108,11 @@ public static class ApplicationReader
             expectedKind, itemName, errors);
     }
 
-    /// <summary>The applicant's rules, once for both readers: kind, name, the identifier its kind needs, the phone.</summary>
+    /// <summary>The applicant's rules: kind, name, the identifier its kind needs, the phone.</summary>
     private static Applicant CheckApplicant(
-        string? kind, string? name, string? idNumber, string? creditCode, string? phone, string? expectedKind, string? itemName, FieldErrors errors)
+        string kind, string? name, string? idNumber, string? creditCode, string? phone, string? expectedKind, string? itemName, FieldErrors errors)
     {
-        if (kind is not ("person" or "enterprise"))
-        {
-            if (!errors.Has("applicant.kind"))
-            {
-                errors.Add("applicant.kind", "Required, one of: person, enterprise.");
-            }
-        }
-        else if (expectedKind is not null && kind != expectedKind)
+        if (expectedKind is not null && kind != expectedKind)
         {
             errors.Add("applicant.kind", $"{itemName} is for applicants of kind '{expectedKind}'.");
         }
@@ -180,10 +136,10 @@ public static class ApplicationReader
         {
             errors.Add("applicant.phone", phoneProblem);
         }
-        return new Applicant(kind ?? "", name ?? "", kind == "person" ? idNumber : null, kind == "enterprise" ? creditCode : null, phone);
+        return new Applicant(kind, name ?? "", kind == "person" ? idNumber : null, kind == "enterprise" ? creditCode : null, phone);
     }
 
-    /// <summary>A typed body's text within <paramref name="maxLength"/>, else an error as <see cref="JsonBody.Text"/> words it, and null.</summary>
+    /// <summary>A typed body's text within <paramref name="maxLength"/>, else an error under <paramref name="field"/>, and null.</summary>
     private static string? Bounded(string? text, string field, int maxLength, FieldErrors errors)
     {
         if (text is { Length: var length } && length > maxLength)
@@ -194,26 +150,45 @@ public static class ApplicationReader
         return text;
     }
 
-    /// <summary>Form values normalised to text; unknown fields are refused so a typo is not silently dropped.</summary>
-    public static Dictionary<string, string> ReadForm(JsonElement body, ItemDefinition item, FieldErrors errors, bool requireAll)
+    /// <summary>
+    /// Form values normalised to text by their field's type (<see cref="FormValues"/>); unknown fields are refused so a
+    /// typo is not silently dropped, and every required field must be there.
+    /// </summary>
+    private static Dictionary<string, string> ReadForm(IReadOnlyDictionary<string, JsonElement>? values, ItemDefinition item, FieldErrors errors)
     {
-        var form = new Dictionary<string, string>(StringComparer.Ordinal);
-        var present = body.TryGetProperty("form", out var values) && values.ValueKind != JsonValueKind.Null;
-        if (present && values.ValueKind != JsonValueKind.Object)
+        var form = new Dictionary<string, string>(values?.Count ?? 0, StringComparer.Ordinal);
+        if (values is OpenMapConverter.ElementMap elements)
         {
-            errors.Add("form", "Must be an object of field name → value.");
-            return form;
-        }
-        if (present)
-        {
-            foreach (var property in values.EnumerateObject())
+            // The object itself: no enumerator object and no pair per field.
+            foreach (var property in elements.Element.EnumerateObject())
             {
-                var field = item.Form.FirstOrDefault(f => f.Name == property.Name);
-                if (field is null)
-                {
-                    errors.Add($"form.{JsonBody.Shorten(property.Name)}", $"Not a field of {item.Code}.");
-                }
-                else if (FormValues.TryNormalize(field.Type, field.Options, property.Value, out var normalized, out var error))
+                AddFormValue(form, item, property.Name, property.Value, errors);
+            }
+        }
+        else if (values is not null)
+        {
+            foreach (var (name, value) in values)
+            {
+                AddFormValue(form, item, name, value, errors);
+            }
+        }
+        foreach (var field in item.Form)
+        {
+            if (field.Required && !form.ContainsKey(field.Name) && !errors.Has($"form.{field.Name}"))
+            {
+                errors.Add($"form.{field.Name}", $"Required ({field.Label}).");
+            }
+        }
+        return form;
+    }
+
+    private static void AddFormValue(Dictionary<string, string> form, ItemDefinition item, string name, JsonElement value, FieldErrors errors)
+    {
+        foreach (var field in item.Form)
+        {
+            if (field.Name == name)
+            {
+                if (FormValues.TryNormalize(field.Type, field.Options, value, out var normalized, out var error))
                 {
                     form[field.Name] = normalized;
                 }
@@ -221,66 +196,16 @@ public static class ApplicationReader
                 {
                     errors.Add($"form.{field.Name}", error ?? "Invalid value.");
                 }
+                return;
             }
         }
-        if (requireAll)
-        {
-            foreach (var field in item.Form.Where(f => f.Required && !form.ContainsKey(f.Name)))
-            {
-                if (!errors.Has($"form.{field.Name}"))
-                {
-                    errors.Add($"form.{field.Name}", $"Required ({field.Label}).");
-                }
-            }
-        }
-        return form;
+        errors.Add($"form.{JsonBody.Shorten(name)}", $"Not a field of {item.Code}.");
     }
 
     /// <summary>
     /// The materials listed; with <paramref name="item"/>, each must be one of its materials, once (without, the case
     /// checks that against its own item).
     /// </summary>
-    public static List<MaterialRef> ReadMaterials(JsonElement body, ItemDefinition? item, FieldErrors errors, bool requireAll)
-    {
-        var materials = new List<MaterialRef>();
-        var present = body.TryGetProperty("materials", out var array) && array.ValueKind != JsonValueKind.Null;
-        if (present && array.ValueKind != JsonValueKind.Array)
-        {
-            errors.Add("materials", "Must be an array of { code, uri, sha256 }.");
-            return materials;
-        }
-        if (present)
-        {
-            if (array.GetArrayLength() > FieldLimits.ListEntries)
-            {
-                errors.Add("materials", $"At most {FieldLimits.ListEntries} entries.");
-                return materials;
-            }
-            var index = 0;
-            foreach (var element in array.EnumerateArray())
-            {
-                var path = $"materials[{index++}]";
-                if (element.ValueKind != JsonValueKind.Object)
-                {
-                    errors.Add(path, "Must be an object { code, uri, sha256 }.");
-                    continue;
-                }
-                JsonBody.RefuseUnknown(element, path, errors, "code", "uri", "sha256");
-                CheckMaterial(
-                    JsonBody.Text(element, path, "code", FieldLimits.Code, errors),
-                    JsonBody.Text(element, path, "uri", FieldLimits.Uri, errors),
-                    JsonBody.Text(element, path, "sha256", FieldLimits.Token, errors),
-                    path, item, materials, errors);
-            }
-        }
-        if (requireAll && item is not null)
-        {
-            RequireMaterials(item, materials, errors);
-        }
-        return materials;
-    }
-
-    /// <summary>The typed body's materials (<see cref="MaterialInput"/>), by the same rules.</summary>
     public static List<MaterialRef> ReadMaterials(IReadOnlyList<MaterialInput>? inputs, ItemDefinition? item, FieldErrors errors, bool requireAll)
     {
         ArgumentNullException.ThrowIfNull(errors);
@@ -294,6 +219,12 @@ public static class ApplicationReader
         {
             var input = inputs![index];
             var path = $"materials[{index}]";
+            if (input is null)
+            {
+                // The serializer lets null through as an entry of a list; the contract's entries are objects.
+                errors.Add(path, "Must be an object { code, uri, sha256 }.");
+                continue;
+            }
             CheckMaterial(
                 Bounded(input.Code, $"{path}.code", FieldLimits.Code, errors),
                 Bounded(input.Uri, $"{path}.uri", FieldLimits.Uri, errors),
@@ -307,7 +238,7 @@ public static class ApplicationReader
         return materials;
     }
 
-    /// <summary>One material's rules, once for both readers: the item has it, it is listed once, its URI and hash.</summary>
+    /// <summary>One material's rules: the item has it, it is listed once, its URI and hash.</summary>
     private static void CheckMaterial(string? code, string? uri, string? sha256, string path, ItemDefinition? item, List<MaterialRef> materials, FieldErrors errors)
     {
         if (item is not null && (code is null || item.Materials.All(m => m.Code != code)))
@@ -356,60 +287,52 @@ public static class ApplicationReader
     /// <c>deferredMaterials[].promisedBy</c> (a date means the end of that day, Beijing time), or within the default
     /// number of working days the case grain applies when no date is given.
     /// </summary>
-    private static List<DeferredMaterial> ReadDeferredMaterials(JsonElement body, ItemDefinition item, List<MaterialRef> materials, FieldErrors errors)
+    private static List<DeferredMaterial> ReadDeferredMaterials(
+        IReadOnlyList<DeferredMaterialInput>? inputs, ItemDefinition item, List<MaterialRef> materials, FieldErrors errors)
     {
         var promises = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-        if (body.TryGetProperty("deferredMaterials", out var array) && array.ValueKind != JsonValueKind.Null)
+        if (inputs is { Count: > FieldLimits.ListEntries })
         {
-            if (array.ValueKind != JsonValueKind.Array)
+            errors.Add("deferredMaterials", $"At most {FieldLimits.ListEntries} entries.");
+            return [];
+        }
+        for (var index = 0; index < (inputs?.Count ?? 0); index++)
+        {
+            var input = inputs![index];
+            var path = $"deferredMaterials[{index}]";
+            if (input is null)
             {
-                errors.Add("deferredMaterials", "Must be an array of { code, promisedBy }.");
-                return [];
+                errors.Add(path, "Must be an object { code, promisedBy }.");
+                continue;
             }
-            if (array.GetArrayLength() > FieldLimits.ListEntries)
+            var code = Bounded(input.Code, $"{path}.code", FieldLimits.Code, errors);
+            var material = item.Materials.FirstOrDefault(m => m.Code == code);
+            if (material is not { Deferrable: true })
             {
-                errors.Add("deferredMaterials", $"At most {FieldLimits.ListEntries} entries.");
-                return [];
+                errors.Add($"{path}.code", $"Not a deferrable material of {item.Code}.");
+                continue;
             }
-            var index = 0;
-            foreach (var element in array.EnumerateArray())
+            if (materials.Any(m => m.Code == code))
             {
-                var path = $"deferredMaterials[{index++}]";
-                if (element.ValueKind != JsonValueKind.Object)
-                {
-                    errors.Add(path, "Must be an object { code, promisedBy }.");
-                    continue;
-                }
-                JsonBody.RefuseUnknown(element, path, errors, "code", "promisedBy");
-                var code = JsonBody.Text(element, path, "code", FieldLimits.Code, errors);
-                var material = item.Materials.FirstOrDefault(m => m.Code == code);
-                if (material is not { Deferrable: true })
-                {
-                    errors.Add($"{path}.code", $"Not a deferrable material of {item.Code}.");
-                    continue;
-                }
-                if (materials.Any(m => m.Code == code))
-                {
-                    errors.Add($"{path}.code", "Attached already; nothing to defer.");
-                    continue;
-                }
-                var text = JsonBody.Text(element, path, "promisedBy", FieldLimits.Token, errors);
-                if (text is null)
-                {
-                    continue;
-                }
-                if (DateOnly.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var day))
-                {
-                    promises[code!] = new DateTimeOffset(day.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(8));
-                }
-                else if (DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var at))
-                {
-                    promises[code!] = at;
-                }
-                else
-                {
-                    errors.Add($"{path}.promisedBy", "A date (yyyy-MM-dd, meaning the end of that day in Beijing) or a date-time with offset.");
-                }
+                errors.Add($"{path}.code", "Attached already; nothing to defer.");
+                continue;
+            }
+            var text = Bounded(input.PromisedBy, $"{path}.promisedBy", FieldLimits.Token, errors);
+            if (text is null)
+            {
+                continue;
+            }
+            if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+            {
+                promises[material.Code] = new DateTimeOffset(day.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(8));
+            }
+            else if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at))
+            {
+                promises[material.Code] = at;
+            }
+            else
+            {
+                errors.Add($"{path}.promisedBy", "A date (yyyy-MM-dd, meaning the end of that day in Beijing) or a date-time with offset.");
             }
         }
         return item.Materials
@@ -418,34 +341,26 @@ public static class ApplicationReader
             .ToList();
     }
 
-    private static List<string> ReadOptionalMatters(JsonElement body, ItemDefinition item, FieldErrors errors)
+    private static List<string> ReadOptionalMatters(IReadOnlyList<string>? matters, ItemDefinition item, FieldErrors errors)
     {
         var codes = new List<string>();
-        if (!body.TryGetProperty("optionalMatters", out var array) || array.ValueKind == JsonValueKind.Null)
+        if (matters is null)
         {
             return codes;
         }
-        if (array.ValueKind != JsonValueKind.Array)
-        {
-            errors.Add("optionalMatters", "Must be an array of matter codes.");
-            return codes;
-        }
-        if (array.GetArrayLength() > FieldLimits.ListEntries)
+        if (matters.Count > FieldLimits.ListEntries)
         {
             errors.Add("optionalMatters", $"At most {FieldLimits.ListEntries} entries.");
             return codes;
         }
-        var index = 0;
-        foreach (var element in array.EnumerateArray())
+        for (var index = 0; index < matters.Count; index++)
         {
-            var at = index++;
-            if (element.ValueKind != JsonValueKind.String)
+            var code = matters[index];
+            if (code is null)
             {
-                errors.Add($"optionalMatters[{at}]", $"Must be a string (a matter code), not {JsonBody.Describe(element.ValueKind)}.");
-                continue;
+                errors.Add($"optionalMatters[{index}]", "Must be a string (a matter code), not null.");
             }
-            var code = element.GetString()!;
-            if (item.FindMatter(code) is not { Optional: true })
+            else if (item.FindMatter(code) is not { Optional: true })
             {
                 errors.Add("optionalMatters", $"'{JsonBody.Shorten(code)}' is not an optional matter of {item.Code}.");
             }
@@ -457,29 +372,18 @@ public static class ApplicationReader
         return codes;
     }
 
-    private static Delivery? ReadDelivery(JsonElement body, FieldErrors errors)
+    private static Delivery? ReadDelivery(DeliveryInput? delivery, FieldErrors errors)
     {
-        if (!body.TryGetProperty("delivery", out var delivery) || delivery.ValueKind == JsonValueKind.Null)
+        if (delivery is null)
         {
             return null;
         }
-        if (delivery.ValueKind != JsonValueKind.Object)
-        {
-            errors.Add("delivery", "Must be an object { method, address }.");
-            return null;
-        }
-        JsonBody.RefuseUnknown(delivery, "delivery", errors, "method", "address");
-        var method = JsonBody.Text(delivery, "delivery", "method", FieldLimits.Code, errors);
-        var address = JsonBody.Text(delivery, "delivery", "address", FieldLimits.Address, errors)?.Trim();
-        if ((method is null || !DeliveryMethods.Contains(method)) && !errors.Has("delivery.method"))
-        {
-            errors.Add("delivery.method", "Required, one of: mail, pickup.");
-        }
-        if (method == "mail" && string.IsNullOrEmpty(address) && !errors.Has("delivery.address"))
+        var address = Bounded(delivery.Address, "delivery.address", FieldLimits.Address, errors)?.Trim();
+        if (delivery.Method == DeliveryMethod.Mail && string.IsNullOrEmpty(address) && !errors.Has("delivery.address"))
         {
             errors.Add("delivery.address", "Required when results are mailed.");
         }
-        return new Delivery(method ?? "", address);
+        return new Delivery(StrictEnumConverter.NameOf(delivery.Method), address);
     }
 
     private static string Base32(byte[] bytes)

@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
@@ -41,7 +40,8 @@ public static class CaseEndpoints
         HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, LatestItems items, PrivacyKeys privacy, ApiMetrics metrics,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
+        // The body as a record for the rules in code, and as JSON for the item's JSON Schema: read once, both.
+        var (body, json, problem) = await JsonBody.ReadWithElementAsync(request, OpenMapConverter.Requests.SubmitCaseRequest, cancellationToken);
         if (problem is not null)
         {
             return problem;
@@ -51,22 +51,23 @@ public static class CaseEndpoints
             return JsonBody.Problem("Idempotency-Key", "When present, 1 to 200 characters.");
         }
         // The region picks the item's variant, so it is checked before the application is read against one.
-        if (ApplicationReader.RegionProblem(body) is { } regionProblem)
+        if (RegionQuery.Explain(body!.Region) is { } regionProblem)
         {
             return JsonBody.Problem("region", regionProblem);
         }
-        var itemCode = JsonBody.Text(body, "", "itemCode", FieldLimits.Code, new FieldErrors());
-        var region = RegionQuery.Normalize(JsonBody.OptionalString(body, "region"));
-        var item = itemCode is null ? null : (await items.FindAsync(itemCode, region))?.Item;
+        if (body.ItemCode.Length > FieldLimits.Code)
+        {
+            return JsonBody.Problem("itemCode", $"At most {FieldLimits.Code} characters.");
+        }
+        var region = RegionQuery.Normalize(body.Region);
+        var item = (await items.FindAsync(body.ItemCode, region))?.Item;
         if (item is null)
         {
-            return JsonBody.Problem("itemCode", itemCode is null
-                ? $"Required: an item code (a string of at most {FieldLimits.Code} characters)."
-                : $"No item '{itemCode}' in the catalog (GET /api/items lists them).");
+            return JsonBody.Problem("itemCode", $"No item '{body.ItemCode}' in the catalog (GET /api/items lists them).");
         }
 
         var errors = new FieldErrors();
-        var application = ApplicationReader.Read(body, item, errors);
+        var application = ApplicationReader.Read(body, json, item, errors);
         if (application is null)
         {
             return errors.ToProblem();

@@ -30,12 +30,28 @@ public static class JsonBody
     /// Deserialized straight from Kestrel's buffers with a source-generated contract: no document is built, and the
     /// record is what the OpenAPI document's schema is made from, so the two cannot drift apart. An open map of values
     /// (a task's outputs, a supply's form) reads each value into an element of its own, which costs no more than
-    /// cloning a whole document for a few small values. An application stays with the one-pass document reader: the
-    /// item's JSON Schema evaluates the whole body, which would otherwise be read twice.
+    /// cloning a whole document for a few small values. A body that a JSON Schema evaluates too is read by
+    /// <see cref="ReadWithElementAsync"/>.
     /// </remarks>
     public static Task<(T? Body, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> type, CancellationToken cancellationToken)
         where T : class =>
         ReadAsync(request, json => Deserialize(json, type), cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ReadAsync{T}(HttpRequest, JsonTypeInfo{T}, CancellationToken)"/>, and the body as a JSON element
+    /// besides, for what only a whole document can judge (an application against its item's JSON Schema).
+    /// </summary>
+    /// <remarks>
+    /// Both come from the one buffer, while Kestrel still holds it: the record first, so that a refused body builds no
+    /// document, then the document, cloned because the element outlives the buffer.
+    /// </remarks>
+    public static async Task<(T? Body, JsonElement Element, ProblemHttpResult? Problem)> ReadWithElementAsync<T>(
+        HttpRequest request, JsonTypeInfo<T> type, CancellationToken cancellationToken)
+        where T : class
+    {
+        var (read, problem) = await ReadAsync(request, json => DeserializeWithElement(json, type), cancellationToken);
+        return (read.Body, read.Element, problem);
+    }
 
     private static async Task<(T? Body, ProblemHttpResult? Problem)> ReadAsync<T>(
         HttpRequest request, Func<ReadOnlyMemory<byte>, (T? Body, ProblemHttpResult? Problem)> parse, CancellationToken cancellationToken)
@@ -131,12 +147,12 @@ public static class JsonBody
         }
     }
 
-    private static (JsonElement Body, ProblemHttpResult? Problem) Parse(ReadOnlyMemory<byte> json)
+    private static (JsonElement Body, ProblemHttpResult? Problem) Parse(ReadOnlyMemory<byte> json) =>
+        StrictJson.Check(json.Span) is var (field, error) ? (default, BadRequest(field, error)) : Document(json);
+
+    /// <summary>The body as a document of its own (a clone: the element outlives Kestrel's buffer), once the strict scan has passed.</summary>
+    private static (JsonElement Body, ProblemHttpResult? Problem) Document(ReadOnlyMemory<byte> json)
     {
-        if (StrictJson.Check(json.Span) is var (field, error))
-        {
-            return (default, BadRequest(field, error));
-        }
         try
         {
             using var document = JsonDocument.Parse(json, DocumentOptions);
@@ -153,12 +169,25 @@ public static class JsonBody
         }
     }
 
-    private static (T? Body, ProblemHttpResult? Problem) Deserialize<T>(ReadOnlyMemory<byte> json, JsonTypeInfo<T> type) where T : class
+    private static (T? Body, ProblemHttpResult? Problem) Deserialize<T>(ReadOnlyMemory<byte> json, JsonTypeInfo<T> type) where T : class =>
+        StrictJson.Check(json.Span) is var (field, error) ? (null, BadRequest(field, error)) : Record(json, type);
+
+    private static ((T? Body, JsonElement Element) Read, ProblemHttpResult? Problem) DeserializeWithElement<T>(ReadOnlyMemory<byte> json, JsonTypeInfo<T> type)
+        where T : class
     {
-        if (StrictJson.Check(json.Span) is var (field, error))
+        var (body, problem) = Deserialize(json, type);
+        if (problem is not null)
         {
-            return (null, BadRequest(field, error));
+            return (default, problem);
         }
+        // The serializer has read it whole; what the document may still refuse is a name given twice inside an open map's value.
+        var (element, documentProblem) = Document(json);
+        return documentProblem is null ? ((body, element), null) : (default, documentProblem);
+    }
+
+    /// <summary>The record, once the strict scan has passed; a refusal becomes field errors under their JSON paths.</summary>
+    private static (T? Body, ProblemHttpResult? Problem) Record<T>(ReadOnlyMemory<byte> json, JsonTypeInfo<T> type) where T : class
+    {
         if (json.Span.TrimStart(" \t\r\n"u8) is not [(byte)'{', ..])
         {
             return (null, BadRequest("body", "The body must be a JSON object."));
@@ -263,76 +292,11 @@ public static class JsonBody
         }
     }
 
-    /// <summary>A string property, or null when it is absent or not a string; <see cref="Text"/> reports the wrong type.</summary>
-    public static string? OptionalString(JsonElement body, string name) =>
-        body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    /// <summary>
-    /// A string property of <paramref name="owner"/> (at <paramref name="prefix"/>): null when absent or JSON null; an
-    /// error under its path, and null, when it is another JSON type or longer than <paramref name="maxLength"/>.
-    /// </summary>
-    public static string? Text(JsonElement owner, string prefix, string name, int maxLength, FieldErrors errors)
-    {
-        ArgumentNullException.ThrowIfNull(errors);
-        if (!owner.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-        if (value.ValueKind != JsonValueKind.String)
-        {
-            errors.Add(Join(prefix, name), $"Must be a string, not {Describe(value.ValueKind)}.");
-            return null;
-        }
-        var text = value.GetString()!;
-        if (text.Length > maxLength)
-        {
-            errors.Add(Join(prefix, name), $"At most {maxLength} characters.");
-            return null;
-        }
-        return text;
-    }
-
-    /// <summary>Names every property of <paramref name="owner"/> that is not one of <paramref name="known"/>: a typo is not silently dropped.</summary>
-    public static void RefuseUnknown(JsonElement owner, string prefix, FieldErrors errors, params ReadOnlySpan<string> known)
-    {
-        ArgumentNullException.ThrowIfNull(errors);
-        if (owner.ValueKind != JsonValueKind.Object)
-        {
-            return;
-        }
-        foreach (var property in owner.EnumerateObject())
-        {
-            var isKnown = false;
-            foreach (var name in known)
-            {
-                if (property.NameEquals(name))
-                {
-                    isKnown = true;
-                    break;
-                }
-            }
-            if (!isKnown)
-            {
-                errors.Add(Join(prefix, Shorten(property.Name)), $"Not a property here; expected only: {string.Join(", ", known)}.");
-            }
-        }
-    }
-
     /// <summary><c>applicant</c> + <c>name</c> → <c>applicant.name</c>; the body's own properties have no prefix.</summary>
     public static string Join(string prefix, string name) => prefix.Length == 0 ? name : $"{prefix}.{name}";
 
     /// <summary>A client's text as part of an error key or message, cut short so a long one is not echoed whole.</summary>
     public static string Shorten(string text) => text.Length <= FieldLimits.Code ? text : string.Concat(text.AsSpan(0, FieldLimits.Code), "…");
-
-    public static string Describe(JsonValueKind kind) => kind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        _ => "null",
-    };
 }
 
 /// <summary>Collects field errors under their JSON path, e.g. <c>applicant.idNumber</c>.</summary>

@@ -14,8 +14,14 @@ namespace OneThing.Api.Common;
 /// </summary>
 public sealed class OpenMapConverter : JsonConverter<IReadOnlyDictionary<string, JsonElement>>
 {
-    /// <summary><see cref="RequestJson"/> as the API reads bodies: the same contract, its open maps read by this converter.</summary>
-    public static readonly RequestJson Requests = new(new JsonSerializerOptions(RequestJson.Default.Options) { Converters = { new OpenMapConverter() } });
+    /// <summary>
+    /// <see cref="RequestJson"/> as the API reads bodies: the same contract, its open maps read by this converter and
+    /// its enums by <see cref="StrictEnumConverter"/>.
+    /// </summary>
+    public static readonly RequestJson Requests = new(new JsonSerializerOptions(RequestJson.Default.Options)
+    {
+        Converters = { new OpenMapConverter(), new StrictEnumConverter() },
+    });
 
     public override IReadOnlyDictionary<string, JsonElement> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {

@@ -29,8 +29,22 @@ public static class RequestErrors
                 return;
             }
         }
-        var property = ownerType.Properties.FirstOrDefault(p => JsonBody.Join(prefix, p.Name) == path);
-        errors.Add(path, property is null ? "Not a valid value here (see the request schema in /openapi/v1.json)." : $"Must be {Expected(property)}.");
+        errors.Add(path, ExpectedAt(ownerType, prefix, path) is { } expected
+            ? $"Must be {expected}."
+            : "Not a valid value here (see the request schema in /openapi/v1.json).");
+    }
+
+    /// <summary>What the value at <paramref name="path"/> must be: a property of the owner, or an entry of a list property.</summary>
+    private static string? ExpectedAt(JsonTypeInfo owner, string prefix, string path)
+    {
+        var property = owner.Properties.FirstOrDefault(p => JsonBody.Join(prefix, p.Name) == path);
+        if (property is not null)
+        {
+            return Expected(property.PropertyType, owner.Options);
+        }
+        var bracket = path.EndsWith(']') ? path.LastIndexOf('[') : -1;
+        var list = bracket > 0 ? owner.Properties.FirstOrDefault(p => JsonBody.Join(prefix, p.Name).AsSpan().SequenceEqual(path.AsSpan(0, bracket))) : null;
+        return list is not null && owner.Options.GetTypeInfo(list.PropertyType).ElementType is { } entry ? Expected(entry, owner.Options) : null;
     }
 
     /// <summary>Names the properties of <paramref name="owner"/> its type does not have, and those it lacks that the type requires.</summary>
@@ -46,7 +60,7 @@ public static class RequestErrors
         }
         foreach (var required in type.Properties.Where(p => p.IsRequired && !owner.TryGetProperty(p.Name, out _)))
         {
-            errors.Add(JsonBody.Join(prefix, required.Name), $"Required: {Expected(required)}.");
+            errors.Add(JsonBody.Join(prefix, required.Name), $"Required: {Expected(required.PropertyType, type.Options)}.");
         }
     }
 
@@ -167,14 +181,22 @@ public static class RequestErrors
         return field.Length == 0 ? "body" : field.ToString();
     }
 
-    private static string Expected(JsonPropertyInfo property)
+    private static string Expected(Type declared, JsonSerializerOptions options)
     {
-        var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+        var type = Nullable.GetUnderlyingType(declared) ?? declared;
         return type == typeof(string) ? "a string"
             : type == typeof(int) || type == typeof(long) ? "a whole number (a JSON number)"
             : type == typeof(IReadOnlyList<string>) ? "an array of strings"
             : type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IReadOnlyDictionary<,>) ? "an object of name → value"
+            : StrictEnumConverter.NamesOf(options, type) is { } names ? $"one of: {string.Join(", ", names)}"
             : type.IsEnum ? "one of the values the request schema lists"
+            : !options.TryGetTypeInfo(type, out var info) ? "a value of the request schema's type"
+            : info.Kind == JsonTypeInfoKind.Object ? $"an object {Shape(info)}"
+            : info is { Kind: JsonTypeInfoKind.Enumerable, ElementType: { } entry } && options.TryGetTypeInfo(entry, out var entryInfo)
+                && entryInfo.Kind == JsonTypeInfoKind.Object ? $"an array of {Shape(entryInfo)}"
             : "a value of the request schema's type";
     }
+
+    /// <summary><c>{ code, uri, sha256 }</c>: a record's properties, as a refusal spells what it expected.</summary>
+    private static string Shape(JsonTypeInfo record) => $"{{ {string.Join(", ", record.Properties.Select(p => p.Name))} }}";
 }

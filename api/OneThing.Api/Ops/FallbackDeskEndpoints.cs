@@ -120,7 +120,7 @@ public static class FallbackDeskEndpoints
         HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, PrivacyKeys privacy,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadAsync(request, RequestJson.Default.FileDeskRequest, cancellationToken);
+        var (body, problem) = await JsonBody.ReadAsync(request, OpenMapConverter.Requests.FileDeskRequest, cancellationToken);
         if (problem is not null)
         {
             return problem;

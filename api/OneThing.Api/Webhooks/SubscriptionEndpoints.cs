@@ -53,7 +53,7 @@ public static class SubscriptionEndpoints
         HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, LatestItems items, PrivacyKeys privacy,
         IOptions<WebhookOptions> options, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadAsync(request, RequestJson.Default.CreateSubscriptionRequest, cancellationToken);
+        var (body, problem) = await JsonBody.ReadAsync(request, OpenMapConverter.Requests.CreateSubscriptionRequest, cancellationToken);
         if (problem is not null)
         {
             return problem;
