@@ -219,12 +219,6 @@ public static class ApplicationReader
         {
             var input = inputs![index];
             var path = $"materials[{index}]";
-            if (input is null)
-            {
-                // The serializer lets null through as an entry of a list; the contract's entries are objects.
-                errors.Add(path, "Must be an object { code, uri, sha256 }.");
-                continue;
-            }
             CheckMaterial(
                 Bounded(input.Code, $"{path}.code", FieldLimits.Code, errors),
                 Bounded(input.Uri, $"{path}.uri", FieldLimits.Uri, errors),
@@ -300,11 +294,6 @@ public static class ApplicationReader
         {
             var input = inputs![index];
             var path = $"deferredMaterials[{index}]";
-            if (input is null)
-            {
-                errors.Add(path, "Must be an object { code, promisedBy }.");
-                continue;
-            }
             var code = Bounded(input.Code, $"{path}.code", FieldLimits.Code, errors);
             var material = item.Materials.FirstOrDefault(m => m.Code == code);
             if (material is not { Deferrable: true })
@@ -356,11 +345,7 @@ public static class ApplicationReader
         for (var index = 0; index < matters.Count; index++)
         {
             var code = matters[index];
-            if (code is null)
-            {
-                errors.Add($"optionalMatters[{index}]", "Must be a string (a matter code), not null.");
-            }
-            else if (item.FindMatter(code) is not { Optional: true })
+            if (item.FindMatter(code) is not { Optional: true })
             {
                 errors.Add("optionalMatters", $"'{JsonBody.Shorten(code)}' is not an optional matter of {item.Code}.");
             }

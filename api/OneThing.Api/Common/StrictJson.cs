@@ -8,8 +8,9 @@ namespace OneThing.Api.Common;
 
 /// <summary>
 /// What a JSON parser lets through and the stored case must not hold: bytes that are not UTF-8, escaped lone
-/// surrogates (<c>\ud800</c>), and control characters (tab, CR and LF only in free text). One forward pass over the
-/// body's bytes with <see cref="Utf8JsonReader"/>; the path of a flaw is spelt out only when there is one.
+/// surrogates (<c>\ud800</c>), control characters (tab, CR and LF only in free text), and null entries of lists. One
+/// forward pass over the body's bytes with <see cref="Utf8JsonReader"/>; the path of a flaw is spelt out only when
+/// there is one.
 /// </summary>
 public static class StrictJson
 {
@@ -112,6 +113,12 @@ public static class StrictJson
             if (token is JsonTokenType.StartObject or JsonTokenType.StartArray)
             {
                 frames[++depth] = new Frame { IsArray = token == JsonTokenType.StartArray, Index = -1 };
+            }
+            else if (token == JsonTokenType.Null && depth >= 0 && frames[depth].IsArray)
+            {
+                // The serializer reads a null entry into a list of records or texts as null, and no list of the
+                // contract holds one: refused here, once for every body, before any handler meets it.
+                return (PathOf(json, frames, depth), "Must not be null: a list's entries are values.");
             }
             else if (token == JsonTokenType.String)
             {

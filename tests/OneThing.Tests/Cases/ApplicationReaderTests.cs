@@ -123,17 +123,6 @@ public sealed class ApplicationReaderTests
     }
 
     [Fact]
-    public void ASuppliedNullMaterialIsNamedNotThrown()
-    {
-        var errors = new FieldErrors();
-
-        var materials = ApplicationReader.ReadMaterials([null!], item: null, errors, requireAll: false);
-
-        Assert.Empty(materials);
-        Assert.Equal(["materials[0]"], errors.ToDictionary().Keys);
-    }
-
-    [Fact]
     public async Task ANameGivenTwiceInsideAFormValueIsNamed()
     {
         var item = Item("open-restaurant");

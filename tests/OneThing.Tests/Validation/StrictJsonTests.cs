@@ -16,7 +16,7 @@ public sealed class StrictJsonTests
     [InlineData("""{"delivery":{"method":"mail","address":"重庆市\n渝中区"}}""")]
     [InlineData("""{"name":"出生一件事","description":"第一段\r\n第二段"}""")]
     [InlineData("""{"name":"\u5f20\u4e09","emoji":"\ud83d\ude00","raw":"😀"}""")]
-    [InlineData("""{"a":[1,{"b":[true,null,"x"]}],"c":{}}""")]
+    [InlineData("""{"a":[1,{"b":[true,"x"],"n":null}],"c":{}}""")]
     public void CleanBodiesPass(string json)
     {
         Assert.Null(StrictJson.Check(Encoding.UTF8.GetBytes(json)));
@@ -57,6 +57,20 @@ public sealed class StrictJsonTests
             Assert.Equal(field, flaw.Value.Field);
         }
         Assert.Contains("control characters", flaw.Value.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"materials":[null]}""", "materials[0]")]
+    [InlineData("""{"materials":[{"code":"a"},null]}""", "materials[1]")]
+    [InlineData("""{"events":["TaskReady",null]}""", "events[1]")]
+    [InlineData("""{"holidays":[null],"workingWeekends":[]}""", "holidays[0]")]
+    [InlineData("""{"a":{"b":[[null]]}}""", "a.b[0][0]")]
+    public void NullEntriesOfListsAreRefusedNamingTheEntry(string json, string field)
+    {
+        var flaw = StrictJson.Check(Encoding.UTF8.GetBytes(json));
+
+        Assert.NotNull(flaw);
+        Assert.Equal(field, flaw.Value.Field);
     }
 
     [Fact]
