@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -157,20 +158,9 @@ public static class ApplicationReader
     private static Dictionary<string, string> ReadForm(IReadOnlyDictionary<string, JsonElement>? values, ItemDefinition item, FieldErrors errors)
     {
         var form = new Dictionary<string, string>(values?.Count ?? 0, StringComparer.Ordinal);
-        if (values is OpenMapConverter.ElementMap elements)
+        foreach (var (name, value) in values ?? ReadOnlyDictionary<string, JsonElement>.Empty)
         {
-            // The object itself: no enumerator object and no pair per field.
-            foreach (var property in elements.Element.EnumerateObject())
-            {
-                AddFormValue(form, item, property.Name, property.Value, errors);
-            }
-        }
-        else if (values is not null)
-        {
-            foreach (var (name, value) in values)
-            {
-                AddFormValue(form, item, name, value, errors);
-            }
+            AddFormValue(form, item, name, value, errors);
         }
         foreach (var field in item.Form)
         {
