@@ -15,7 +15,6 @@ public sealed partial class SiloLossRetryFilter(ClusterSettings settings, Cluste
         var first = clock.GetTimestamp();
         for (var attempt = 1; ; attempt++)
         {
-            var started = clock.GetTimestamp();
             Exception? failure;
             try
             {
@@ -31,12 +30,14 @@ public sealed partial class SiloLossRetryFilter(ClusterSettings settings, Cluste
             {
                 return;
             }
-            var changed = cluster.ChangedSince(started);
+            // Since the first attempt, not this one: a retry sent after the membership declared the silo dead can still
+            // meet a stale route to it, and no further change will come to excuse its time-out.
+            var changed = cluster.ChangedSince(first);
             if (SiloLossRetry.AwaitsClusterChange(failure, changed))
             {
                 // Unanswered while nothing changed yet: the silo may be dead and not yet declared so. Wait, within the
                 // budget, for the membership to say so; a slow cluster that stays whole fails once the budget is spent.
-                changed = await cluster.WaitForChangeSinceAsync(started, settings.CallRetryBudget - clock.GetElapsedTime(first));
+                changed = await cluster.WaitForChangeSinceAsync(first, settings.CallRetryBudget - clock.GetElapsedTime(first));
             }
             var decision = SiloLossRetry.Decide(failure, attempt, clock.GetElapsedTime(first), changed, settings.CallRetryAttempts, settings.CallRetryBudget);
             if (!decision.Retry)
