@@ -124,6 +124,24 @@ public sealed class WebhookRuleTests
     }
 
     [Fact]
+    public async Task AReceiverThatDoesNotAnswerWithinTheTimeoutIsAFailedAttemptNotACancelledRound()
+    {
+        await using var receiver = await TestReceiver.StartAsync();
+        receiver.AnswerDelay = TimeSpan.FromSeconds(3);
+        using var sender = new WebhookSender(Options.Create(new WebhookOptions { AllowInsecureUrls = true, Timeout = TimeSpan.FromSeconds(1) }), TimeProvider.System);
+
+        var result = await sender.PostAsync(new Uri(receiver.Url), "msg_t", "{}"u8.ToArray(), [WebhookSignature.KeyOf(WebhookSignature.NewSecret())], CancellationToken.None);
+
+        Assert.False(result.Delivered);
+        Assert.Null(result.HttpStatus);
+        Assert.Equal("no answer within 1 s", result.Error);
+        // The round's own cancellation (its silo stopping) is not a receiver's failure: it ends the round.
+        using var stopping = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            sender.PostAsync(new Uri(receiver.Url), "msg_c", "{}"u8.ToArray(), [WebhookSignature.KeyOf(WebhookSignature.NewSecret())], stopping.Token));
+    }
+
+    [Fact]
     public async Task TheSenderChecksTheAddressOnEveryConnectionNotOnlyWhenSubscribing()
     {
         await using var receiver = await TestReceiver.StartAsync();
