@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using OneThing.Contracts.Catalog;
+using OneThing.Contracts.Departments;
 using OneThing.Contracts.Events;
 using OneThing.Grains.Calendar;
 using OneThing.Grains.Cases;
@@ -320,18 +321,35 @@ public sealed partial class WebhookDeliveryGrain(
         var keys = SigningKeys(subscription, clock.GetUtcNow());
         var url = new Uri(subscription.Url);
         using var slots = new SemaphoreSlim(_options.Concurrency);
-        var perCase = deliveries.GroupBy(d => d.Event.CaseId).Select(async rows =>
+        Func<DueDelivery, Task<(byte[]? Body, List<long> Merged)>> bodyOf;
+        Func<Func<Task<List<AttemptResult>>>, Task<List<AttemptResult>>> start;
+        if (subscription.Kind == SubscriptionKinds.ApplicantNotice)
+        {
+            // A notice may tell the rest of its round: its body is made in turn, on the grain.
+            bodyOf = row => NoticeBodyAsync(row, cancellationToken);
+            start = send => send();
+        }
+        else
+        {
+            // Every body first, on the grain (a TaskReady asks its case grain for the task); then the posts, off the grain's
+            // scheduler: each post's continuations run where its answer arrived instead of queueing behind the activation.
+            // They change nothing of the grain; the results are applied once all are in.
+            var bodies = await WebhookBodiesAsync(deliveries);
+            bodyOf = row => Task.FromResult<(byte[]?, List<long>)>((bodies[row.Event.Position], []));
+            start = send => Task.Run(send, cancellationToken);
+        }
+        var perCase = deliveries.GroupBy(d => d.Event.CaseId).Select(rows => start(async () =>
         {
             await slots.WaitAsync(cancellationToken);
             try
             {
-                return await SendCaseAsync(subscription, url, keys, [.. rows], cancellationToken);
+                return await SendCaseAsync(subscription, url, keys, [.. rows], bodyOf, cancellationToken);
             }
             finally
             {
                 slots.Release();
             }
-        });
+        }));
         var results = new List<AttemptResult>(deliveries.Count);
         foreach (var caseResults in await Task.WhenAll(perCase))
         {
@@ -368,7 +386,7 @@ public sealed partial class WebhookDeliveryGrain(
 
     /// <summary>A case's rows in order; the first that fails stops the rest, which wait behind it.</summary>
     private async Task<List<AttemptResult>> SendCaseAsync(SubscriptionRecord subscription, Uri url, IReadOnlyList<byte[]> keys,
-        List<DueDelivery> rows, CancellationToken cancellationToken)
+        List<DueDelivery> rows, Func<DueDelivery, Task<(byte[]? Body, List<long> Merged)>> bodyOf, CancellationToken cancellationToken)
     {
         var results = new List<AttemptResult>();
         var settled = new HashSet<long>();
@@ -379,9 +397,7 @@ public sealed partial class WebhookDeliveryGrain(
                 continue;
             }
             var messageId = WebhookSignature.MessageId(_subscriptionId, row.Event.Position);
-            var (body, merged) = subscription.Kind == SubscriptionKinds.ApplicantNotice
-                ? await NoticeBodyAsync(row, cancellationToken)
-                : (await WebhookBodyAsync(row), []);
+            var (body, merged) = await bodyOf(row);
             var outcome = body is null
                 ? new PostResult(true, null, "nothing to tell the applicant (no phone, or no notice for this event)")
                 : await sender.PostAsync(url, messageId, body, keys, cancellationToken);
@@ -411,16 +427,22 @@ public sealed partial class WebhookDeliveryGrain(
         return results;
     }
 
-    private async Task<byte[]> WebhookBodyAsync(DueDelivery row)
+    /// <summary>The webhook body of each row, by position; a TaskReady's carries its task, read from the case grain.</summary>
+    private async Task<Dictionary<long, byte[]>> WebhookBodiesAsync(List<DueDelivery> rows)
     {
-        var e = row.Event;
-        var task = e.Type == "TaskReady" && e.MatterCode is not null
-            ? await GrainFactory.Reference<ICaseGrain>(e.CaseId).GetTaskAsync(e.MatterCode)
-            : null;
-        var item = new WebhookEventItem(e.Position, e.CaseId, e.ItemCode, e.Region, e.Seq, e.Type, e.At,
-            new EventActorItem(e.ActorRole, e.ActorName, e.ActorDepartment), e.MatterCode, e.TaskId,
-            EventData.DataOf(e.Data), task);
-        return JsonSerializer.SerializeToUtf8Bytes(item, ViewJson.Options);
+        var tasks = await Task.WhenAll(rows.Select(row => row.Event is { Type: "TaskReady", MatterCode: { } matter } e
+            ? GrainFactory.Reference<ICaseGrain>(e.CaseId).GetTaskAsync(matter)
+            : Task.FromResult<TaskView?>(null)));
+        var bodies = new Dictionary<long, byte[]>(rows.Count);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var e = rows[i].Event;
+            var item = new WebhookEventItem(e.Position, e.CaseId, e.ItemCode, e.Region, e.Seq, e.Type, e.At,
+                new EventActorItem(e.ActorRole, e.ActorName, e.ActorDepartment), e.MatterCode, e.TaskId,
+                EventData.DataOf(e.Data), tasks[i]);
+            bodies[e.Position] = JsonSerializer.SerializeToUtf8Bytes(item, ViewJson.Options);
+        }
+        return bodies;
     }
 
     /// <summary>
