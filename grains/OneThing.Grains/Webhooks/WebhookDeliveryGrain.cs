@@ -321,35 +321,26 @@ public sealed partial class WebhookDeliveryGrain(
         var keys = SigningKeys(subscription, clock.GetUtcNow());
         var url = new Uri(subscription.Url);
         using var slots = new SemaphoreSlim(_options.Concurrency);
-        Func<DueDelivery, Task<(byte[]? Body, List<long> Merged)>> bodyOf;
-        Func<Func<Task<List<AttemptResult>>>, Task<List<AttemptResult>>> start;
-        if (subscription.Kind == SubscriptionKinds.ApplicantNotice)
-        {
-            // A notice may tell the rest of its round: its body is made in turn, on the grain.
-            bodyOf = row => NoticeBodyAsync(row, cancellationToken);
-            start = send => send();
-        }
-        else
-        {
-            // Every body first, on the grain (a TaskReady asks its case grain for the task); then the posts, off the grain's
-            // scheduler: each post's continuations run where its answer arrived instead of queueing behind the activation.
-            // They change nothing of the grain; the results are applied once all are in.
-            var bodies = await WebhookBodiesAsync(deliveries);
-            bodyOf = row => Task.FromResult<(byte[]?, List<long>)>((bodies[row.Event.Position], []));
-            start = send => Task.Run(send, cancellationToken);
-        }
-        var perCase = deliveries.GroupBy(d => d.Event.CaseId).Select(rows => start(async () =>
+        // Webhook bodies are all made first, on the grain (a TaskReady asks its case grain for the task); the posts then run
+        // off the grain's scheduler, so each post's continuations run where its answer arrived instead of queueing behind
+        // the activation. They change nothing of the grain; the results are applied once all are in. A notice may tell the
+        // rest of its 补正 round, so notices are made in turn, on the grain (bodies null).
+        var bodies = subscription.Kind == SubscriptionKinds.ApplicantNotice ? null : await WebhookBodiesAsync(deliveries);
+        async Task<List<AttemptResult>> SendInTurnAsync(List<DueDelivery> rows)
         {
             await slots.WaitAsync(cancellationToken);
             try
             {
-                return await SendCaseAsync(subscription, url, keys, [.. rows], bodyOf, cancellationToken);
+                return await SendCaseAsync(subscription, url, keys, rows, bodies, cancellationToken);
             }
             finally
             {
                 slots.Release();
             }
-        }));
+        }
+        var perCase = deliveries.GroupBy(d => d.Event.CaseId).Select(rows => bodies is null
+            ? SendInTurnAsync([.. rows])
+            : Task.Run(() => SendInTurnAsync([.. rows]), cancellationToken));
         var results = new List<AttemptResult>(deliveries.Count);
         foreach (var caseResults in await Task.WhenAll(perCase))
         {
@@ -384,9 +375,12 @@ public sealed partial class WebhookDeliveryGrain(
         }
     }
 
-    /// <summary>A case's rows in order; the first that fails stops the rest, which wait behind it.</summary>
+    /// <summary>
+    /// A case's rows in order, with their webhook bodies (null: notices, made here in turn); the first that fails stops
+    /// the rest, which wait behind it.
+    /// </summary>
     private async Task<List<AttemptResult>> SendCaseAsync(SubscriptionRecord subscription, Uri url, IReadOnlyList<byte[]> keys,
-        List<DueDelivery> rows, Func<DueDelivery, Task<(byte[]? Body, List<long> Merged)>> bodyOf, CancellationToken cancellationToken)
+        List<DueDelivery> rows, Dictionary<long, byte[]>? bodies, CancellationToken cancellationToken)
     {
         var results = new List<AttemptResult>();
         var settled = new HashSet<long>();
@@ -397,7 +391,7 @@ public sealed partial class WebhookDeliveryGrain(
                 continue;
             }
             var messageId = WebhookSignature.MessageId(_subscriptionId, row.Event.Position);
-            var (body, merged) = await bodyOf(row);
+            var (body, merged) = bodies is null ? await NoticeBodyAsync(row, cancellationToken) : (bodies[row.Event.Position], []);
             var outcome = body is null
                 ? new PostResult(true, null, "nothing to tell the applicant (no phone, or no notice for this event)")
                 : await sender.PostAsync(url, messageId, body, keys, cancellationToken);
