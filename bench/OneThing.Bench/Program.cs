@@ -15,6 +15,7 @@ using OneThing.Bench.Webhooks;
 // dotnet run --project bench/OneThing.Bench -c Release -- scale --pg "<connection string>" [--api URL] [--cases 2000000] [--open-cases 200000]
 // dotnet run --project bench/OneThing.Bench -c Release -- webhook-post [--seconds 5] [--concurrency 16]
 // dotnet run --project bench/OneThing.Bench -c Release -- receiver-certificate --out DIR
+// (webhook-receiver [--webhook-certificate FILE] is the receiver's own process that lifecycle --webhook-receiver process|idle starts)
 // scripts/bench.sh starts a throwaway PostgreSQL, runs storage (which makes its own database), then starts the silo
 // and the API and runs lifecycle against them. Exit codes: 0 measured, 1 measured but requests failed, 2 could not run.
 var scenario = args.Length > 0 ? args[0] : "storage";
@@ -43,8 +44,11 @@ switch (scenario)
         return await RunWebhookPostAsync(settings);
     case "receiver-certificate":
         return WriteReceiverCertificate(settings);
+    case "webhook-receiver":
+        settings.WarnAboutUnknown("webhook-receiver", ["webhook-certificate"]);
+        return await WebhookReceiverProcess.RunAsync(settings.Text("webhook-certificate"));
     default:
-        Console.Error.WriteLine($"onething-bench: unknown scenario '{scenario}' (known: storage, lifecycle, deadlines, scale, webhook-post, receiver-certificate).");
+        Console.Error.WriteLine($"onething-bench: unknown scenario '{scenario}' (known: storage, lifecycle, deadlines, scale, webhook-post, receiver-certificate, webhook-receiver).");
         return 2;
 }
 

@@ -46,6 +46,10 @@ public static class LifecycleScenario
             $"{settings.Reads} citizen reads per department action{(settings.ConditionalReads ? " (conditional, with the last ETag)" : "")}, {settings.Warmup.TotalSeconds:0} s warm-up + {settings.Duration.TotalSeconds:0} s measured; keys from {settings.Keys.Source}");
 
         await using var webhook = settings.Webhook ? await WebhookProbe.StartAsync(settings) : null;
+        // A receiver in a process of its own has its CPU reported on a line of its own.
+        IReadOnlyList<KeyValuePair<string, int>> pids = webhook?.ReceiverPid is { } receiverPid
+            ? [.. settings.Pids, new("webhook receiver", receiverPid)]
+            : settings.Pids;
         var background = workload.StartBackground();
         var portals = new List<Task>();
         try
@@ -61,9 +65,12 @@ public static class LifecycleScenario
                 : Enumerable.Range(0, settings.Concurrency).Select(_ => Task.Run(() => RunClosedLoopAsync(workload, control, measurement))));
 
             await Task.Delay(settings.Warmup);
-            var before = await ResourceSnapshot.TakeAsync(settings.Pids, postgres);
+            var before = await ResourceSnapshot.TakeAsync(pids, postgres);
             measurement.Open(Stopwatch.GetTimestamp());
-            webhook?.Open(Stopwatch.GetTimestamp());
+            if (webhook is not null)
+            {
+                await webhook.OpenAsync(Stopwatch.GetTimestamp());
+            }
             if (settings.KillPid is { } victim)
             {
                 await Task.Delay(settings.KillAt);
@@ -75,13 +82,16 @@ public static class LifecycleScenario
                 await Task.Delay(settings.Duration);
             }
             measurement.Close(Stopwatch.GetTimestamp());
-            webhook?.Close(Stopwatch.GetTimestamp());
-            var after = await ResourceSnapshot.TakeAsync(settings.Pids.Where(p => p.Value != settings.KillPid).ToList(), postgres);
-
-            var result = Summarize(settings, item, measurement, before, after);
             if (webhook is not null)
             {
-                result = result with { Webhook = webhook.Report(measurement.Window.TotalSeconds) };
+                await webhook.CloseAsync(Stopwatch.GetTimestamp());
+            }
+            var after = await ResourceSnapshot.TakeAsync(pids.Where(p => p.Value != settings.KillPid).ToList(), postgres);
+
+            var result = Summarize(settings, pids, item, measurement, before, after);
+            if (webhook is not null)
+            {
+                result = result with { Webhook = await webhook.ReportAsync(measurement.Window.TotalSeconds) };
             }
             if (settings.KillPid is { } killed)
             {
@@ -256,8 +266,8 @@ public static class LifecycleScenario
         }
     }
 
-    private static LifecycleResult Summarize(
-        LifecycleSettings settings, ItemModel item, Measurement measurement, ResourceSnapshot before, ResourceSnapshot after)
+    private static LifecycleResult Summarize(LifecycleSettings settings, IReadOnlyList<KeyValuePair<string, int>> pids, ItemModel item,
+        Measurement measurement, ResourceSnapshot before, ResourceSnapshot after)
     {
         var seconds = measurement.Window.TotalSeconds;
         var routes = measurement.HttpRoutes.Select(r => RouteReport.From(r, seconds)).ToList();
@@ -269,7 +279,7 @@ public static class LifecycleScenario
         var wall = Stopwatch.GetElapsedTime(before.Timestamp, after.Timestamp).TotalSeconds;
         var cores = Environment.ProcessorCount;
         var cpu = new List<CpuReport>();
-        foreach (var (name, pid) in settings.Pids)
+        foreach (var (name, pid) in pids)
         {
             if (before.Cpu.GetValueOrDefault(name) is { } start && after.Cpu.GetValueOrDefault(name) is { } end)
             {

@@ -47,11 +47,14 @@ public sealed record LifecycleSettings(
     /// </summary>
     public string? WebhookCertificate { get; init; }
 
+    /// <summary><c>--webhook-receiver inline|process|idle</c>: where the webhook receiver runs (<see cref="ReceiverPlacement"/>).</summary>
+    public ReceiverPlacement WebhookReceiver { get; init; }
+
     public static readonly IReadOnlyCollection<string> OptionNames =
     [
         "api", "item", "region", "mode", "reads", "concurrency", "seconds", "warmup", "rate", "max-in-flight", "workers",
         "poll-ms", "timeout", "portal-key", "keys-file", "pg", "pids", "results", "kill-pid", "kill-at", "label",
-        "conditional-reads", "webhook", "webhook-certificate",
+        "conditional-reads", "webhook", "webhook-certificate", "webhook-receiver",
     ];
 
     public static LifecycleSettings From(BenchSettings settings)
@@ -111,7 +114,18 @@ public sealed record LifecycleSettings(
         {
             Apis = apis,
             WebhookCertificate = settings.Text("webhook-certificate") is { Length: > 0 } certificate ? certificate : null,
+            WebhookReceiver = settings.Text("webhook-receiver") switch
+            {
+                null or "inline" => ReceiverPlacement.Inline,
+                "process" => ReceiverPlacement.Process,
+                "idle" => ReceiverPlacement.Idle,
+                var other => throw new ArgumentException($"--webhook-receiver is inline, process or idle, got '{other}'."),
+            },
         };
+        if (lifecycle.WebhookReceiver != ReceiverPlacement.Inline && !lifecycle.Webhook)
+        {
+            throw new ArgumentException("--webhook-receiver needs --webhook on.");
+        }
         if (lifecycle.WebhookCertificate is { } file && (!lifecycle.Webhook || !File.Exists(file)))
         {
             throw new ArgumentException($"--webhook-certificate needs --webhook on and an existing PKCS#12 file, got '{file}'.");
@@ -165,7 +179,7 @@ public sealed record LifecycleSettings(
             }
             if (Webhook)
             {
-                name += "-webhook";
+                name += WebhookReceiver == ReceiverPlacement.Inline ? "-webhook" : $"-webhook-{WebhookReceiver.ToString().ToLowerInvariant()}";
             }
             return Label is null ? name : $"{name}-{Label}";
         }
@@ -186,6 +200,7 @@ public sealed record LifecycleSettings(
         reads = Reads,
         conditionalReads = ConditionalReads,
         webhookReceiver = Webhook ? (WebhookCertificate is null ? "http, HTTP/1.1" : "https, HTTP/2 offered") : null,
+        webhookReceiverRuns = Webhook ? WebhookReceiver.ToString().ToLowerInvariant() : null,
         loop = Rate is null ? "closed" : "open",
         concurrency = Rate is null ? Concurrency : (int?)null,
         rate = Rate,

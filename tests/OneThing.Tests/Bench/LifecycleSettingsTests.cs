@@ -22,6 +22,8 @@ public sealed class LifecycleSettingsTests : IDisposable
     [InlineData("lifecycle-case-etag", "--conditional-reads", "on")]
     [InlineData("lifecycle-case-reads0-cohost", "--reads", "0", "--label", "cohost")]
     [InlineData("lifecycle-inbox-rate12.5", "--mode", "inbox", "--rate", "12.5")]
+    [InlineData("lifecycle-case-webhook", "--webhook", "on")]
+    [InlineData("lifecycle-case-webhook-idle", "--webhook", "on", "--webhook-receiver", "idle")]
     [InlineData("failover", "--kill-pid", "4321", "--kill-at", "10", "--seconds", "40")]
     [InlineData("failover-pg", "--kill-pid", "4321", "--kill-at", "10", "--seconds", "40", "--label", "pg")]
     public void EachWorkloadWritesAResultFileOfItsOwn(string expected, params string[] options)
@@ -37,6 +39,8 @@ public sealed class LifecycleSettingsTests : IDisposable
     [InlineData("--kill-pid", "4321", "--kill-at", "30", "--seconds", "20")]
     [InlineData("--conditional-reads", "yes")]
     [InlineData("--pids", "silo")]
+    [InlineData("--webhook-receiver", "idle")]
+    [InlineData("--webhook", "on", "--webhook-receiver", "elsewhere")]
     public void SettingsThatCannotBeRunAreRefusedWithAReason(params string[] options)
     {
         var error = Assert.Throws<ArgumentException>(() => Parse(options));
