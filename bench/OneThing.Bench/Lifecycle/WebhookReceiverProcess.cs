@@ -7,7 +7,8 @@ namespace OneThing.Bench.Lifecycle;
 /// <summary>
 /// A <see cref="WebhookReceiver"/> in a process of its own (<c>OneThing.Bench webhook-receiver</c>), driven through its
 /// standard input and output one line at a time: it answers <c>port N</c> once it listens, then takes <c>key</c>,
-/// <c>open</c>, <c>close</c> and <c>report</c> (answered with <c>report {json}</c>); it stops at the end of its input.
+/// <c>open</c> and <c>close</c> (each answered with <c>ok</c> once it holds, so a post made after it is counted by it)
+/// and <c>report</c> (answered with <c>report {json}</c>); it stops at the end of its input.
 /// </summary>
 public sealed class WebhookReceiverProcess : IWebhookReceiver
 {
@@ -95,6 +96,10 @@ public sealed class WebhookReceiverProcess : IWebhookReceiver
         {
             await _process.StandardInput.WriteLineAsync(line);
             await _process.StandardInput.FlushAsync();
+            if (await _process.StandardOutput.ReadLineAsync() != "ok")
+            {
+                throw new InvalidOperationException($"the webhook receiver's process did not take '{line.Split(' ')[0]}'");
+            }
         }
         finally
         {
@@ -128,12 +133,15 @@ public sealed class WebhookReceiverProcess : IWebhookReceiver
             {
                 case "key":
                     await receiver.UseKeyAsync(Convert.FromBase64String(argument));
+                    await AcknowledgeAsync(output);
                     break;
                 case "open":
                     await receiver.OpenAsync(long.Parse(argument, CultureInfo.InvariantCulture));
+                    await AcknowledgeAsync(output);
                     break;
                 case "close":
                     await receiver.CloseAsync(long.Parse(argument, CultureInfo.InvariantCulture));
+                    await AcknowledgeAsync(output);
                     break;
                 case "report":
                     var report = await receiver.ReportAsync(double.Parse(argument, CultureInfo.InvariantCulture));
@@ -146,5 +154,11 @@ public sealed class WebhookReceiverProcess : IWebhookReceiver
             }
         }
         return 0;
+    }
+
+    private static async Task AcknowledgeAsync(TextWriter output)
+    {
+        await output.WriteLineAsync("ok");
+        await output.FlushAsync();
     }
 }
