@@ -75,31 +75,29 @@ public sealed class WebhookReceiverProcess : IWebhookReceiver
 
     public async Task<WebhookReport> ReportAsync(double windowSeconds)
     {
-        await _turn.WaitAsync();
-        try
-        {
-            await _process.StandardInput.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"report {windowSeconds:R}"));
-            await _process.StandardInput.FlushAsync();
-            var answer = await _process.StandardOutput.ReadLineAsync() ?? throw new InvalidOperationException("the webhook receiver's process ended before it reported");
-            return JsonSerializer.Deserialize<WebhookReport>(answer["report ".Length..])!;
-        }
-        finally
-        {
-            _turn.Release();
-        }
+        var answer = await ExchangeAsync(string.Create(CultureInfo.InvariantCulture, $"report {windowSeconds:R}"));
+        return answer.StartsWith("report ", StringComparison.Ordinal)
+            ? JsonSerializer.Deserialize<WebhookReport>(answer["report ".Length..])!
+            : throw new InvalidOperationException($"the webhook receiver's process answered '{answer}' to report");
     }
 
     private async Task SendAsync(string line)
+    {
+        if (await ExchangeAsync(line) != "ok")
+        {
+            throw new InvalidOperationException($"the webhook receiver's process did not take '{line.Split(' ')[0]}'");
+        }
+    }
+
+    /// <summary>One command and its answer line, one exchange at a time.</summary>
+    private async Task<string> ExchangeAsync(string line)
     {
         await _turn.WaitAsync();
         try
         {
             await _process.StandardInput.WriteLineAsync(line);
             await _process.StandardInput.FlushAsync();
-            if (await _process.StandardOutput.ReadLineAsync() != "ok")
-            {
-                throw new InvalidOperationException($"the webhook receiver's process did not take '{line.Split(' ')[0]}'");
-            }
+            return await _process.StandardOutput.ReadLineAsync() ?? throw new InvalidOperationException("the webhook receiver's process ended");
         }
         finally
         {

@@ -32,6 +32,10 @@ public static class EventItems
         new(row.Position, row.CaseId, row.ItemCode, row.Region, row.Seq, row.Type, row.At, ActorOf(row), row.MatterCode,
             row.TaskId, DataOf(row));
 
+    public static WebhookEventItem WebhookItemOf(CaseEventRow row, TaskView? task) =>
+        new(row.Position, row.CaseId, row.ItemCode, row.Region, row.Seq, row.Type, row.At, ActorOf(row), row.MatterCode,
+            row.TaskId, DataOf(row), task);
+
     public static EventActorItem ActorOf(CaseEventRow row) => new(row.ActorRole, row.ActorName, row.ActorDepartment);
 
     public static JsonElement DataOf(CaseEventRow row) => EventData.DataOf(row.Data);

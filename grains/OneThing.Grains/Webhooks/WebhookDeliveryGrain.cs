@@ -431,10 +431,7 @@ public sealed partial class WebhookDeliveryGrain(
         for (var i = 0; i < rows.Count; i++)
         {
             var e = rows[i].Event;
-            var item = new WebhookEventItem(e.Position, e.CaseId, e.ItemCode, e.Region, e.Seq, e.Type, e.At,
-                new EventActorItem(e.ActorRole, e.ActorName, e.ActorDepartment), e.MatterCode, e.TaskId,
-                EventData.DataOf(e.Data), tasks[i]);
-            bodies[e.Position] = JsonSerializer.SerializeToUtf8Bytes(item, ViewJson.Options);
+            bodies[e.Position] = JsonSerializer.SerializeToUtf8Bytes(EventItems.WebhookItemOf(e, tasks[i]), ViewJson.Options);
         }
         return bodies;
     }
